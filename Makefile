@@ -1,0 +1,138 @@
+# sockbox - one binary of small Linux networking and IO tools.
+#
+#   make              build ./sockbox
+#   make deps         install every build, test and benchmark dependency (apt-get, as root)
+#   make test         build, then run every bats suite in tests/
+#   make check-asan   the same suites against an ASan+UBSan build
+#   make bench        side-by-side benchmarks against the peers (tests/bench/)
+#   make fuzz         every libFuzzer target in tests/fuzz/, FUZZ_SECONDS each
+#   make demo         a one-minute tour of every tool on loopback and temp files
+#   make install      binary, man pages, completions under DESTDIR/PREFIX
+#   make install-links  a link per tool (busybox-style) next to the binary
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
+           -Wpointer-arith -Wvla -Wundef -Wcast-align
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+# libpcap (sniff) and OpenSSL (https in http-probe), found with pkg-config.
+PKGS     = libpcap openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lssl -lcrypto)
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+SRCS      := $(TOOL_SRCS) $(LIB_SRCS)
+OBJS      := $(SRCS:%.c=build/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+BATS        ?= bats
+BATS_FLAGS  ?= --tap
+SUITES      ?= $(sort $(wildcard tests/*.bats))
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+
+DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libssl-dev \
+	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
+	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
+	procps psmisc util-linux coreutils e2fsprogs bc
+
+.PHONY: all deps test check-asan bench fuzz demo install uninstall install-links \
+	completions lint clean
+
+all: sockbox
+
+sockbox: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARNINGS) -std=c11 -MMD -MP -c -o $@ $<
+
+build/asan/sockbox: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJS) $(LDLIBS)
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ASAN_FLAGS) $(WARNINGS) -std=c11 -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
+
+deps:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "make deps: run as root (apt-get install)" >&2; exit 1; fi
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+test: sockbox
+	$(BATS) $(BATS_FLAGS) $(SUITES)
+
+check-asan: build/asan/sockbox
+	SOCKBOX=$(CURDIR)/build/asan/sockbox \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	$(BATS) $(BATS_FLAGS) $(SUITES)
+
+bench: sockbox
+	bash tests/bench/run.sh $(CURDIR)/sockbox $(BENCH)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
+			build/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | tail -n 4 || exit 1; \
+	done
+
+# Each target is compiled with the whole of lib, so it may call any module.
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TOOL_SRCS)
+	@mkdir -p build/fuzz
+	clang $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+demo: sockbox
+	bash tests/demo/run.sh $(CURDIR)/sockbox
+
+completions: sockbox
+	bash completions/generate $(CURDIR)/sockbox completions
+
+lint:
+	mandoc -Tlint -Wwarning man/*.1 man/*.7
+
+install: sockbox
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 sockbox $(DESTDIR)$(BINDIR)/sockbox
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 completions/sockbox.bash $(DESTDIR)$(BASHCOMPDIR)/sockbox
+	install -m 644 completions/_sockbox $(DESTDIR)$(ZSHCOMPDIR)/_sockbox
+	install -m 644 completions/sockbox.fish $(DESTDIR)$(FISHCOMPDIR)/sockbox.fish
+
+# bash-completion loads a command's completion from a file named after it,
+# so each link gets a link to the one script as well.
+install-links: sockbox
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR)
+	@for t in $$(./sockbox --list); do \
+		ln -sf sockbox $(DESTDIR)$(BINDIR)/$$t && echo "link $(DESTDIR)$(BINDIR)/$$t"; \
+		ln -sf sockbox $(DESTDIR)$(BASHCOMPDIR)/$$t; \
+	done
+
+uninstall:
+	@for t in $$(./sockbox --list 2>/dev/null); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	rm -f $(DESTDIR)$(BINDIR)/sockbox $(DESTDIR)$(BASHCOMPDIR)/sockbox \
+		$(DESTDIR)$(ZSHCOMPDIR)/_sockbox $(DESTDIR)$(FISHCOMPDIR)/sockbox.fish \
+		$(DESTDIR)$(MANDIR)/man7/sockbox.7
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+
+clean:
+	rm -rf build sockbox

@@ -1,0 +1,89 @@
+/*
+ * sockbox.c - the multi-call binary: the tool table and main.
+ *
+ * `sockbox TOOL ARGS...` runs TOOL; so does a link named TOOL that points
+ * at the binary (busybox-style).  The table below is the only list of
+ * tools: --list, --help, `make install-links` and the completion scripts
+ * are all derived from it.
+ */
+#include "diag.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+
+struct tool {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Sorted by name; matched by exact name only, never by prefix. */
+static const struct tool tools[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const struct tool *find_tool(const char *name)
+{
+	for (const struct tool *t = tools; t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: sockbox TOOL [OPTIONS] [ARGS]\n"
+		"       TOOL [OPTIONS] [ARGS]        (through a link named after the tool)\n"
+		"       sockbox --list | --help | --version\n"
+		"Small Linux networking and IO tools in one binary.\n\nTools:\n");
+	for (const struct tool *t = tools; t->name; t++)
+		fprintf(out, "  %-16s%s\n", t->name, t->summary);
+	fprintf(out, "\nRun 'sockbox TOOL --help' for a tool's options; see sockbox(1) and sockbox(7).\n");
+}
+
+static int run_tool(const struct tool *t, int argc, char **argv)
+{
+	diag_set_tool(t->name);
+	return diag_finish_stdout(t->main(argc, argv));
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = argv[0] ? strrchr(argv[0], '/') : NULL;
+	const struct tool *t;
+
+	self = self ? self + 1 : (argv[0] ? argv[0] : "sockbox");
+	t = find_tool(self);
+	if (t)
+		return run_tool(t, argc, argv);
+
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--list") == 0) {
+		for (t = tools; t->name; t++)
+			printf("%s\n", t->name);
+		return diag_finish_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_help(stdout);
+		return diag_finish_stdout(EXIT_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("sockbox %s\n", SOCKBOX_VERSION);
+		return diag_finish_stdout(EXIT_OK);
+	}
+	if (argv[1][0] == '-')
+		return diag_usage("unknown option '%s'", argv[1]);
+	t = find_tool(argv[1]);
+	if (!t) {
+		diag_error("unknown tool '%s' (see 'sockbox --list')", argv[1]);
+		return EXIT_USAGE;
+	}
+	return run_tool(t, argc - 1, argv + 1);
+}
