@@ -99,6 +99,14 @@ int diag_usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void diag_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit(NULL, fmt, ap);
+	va_end(ap);
+}
+
 void diag_verbose(int level, const char *fmt, ...)
 {
 	va_list ap;

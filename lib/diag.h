@@ -37,6 +37,10 @@ int diag_errnum(int errnum, const char *fmt, ...) __attribute__((format(printf, 
 /* "sockbox TOOL: TEXT (see 'sockbox TOOL --help')".  Returns EXIT_USAGE. */
 int diag_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A status line printed whatever the -v level ("listening on ADDR:PORT",
+ * a server's summary): same prefix, same single write. */
+void diag_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Narration: printed with the same prefix when the -v level is >= level. */
 void diag_verbose(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

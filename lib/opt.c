@@ -56,8 +56,9 @@ static void add_short(char *shortopts, size_t size, const struct opt_spec *s)
 void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char **argv)
 {
 	size_t ntool = count_specs(tool->specs);
+	size_t nshared = count_specs(tool->shared);
 	size_t n = 0;
-	struct option *longopts = calloc(ntool + 5, sizeof *longopts);
+	struct option *longopts = calloc(ntool + nshared + 5, sizeof *longopts);
 
 	memset(st, 0, sizeof *st);
 	st->tool = tool;
@@ -71,6 +72,10 @@ void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char 
 	for (size_t i = 0; i < ntool; i++) {
 		add_long(longopts, &n, &tool->specs[i]);
 		add_short(st->shortopts, sizeof st->shortopts, &tool->specs[i]);
+	}
+	for (size_t i = 0; i < nshared; i++) {
+		add_long(longopts, &n, &tool->shared[i]);
+		add_short(st->shortopts, sizeof st->shortopts, &tool->shared[i]);
 	}
 	for (size_t i = 0; common_specs[i].name; i++) {
 		add_long(longopts, &n, &common_specs[i]);
@@ -93,6 +98,9 @@ static const struct opt_spec *find_spec(const struct opt_tool *tool, int key)
 	for (size_t i = 0; tool->specs && tool->specs[i].name; i++)
 		if (tool->specs[i].key == key)
 			return &tool->specs[i];
+	for (size_t i = 0; tool->shared && tool->shared[i].name; i++)
+		if (tool->shared[i].key == key)
+			return &tool->shared[i];
 	return NULL;
 }
 
@@ -163,6 +171,8 @@ void opt_print_help(const struct opt_tool *tool)
 	printf("\nOptions:\n");
 	for (size_t i = 0; tool->specs && tool->specs[i].name; i++)
 		print_spec_line(&tool->specs[i]);
+	for (size_t i = 0; tool->shared && tool->shared[i].name; i++)
+		print_spec_line(&tool->shared[i]);
 	for (size_t i = 0; common_specs[i].name; i++)
 		print_spec_line(&common_specs[i]);
 	printf("\nSee sockbox-%s(1) for the whole story.\n", tool->name);
@@ -171,8 +181,8 @@ void opt_print_help(const struct opt_tool *tool)
 /* One line per option: SHORT<TAB>LONG<TAB>ARG<TAB>HELP (empty fields stay empty). */
 static void print_option_list(const struct opt_tool *tool)
 {
-	const struct opt_spec *lists[2] = { tool->specs, common_specs };
-	for (int l = 0; l < 2; l++) {
+	const struct opt_spec *lists[3] = { tool->specs, tool->shared, common_specs };
+	for (int l = 0; l < 3; l++) {
 		for (size_t i = 0; lists[l] && lists[l][i].name; i++) {
 			const struct opt_spec *s = &lists[l][i];
 			if (s->key > 0 && s->key < OPT_LONG_ONLY)

@@ -32,8 +32,11 @@
 #ifndef SOCKBOX_OPT_H
 #define SOCKBOX_OPT_H
 
-/* Keys at or above this value have no short letter. */
+/* Keys at or above this value have no short letter.  Tools number their
+ * long-only keys from OPT_LONG_ONLY; lib blocks of shared options (the
+ * server conventions) use OPT_SHARED_BASE and up, so the two never meet. */
 #define OPT_LONG_ONLY 256
+#define OPT_SHARED_BASE 0x1000
 
 enum {
 	OPT_END = -1,   /* no more options: operands start at st.index */
@@ -52,6 +55,7 @@ struct opt_tool {
 	const char *usage;       /* "[OPTIONS] SRC DST"; several lines split by '\n' */
 	const char *summary;     /* one sentence printed under the usage */
 	const struct opt_spec *specs; /* terminated by an entry with name NULL */
+	const struct opt_spec *shared; /* a lib module's block (server_specs), or NULL */
 	const char *const *commands;  /* subcommands, NULL-terminated, or NULL */
 	int stop_at_operand;     /* 1: options end at the first operand (values may start with '-') */
 };
