@@ -4,9 +4,11 @@
 #include "rotate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *rotate_name(char *name, unsigned long size, const char *path, unsigned n)
 {
@@ -37,6 +39,27 @@ int rotate_files(const char *path, unsigned keep)
 	saved = errno;
 	free(from);
 	free(to);
+	errno = saved;
+	return r;
+}
+
+int rotate_sync_dir(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	int fd, r, saved;
+
+	if (!dir)
+		return -1;
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0'; /* "/x" lives in "/" */
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	saved = errno;
+	close(fd);
 	errno = saved;
 	return r;
 }

@@ -16,6 +16,7 @@
 #include "opt.h"
 #include "parse.h"
 #include "rotate.h"
+#include "sigfd.h"
 #include "stamp.h"
 #include "tail.h"
 
@@ -28,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,9 +300,12 @@ static int resume(struct log_writer *lw, struct stat *st)
 			return diag_errno("allocate");
 		diag_verbose(1, "repair %s: last line has no newline, completing it", lw->path);
 	}
-	diag_verbose(1, "resume %s: %s %" PRIu64 ", read %zu bytes backward from offset %jd in %" PRIu64
-		     " us", lw->path, rp.found ? "last number" : "no numbered entry, last number",
-		     rp.last, rp.looked, (intmax_t)st->st_size, (clock_now_ns() - t0) / 1000);
+	if (rp.found)
+		diag_verbose(1, "resume %s: last number %" PRIu64 ", found reading %zu bytes backward in %" PRIu64 " us",
+			     lw->path, rp.last, rp.looked, (clock_now_ns() - t0) / 1000);
+	else
+		diag_verbose(1, "resume %s: no numbered entry in the last %zu bytes", lw->path,
+			     rp.looked);
 	if (!rp.found && resume_from_rotated(lw, &rp) != EXIT_OK)
 		return EXIT_FAIL;
 	lw->last = rp.last;
@@ -325,25 +328,6 @@ static int sync_log(struct log_writer *lw)
 	return EXIT_OK;
 }
 
-static int sync_dir(const char *path)
-{
-	char *dir = strdup(path);
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-	int fd, r;
-
-	if (!dir)
-		return -1;
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /*
  * Under the lock: FILE.N-1 .. FILE.1 move one up (FILE.N is replaced),
  * FILE becomes FILE.1, and a new FILE is opened, locked and resumed.
@@ -364,7 +348,7 @@ static int rotate(struct log_writer *lw, struct stat *st)
 		     (intmax_t)st->st_size, lw->path, lw->keep);
 	close_log(lw); /* releases the old lock: waiting writers find it renamed */
 	status = open_log(lw);
-	if (status == EXIT_OK && lw->sync != SYNC_NEVER && sync_dir(lw->path) < 0)
+	if (status == EXIT_OK && lw->sync != SYNC_NEVER && rotate_sync_dir(lw->path) < 0)
 		status = diag_errno("sync directory of %s", lw->path);
 	if (status == EXIT_OK)
 		status = lock_log(lw, st);
@@ -513,7 +497,6 @@ static int commit(struct log_writer *lw, const char *data, size_t len)
 static int wait_event(struct log_writer *lw, int watch_stdin, uint64_t deadline_ns, enum event *ev)
 {
 	struct pollfd fds[2] = { { lw->sig_fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
-	struct signalfd_siginfo info;
 	int timeout = deadline_ns ? clock_ms_until(deadline_ns) : -1;
 	int n;
 
@@ -524,8 +507,9 @@ static int wait_event(struct log_writer *lw, int watch_stdin, uint64_t deadline_
 		return diag_errno("poll");
 	*ev = n == 0 ? EV_TIMEOUT : EV_INPUT;
 	if (fds[0].revents & POLLIN) {
-		if (io_read(lw->sig_fd, &info, sizeof info) == (ssize_t)sizeof info)
-			lw->caught = (int)info.ssi_signo;
+		lw->caught = sigfd_read(lw->sig_fd);
+		if (lw->caught < 0)
+			return diag_errno("read signalfd");
 		diag_verbose(1, "caught %s: finishing", strsignal(lw->caught));
 		*ev = EV_SIGNAL;
 	}
@@ -634,6 +618,7 @@ static int run_tick(struct log_writer *lw, const struct buf *msg)
 
 /* ---- options, set-up and the outline --------------------------------- */
 
+/* --sync: -1 when understood, else the usage status. */
 static int parse_sync(struct log_writer *lw, const char *arg)
 {
 	if (strcmp(arg, "never") == 0)
@@ -644,7 +629,7 @@ static int parse_sync(struct log_writer *lw, const char *arg)
 		lw->sync = SYNC_EVERY;
 	else
 		return diag_usage("invalid --sync '%s': expected never, entry or SECS", arg);
-	return EXIT_OK;
+	return -1;
 }
 
 /* The timestamp must be non-empty and one line; try it on the clock. */
@@ -668,52 +653,42 @@ static int check_format(struct log_writer *lw)
 static int parse_args(struct log_writer *lw, int argc, char **argv)
 {
 	struct opt_state st;
-	int key, keep_given = 0, verbosity = 0;
+	int key, status = -1, keep_given = 0, verbosity = 0;
 	uint64_t keep = KEEP_DEFAULT;
 
 	opt_init(&st, &spec, argc, argv);
-	while ((key = opt_next(&st)) != OPT_END) {
+	while (status < 0 && (key = opt_next(&st)) != OPT_END) {
+		const char *arg = st.arg;
 		switch (key) {
-		case OPT_EXIT:
-			return st.status;
+		case OPT_EXIT: return st.status;
 		case 'u': lw->utc = 1; break;
 		case 'i': lw->iso = 1; break;
-		case 'f': lw->format = st.arg; break;
+		case 'f': lw->format = arg; break;
 		case 'v': diag_set_verbosity(++verbosity); break;
+		case 's': status = parse_sync(lw, arg); break;
 		case 't':
-			if (parse_seconds(st.arg, 0.001, 86400, &lw->tick) < 0) {
-				opt_done(&st);
-				return diag_usage("invalid --tick '%s': expected seconds, e.g. 1 or 0.5", st.arg);
-			}
+			if (parse_seconds(arg, 0.001, 86400, &lw->tick) < 0)
+				status = diag_usage("invalid --tick '%s': expected seconds, e.g. 1 or 0.5", arg);
 			break;
 		case 'c':
-			if (parse_uint(st.arg, 1, UINT64_MAX, &lw->count) < 0) {
-				opt_done(&st);
-				return diag_usage("invalid --count '%s': expected a whole number from 1", st.arg);
-			}
-			break;
-		case 's':
-			if (parse_sync(lw, st.arg) != EXIT_OK) {
-				opt_done(&st);
-				return EXIT_USAGE;
-			}
+			if (parse_uint(arg, 1, UINT64_MAX, &lw->count) < 0)
+				status = diag_usage("invalid --count '%s': expected a whole number from 1", arg);
 			break;
 		case 'm':
-			if (parse_size(st.arg, 1, (uint64_t)INT64_MAX, &lw->max_size) < 0) {
-				opt_done(&st);
-				return diag_usage("invalid --max-size '%s': expected a size like 64K or 1M", st.arg);
-			}
+			if (parse_size(arg, 1, (uint64_t)INT64_MAX, &lw->max_size) < 0)
+				status = diag_usage("invalid --max-size '%s': expected a size like 64K or 1M", arg);
 			break;
 		case 'k':
 			keep_given = 1;
-			if (parse_uint(st.arg, 1, KEEP_MAX, &keep) < 0) {
-				opt_done(&st);
-				return diag_usage("invalid --keep '%s': expected a whole number from 1 to %d",
-						  st.arg, KEEP_MAX);
-			}
+			if (parse_uint(arg, 1, KEEP_MAX, &keep) < 0)
+				status = diag_usage("invalid --keep '%s': expected a whole number from 1 to %d",
+						    arg, KEEP_MAX);
 			break;
 		}
 	}
+	opt_done(&st);
+	if (status >= 0)
+		return status;
 	lw->keep = (unsigned)keep;
 	if (st.index >= argc)
 		return diag_usage("missing FILE operand");
@@ -732,24 +707,6 @@ static int parse_args(struct log_writer *lw, int argc, char **argv)
 	return check_format(lw) == EXIT_OK ? -1 : EXIT_USAGE;
 }
 
-/* SIGINT, SIGTERM and SIGHUP arrive through a descriptor, so a write in
- * progress is never cut short and the loop ends between entries. */
-static int catch_signals(struct log_writer *lw)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, &lw->old_mask) < 0)
-		return diag_errno("block signals");
-	lw->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (lw->sig_fd < 0)
-		return diag_errno("signalfd");
-	return EXIT_OK;
-}
-
 static int finish(struct log_writer *lw, int status)
 {
 	if (status == EXIT_OK && lw->sync != SYNC_NEVER)
@@ -757,10 +714,7 @@ static int finish(struct log_writer *lw, int status)
 	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64,
 		     lw->entries, lw->writes, lw->last);
 	close_log(lw);
-	if (lw->sig_fd >= 0) {
-		close(lw->sig_fd);
-		sigprocmask(SIG_SETMASK, &lw->old_mask, NULL);
-	}
+	sigfd_close(lw->sig_fd, &lw->old_mask);
 	buf_free(&lw->in);
 	buf_free(&lw->out);
 	buf_free(&lw->scratch);
@@ -776,10 +730,10 @@ int log_writer_main(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
-	status = catch_signals(&lw);
-	if (status == EXIT_OK)
-		status = open_log(&lw);
-	if (status == EXIT_OK && lw.path && lw.sync != SYNC_NEVER && sync_dir(lw.path) < 0)
+	/* SIGINT, SIGTERM, SIGHUP end the run between two writes, never inside one. */
+	lw.sig_fd = sigfd_open(&lw.old_mask);
+	status = lw.sig_fd < 0 ? diag_errno("signalfd") : open_log(&lw);
+	if (status == EXIT_OK && lw.path && lw.sync != SYNC_NEVER && rotate_sync_dir(lw.path) < 0)
 		status = diag_errno("sync directory of %s", lw.path);
 	if (status == EXIT_OK && (lw.nwords > 0 || lw.tick > 0))
 		status = join_words(&lw, &msg);
