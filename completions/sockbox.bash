@@ -5,22 +5,18 @@ _sockbox_tools="log-writer"
 
 _sockbox_words() {
 	case $1 in
-	log-writer) echo " -u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version print the version and exit" ;;
+	log-writer) echo " -u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	esac
 }
 
 _sockbox_values() {
 	case "$1 $2" in
-	"log-writer --utc"|"log-writer -u") echo "@none" ;;
-	"log-writer --iso"|"log-writer -i") echo "@none" ;;
 	"log-writer --format"|"log-writer -f") echo "@none" ;;
 	"log-writer --tick"|"log-writer -t") echo "@none" ;;
 	"log-writer --count"|"log-writer -c") echo "@none" ;;
 	"log-writer --sync"|"log-writer -s") echo "never entry SECS" ;;
 	"log-writer --max-size"|"log-writer -m") echo "@none" ;;
 	"log-writer --keep"|"log-writer -k") echo "@none" ;;
-	"log-writer --verbose"|"log-writer -v") echo "@none" ;;
-	"log-writer --help"|"log-writer -h") echo "@none" ;;
 	esac
 }
 
