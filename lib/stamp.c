@@ -31,14 +31,14 @@ static void make_base(struct stamp *s, time_t second)
 		gmtime_r(&second, &tm);
 	else
 		localtime_r(&second, &tm);
-	/* The format is the user's own by design (--format). */
+		/* The format is the user's own by design (--format). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	s->base_len = strftime(s->base, sizeof s->base, s->format, &tm);
 #pragma GCC diagnostic pop
 	minutes = tm.tm_gmtoff / 60;
-	snprintf(s->zone, sizeof s->zone, "%c%02ld:%02ld", minutes < 0 ? '-' : '+',
-		 labs(minutes) / 60 % 100, labs(minutes) % 60);
+	snprintf(s->zone, sizeof s->zone, "%c%02ld:%02ld", minutes < 0 ? '-' : '+', labs(minutes) / 60 % 100,
+	         labs(minutes) % 60);
 	s->second = second;
 	s->fresh = 1;
 }
@@ -57,7 +57,7 @@ int stamp_make(struct stamp *s, const struct timespec *now)
 	s->len = s->base_len;
 	if (s->style == STAMP_ISO)
 		s->len += (size_t)snprintf(s->text + s->len, sizeof s->text - s->len, ".%03ld%s",
-					   now->tv_nsec / 1000000, s->zone);
+		                           now->tv_nsec / 1000000, s->zone);
 	s->text[s->len] = '\0';
 	return 0;
 }

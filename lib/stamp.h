@@ -22,14 +22,14 @@ enum { STAMP_MAX = 256 }; /* longest text a strftime format may give, NUL includ
 struct stamp {
 	enum stamp_style style;
 	int utc;
-	const char *format;       /* strftime format of the part that changes each second */
-	time_t second;            /* the second base[] was made for */
-	int fresh;                /* base[] is valid */
+	const char *format; /* strftime format of the part that changes each second */
+	time_t second;      /* the second base[] was made for */
+	int fresh;          /* base[] is valid */
 	char base[STAMP_MAX];
 	size_t base_len;
-	char zone[8];             /* "+hh:mm" for ISO 8601 */
+	char zone[8]; /* "+hh:mm" for ISO 8601 */
 	char text[STAMP_MAX + 16];
-	size_t len;               /* text[0..len) is the timestamp, NUL-terminated */
+	size_t len; /* text[0..len) is the timestamp, NUL-terminated */
 };
 
 /* Prepares s; format is used with STAMP_STRFTIME only and must outlive s. */

@@ -18,8 +18,8 @@ static ssize_t line_start(const char *data, size_t end, int at_file_start)
 	return at_file_start ? 0 : -1;
 }
 
-int tail_scan_window(const char *data, size_t len, int at_file_start, tail_accept accept,
-		     void *ctx, struct tail_scan *t)
+int tail_scan_window(const char *data, size_t len, int at_file_start, tail_accept accept, void *ctx,
+                     struct tail_scan *t)
 {
 	size_t end = len;
 	ssize_t start;
@@ -46,8 +46,8 @@ int tail_scan_window(const char *data, size_t len, int at_file_start, tail_accep
 	return TAIL_NONE;
 }
 
-int tail_scan(int fd, off_t size, size_t first, size_t max, struct buf *scratch,
-	      tail_accept accept, void *ctx, struct tail_scan *t)
+int tail_scan(int fd, off_t size, size_t first, size_t max, struct buf *scratch, tail_accept accept,
+              void *ctx, struct tail_scan *t)
 {
 	size_t window = first;
 

@@ -35,12 +35,12 @@ struct tail_scan {
 
 /* Scans data[0..len), the last len bytes of a file (at_file_start: data[0]
  * is its first byte), filling t; returns an enum tail_result. */
-int tail_scan_window(const char *data, size_t len, int at_file_start, tail_accept accept,
-		     void *ctx, struct tail_scan *t);
+int tail_scan_window(const char *data, size_t len, int at_file_start, tail_accept accept, void *ctx,
+                     struct tail_scan *t);
 
 /* Scans the end of the file fd, size bytes long, reading into scratch:
  * TAIL_FOUND or TAIL_NONE, or -1 with errno (pread(2), ENOMEM). */
-int tail_scan(int fd, off_t size, size_t first, size_t max, struct buf *scratch,
-	      tail_accept accept, void *ctx, struct tail_scan *t);
+int tail_scan(int fd, off_t size, size_t first, size_t max, struct buf *scratch, tail_accept accept,
+              void *ctx, struct tail_scan *t);
 
 #endif

@@ -312,6 +312,7 @@ trickle() { mawk '{ print; fflush() }'; }
 
 @test "a full disk: clear message, exit 1, whole entries only" {
 	small_fs "$TMP/fs" 64k
+	seq 10 | sockbox log-writer "$TMP/fs/log" # entries that fit, whatever the batches below
 	run -1 --separate-stderr bash -c 'seq -f "line %.0f of a disk filling run" 100000 | mawk "{ print; fflush() }" | "$SOCKBOX" log-writer "$1"' _ "$TMP/fs/log"
 	assert_equal "$stderr" "sockbox log-writer: write $TMP/fs/log: No space left on device"
 	check_log "$TMP/fs/log"

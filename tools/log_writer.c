@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+/* clang-format off */
 static const struct opt_spec options[] = {
 	{ 'u', "utc", NULL, "timestamps in UTC rather than local time" },
 	{ 'i', "iso", NULL, "ISO 8601 timestamps with milliseconds and UTC offset" },
@@ -51,13 +52,14 @@ static const struct opt_tool spec = {
 	"Append numbered, timestamped entries to FILE ('-': stdout); numbering resumes after a restart.",
 	options, NULL, 1,
 };
+/* clang-format on */
 
 enum {
-	READ_SIZE = 128 * 1024,      /* bytes asked of each read(2) of stdin */
-	MESSAGE_MAX = 64 * 1024,     /* a longer line becomes several entries */
-	TAIL_FIRST = 4096,           /* resume reads this much of the end first, */
-	TAIL_MAX = 1024 * 1024,      /* then 16 times more, up to this much */
-	NUMBER_DIGITS_MAX = 19,      /* any 19-digit number fits in 64 bits */
+	READ_SIZE = 128 * 1024,  /* bytes asked of each read(2) of stdin */
+	MESSAGE_MAX = 64 * 1024, /* a longer line becomes several entries */
+	TAIL_FIRST = 4096,       /* resume reads this much of the end first, */
+	TAIL_MAX = 1024 * 1024,  /* then 16 times more, up to this much */
+	NUMBER_DIGITS_MAX = 19,  /* any 19-digit number fits in 64 bits */
 	KEEP_DEFAULT = 5,
 	KEEP_MAX = 1000,
 };
@@ -68,27 +70,27 @@ enum event { EV_INPUT, EV_SIGNAL, EV_TIMEOUT };
 
 struct log_writer {
 	/* what the options decide */
-	const char *path;         /* FILE, or NULL for stdout */
-	const char *name;         /* FILE or "stdout", for messages */
-	char **words;             /* MESSAGE operands */
+	const char *path; /* FILE, or NULL for stdout */
+	const char *name; /* FILE or "stdout", for messages */
+	char **words;     /* MESSAGE operands */
 	int nwords;
 	int utc, iso;
 	const char *format;
-	double tick;              /* seconds; 0 reads stdin */
-	uint64_t count;           /* 0: no limit */
+	double tick;    /* seconds; 0 reads stdin */
+	uint64_t count; /* 0: no limit */
 	enum sync_mode sync;
 	double sync_every;
-	uint64_t max_size;        /* 0: never rotate */
+	uint64_t max_size; /* 0: never rotate */
 	unsigned keep;
 	/* the file and what we know of it */
 	int fd;
-	int regular;              /* FILE is a regular file: lock, resume, rotate */
-	int known;                /* the fields below hold while nobody else writes */
+	int regular; /* FILE is a regular file: lock, resume, rotate */
+	int known;   /* the fields below hold while nobody else writes */
 	dev_t known_dev;
 	ino_t known_ino;
 	off_t known_end;
-	uint64_t last;            /* number of the last entry in the file */
-	int dirty;                /* written since the last fdatasync */
+	uint64_t last; /* number of the last entry in the file */
+	int dirty;     /* written since the last fdatasync */
 	uint64_t next_sync_ns;
 	struct stamp stamp;
 	/* buffers and the run's tallies */
@@ -141,15 +143,15 @@ static int is_entry_fragment(const char *p, size_t len)
 /* What the end of a log says: where numbering goes on, what to repair. */
 struct resume_point {
 	int found;
-	uint64_t last;        /* the last complete entry's number, when found */
-	size_t torn_len;      /* bytes after the last newline */
-	int torn_entry;       /* they are an unfinished entry (else: text) */
-	size_t looked;        /* bytes read backward */
+	uint64_t last;   /* the last complete entry's number, when found */
+	size_t torn_len; /* bytes after the last newline */
+	int torn_entry;  /* they are an unfinished entry (else: text) */
+	size_t looked;   /* bytes read backward */
 };
 
 /* Reads the end of the log fd, size bytes long: 0, or -1 with errno. */
 static int find_resume_point(int fd, off_t size, size_t first, size_t max, struct buf *scratch,
-			     struct resume_point *rp)
+                             struct resume_point *rp)
 {
 	struct tail_scan t;
 	int r;
@@ -187,9 +189,9 @@ static int open_log(struct log_writer *lw)
 	lw->regular = S_ISREG(st.st_mode);
 	if (!lw->regular && lw->max_size)
 		return diag_error("rotate %s: not a regular file", lw->path);
-	diag_verbose(1, "open %s: O_APPEND, %jd bytes, inode %ju%s", lw->path,
-		     (intmax_t)st.st_size, (uintmax_t)st.st_ino,
-		     lw->regular ? "" : ", not a regular file: no lock, numbering from 1");
+	diag_verbose(1, "open %s: O_APPEND, %jd bytes, inode %ju%s", lw->path, (intmax_t)st.st_size,
+	             (uintmax_t)st.st_ino,
+	             lw->regular ? "" : ", not a regular file: no lock, numbering from 1");
 	return EXIT_OK;
 }
 
@@ -227,14 +229,13 @@ static int lock_log(struct log_writer *lw, struct stat *st)
 		if (stat(lw->path, &named) == 0) {
 			if (named.st_dev == st->st_dev && named.st_ino == st->st_ino) {
 				diag_verbose(2, "lock %s: held after %" PRIu64 " us", lw->path,
-					     (clock_now_ns() - t0) / 1000);
+				             (clock_now_ns() - t0) / 1000);
 				return EXIT_OK;
 			}
 		} else if (errno != ENOENT) {
 			return diag_errno("stat %s", lw->path);
 		}
-		diag_verbose(1, "%s was renamed or removed by another process: opening it again",
-			     lw->path);
+		diag_verbose(1, "%s was renamed or removed by another process: opening it again", lw->path);
 		close_log(lw);
 		if (open_log(lw) != EXIT_OK)
 			return EXIT_FAIL;
@@ -266,8 +267,7 @@ static int resume_from_rotated(struct log_writer *lw, struct resume_point *rp)
 		return EXIT_FAIL;
 	}
 	if (rp->found)
-		diag_verbose(1, "resume %s: last number %" PRIu64 " is in %s", lw->path, rp->last,
-			     name);
+		diag_verbose(1, "resume %s: last number %" PRIu64 " is in %s", lw->path, rp->last, name);
 	close(fd);
 	free(name);
 	return EXIT_OK;
@@ -293,19 +293,19 @@ static int resume(struct log_writer *lw, struct stat *st)
 		if (ftruncate(lw->fd, st->st_size - (off_t)rp.torn_len) < 0)
 			return diag_errno("truncate %s", lw->path);
 		st->st_size -= (off_t)rp.torn_len;
-		diag_verbose(1, "repair %s: removed an unfinished entry of %zu bytes", lw->path,
-			     rp.torn_len);
+		diag_verbose(1, "repair %s: removed an unfinished entry of %zu bytes", lw->path, rp.torn_len);
 	} else if (rp.torn_len > 0) {
 		if (buf_append_byte(&lw->out, '\n') < 0)
 			return diag_errno("allocate");
 		diag_verbose(1, "repair %s: last line has no newline, completing it", lw->path);
 	}
 	if (rp.found)
-		diag_verbose(1, "resume %s: last number %" PRIu64 ", found reading %zu bytes backward in %" PRIu64 " us",
-			     lw->path, rp.last, rp.looked, (clock_now_ns() - t0) / 1000);
+		diag_verbose(1,
+		             "resume %s: last number %" PRIu64
+		             ", found reading %zu bytes backward in %" PRIu64 " us",
+		             lw->path, rp.last, rp.looked, (clock_now_ns() - t0) / 1000);
 	else
-		diag_verbose(1, "resume %s: no numbered entry in the last %zu bytes", lw->path,
-			     rp.looked);
+		diag_verbose(1, "resume %s: no numbered entry in the last %zu bytes", lw->path, rp.looked);
 	if (!rp.found && resume_from_rotated(lw, &rp) != EXIT_OK)
 		return EXIT_FAIL;
 	lw->last = rp.last;
@@ -344,8 +344,8 @@ static int rotate(struct log_writer *lw, struct stat *st)
 		status = diag_errno("rotate %s", lw->path);
 	if (status != EXIT_OK)
 		return status;
-	diag_verbose(1, "rotate %s: %jd bytes renamed to %s.1, keeping %u", lw->path,
-		     (intmax_t)st->st_size, lw->path, lw->keep);
+	diag_verbose(1, "rotate %s: %jd bytes renamed to %s.1, keeping %u", lw->path, (intmax_t)st->st_size,
+	             lw->path, lw->keep);
 	close_log(lw); /* releases the old lock: waiting writers find it renamed */
 	status = open_log(lw);
 	if (status == EXIT_OK && lw->sync != SYNC_NEVER && rotate_sync_dir(lw->path) < 0)
@@ -418,8 +418,8 @@ static int write_out(struct log_writer *lw, off_t *size)
 		}
 		return diag_errnum(saved, "write %s", lw->name);
 	}
-	diag_verbose(2, "write %s: %zu bytes at offset %jd, last number %" PRIu64, lw->name,
-		     lw->out.len, (intmax_t)*size, lw->last);
+	diag_verbose(2, "write %s: %zu bytes at offset %jd, last number %" PRIu64, lw->name, lw->out.len,
+	             (intmax_t)*size, lw->last);
 	*size += (off_t)lw->out.len;
 	lw->known_end = *size;
 	lw->writes++;
@@ -432,8 +432,7 @@ static int write_out(struct log_writer *lw, off_t *size)
  * a non-empty FILE past --max-size. */
 static int rotation_due(const struct log_writer *lw, off_t size, size_t mark)
 {
-	return lw->max_size && (uint64_t)size + lw->out.len > lw->max_size &&
-	       (uint64_t)size + mark > 0;
+	return lw->max_size && (uint64_t)size + lw->out.len > lw->max_size && (uint64_t)size + mark > 0;
 }
 
 /*
@@ -496,7 +495,7 @@ static int commit(struct log_writer *lw, const char *data, size_t len)
 /* Waits for stdin (when watched), a signal, or the deadline (0: none). */
 static int wait_event(struct log_writer *lw, int watch_stdin, uint64_t deadline_ns, enum event *ev)
 {
-	struct pollfd fds[2] = { { lw->sig_fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+	struct pollfd fds[2] = {{lw->sig_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
 	int timeout = deadline_ns ? clock_ms_until(deadline_ns) : -1;
 	int n;
 
@@ -637,15 +636,17 @@ static int check_format(struct log_writer *lw)
 {
 	struct timespec now;
 
-	stamp_init(&lw->stamp, lw->iso ? STAMP_ISO : lw->format ? STAMP_STRFTIME : STAMP_CTIME,
-		   lw->format, lw->utc);
+	stamp_init(&lw->stamp,
+	           lw->iso      ? STAMP_ISO
+	           : lw->format ? STAMP_STRFTIME
+	                        : STAMP_CTIME,
+	           lw->format, lw->utc);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (stamp_make(&lw->stamp, &now) < 0)
-		return diag_usage("invalid --format '%s': empty or longer than %d bytes",
-				  lw->format, STAMP_MAX - 1);
+		return diag_usage("invalid --format '%s': empty or longer than %d bytes", lw->format,
+		                  STAMP_MAX - 1);
 	if (memchr(lw->stamp.text, '\n', lw->stamp.len))
-		return diag_usage("invalid --format '%s': a timestamp must stay on one line",
-				  lw->format);
+		return diag_usage("invalid --format '%s': a timestamp must stay on one line", lw->format);
 	return EXIT_OK;
 }
 
@@ -660,29 +661,44 @@ static int parse_args(struct log_writer *lw, int argc, char **argv)
 	while (status < 0 && (key = opt_next(&st)) != OPT_END) {
 		const char *arg = st.arg;
 		switch (key) {
-		case OPT_EXIT: return st.status;
-		case 'u': lw->utc = 1; break;
-		case 'i': lw->iso = 1; break;
-		case 'f': lw->format = arg; break;
-		case 'v': diag_set_verbosity(++verbosity); break;
-		case 's': status = parse_sync(lw, arg); break;
+		case OPT_EXIT:
+			return st.status;
+		case 'u':
+			lw->utc = 1;
+			break;
+		case 'i':
+			lw->iso = 1;
+			break;
+		case 'f':
+			lw->format = arg;
+			break;
+		case 'v':
+			diag_set_verbosity(++verbosity);
+			break;
+		case 's':
+			status = parse_sync(lw, arg);
+			break;
 		case 't':
 			if (parse_seconds(arg, 0.001, 86400, &lw->tick) < 0)
-				status = diag_usage("invalid --tick '%s': expected seconds, e.g. 1 or 0.5", arg);
+				status =
+				    diag_usage("invalid --tick '%s': expected seconds, e.g. 1 or 0.5", arg);
 			break;
 		case 'c':
 			if (parse_uint(arg, 1, UINT64_MAX, &lw->count) < 0)
-				status = diag_usage("invalid --count '%s': expected a whole number from 1", arg);
+				status =
+				    diag_usage("invalid --count '%s': expected a whole number from 1", arg);
 			break;
 		case 'm':
 			if (parse_size(arg, 1, (uint64_t)INT64_MAX, &lw->max_size) < 0)
-				status = diag_usage("invalid --max-size '%s': expected a size like 64K or 1M", arg);
+				status = diag_usage("invalid --max-size '%s': expected a size like 64K or 1M",
+				                    arg);
 			break;
 		case 'k':
 			keep_given = 1;
 			if (parse_uint(arg, 1, KEEP_MAX, &keep) < 0)
-				status = diag_usage("invalid --keep '%s': expected a whole number from 1 to %d",
-						    arg, KEEP_MAX);
+				status =
+				    diag_usage("invalid --keep '%s': expected a whole number from 1 to %d",
+				               arg, KEEP_MAX);
 			break;
 		}
 	}
@@ -711,8 +727,8 @@ static int finish(struct log_writer *lw, int status)
 {
 	if (status == EXIT_OK && lw->sync != SYNC_NEVER)
 		status = sync_log(lw);
-	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64,
-		     lw->entries, lw->writes, lw->last);
+	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64, lw->entries,
+	             lw->writes, lw->last);
 	close_log(lw);
 	sigfd_close(lw->sig_fd, &lw->old_mask);
 	buf_free(&lw->in);
@@ -723,8 +739,7 @@ static int finish(struct log_writer *lw, int status)
 
 int log_writer_main(int argc, char **argv)
 {
-	struct log_writer lw = { .fd = -1, .sig_fd = -1, .in = BUF_INIT, .out = BUF_INIT,
-				 .scratch = BUF_INIT };
+	struct log_writer lw = {.fd = -1, .sig_fd = -1, .in = BUF_INIT, .out = BUF_INIT, .scratch = BUF_INIT};
 	struct buf msg = BUF_INIT;
 	int status = parse_args(&lw, argc, argv);
 

@@ -44,8 +44,8 @@ static int reference_fragment(const char *p, size_t len)
 
 /* What a forward reading of data[from..len) says: complete lines are those
  * ended by '\n' that start at from or after a newline. */
-static void reference_scan(const char *data, size_t len, size_t from, int *found,
-			   uint64_t *last, size_t *torn_len)
+static void reference_scan(const char *data, size_t len, size_t from, int *found, uint64_t *last,
+                           size_t *torn_len)
 {
 	size_t start = from;
 
