@@ -347,6 +347,14 @@ trickle() { mawk '{ print; fflush() }'; }
 	assert_equal "$stderr" "sockbox log-writer: open $TMP/nope/log: No such file or directory"
 }
 
+@test "a closed stdin or stdout is refused before any descriptor could take its number" {
+	run -1 --separate-stderr sh -c '"$SOCKBOX" log-writer "$1" <&-' _ "$TMP/log"
+	assert_equal "$stderr" "sockbox log-writer: read stdin: Bad file descriptor"
+	run -1 --separate-stderr sh -c '"$SOCKBOX" log-writer - hello >&-'
+	assert_equal "$stderr" "sockbox log-writer: write stdout: Bad file descriptor"
+	assert_file_not_exists "$TMP/log"
+}
+
 @test "FILE '-' writes to stdout, numbering from 1 every time" {
 	run -0 sockbox log-writer - hello
 	assert_output --regexp "^1\. $STAMP_RE hello\$"

@@ -745,6 +745,11 @@ int log_writer_main(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	/* A closed stdin or stdout would be reused by the next open(2): refuse first. */
+	if (lw.nwords == 0 && lw.tick == 0 && fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return diag_errno("read stdin");
+	if (!lw.path && fcntl(STDOUT_FILENO, F_GETFD) < 0)
+		return diag_errno("write stdout");
 	/* SIGINT, SIGTERM, SIGHUP end the run between two writes, never inside one. */
 	lw.sig_fd = sigfd_open(&lw.old_mask);
 	status = lw.sig_fd < 0 ? diag_errno("signalfd") : open_log(&lw);
