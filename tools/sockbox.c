@@ -13,6 +13,7 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int log_writer_main(int argc, char **argv);
 
 struct tool {
 	const char *name;
@@ -22,6 +23,7 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
 	{ NULL, NULL, NULL },
 };
 
