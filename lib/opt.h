@@ -11,8 +11,14 @@
  *		{ OPT_METHOD, "method", "auto|read-write", "copy path to use" },
  *		{ 0, NULL, NULL, NULL },
  *	};
- *	static const struct opt_tool spec = { "file-copy", "[OPTIONS] SRC DST",
- *		"Copy one file safely.", options, NULL };
+ *	static const struct opt_tool spec = {
+ *		.name = "file-copy",
+ *		.usage = "[OPTIONS] SRC DST",
+ *		.summary = "Copy one file safely.",
+ *		.specs = options,
+ *	};
+ *
+ * (designated initializers: fields may be added to struct opt_tool)
  *
  * and loops:
  *

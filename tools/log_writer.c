@@ -48,9 +48,11 @@ static const struct opt_spec options[] = {
 };
 
 static const struct opt_tool spec = {
-	"log-writer", "[OPTIONS] FILE [MESSAGE...]",
-	"Append numbered, timestamped entries to FILE ('-': stdout); numbering resumes after a restart.",
-	options, NULL, 1,
+	.name = "log-writer",
+	.usage = "[OPTIONS] FILE [MESSAGE...]",
+	.summary = "Append numbered, timestamped entries to FILE ('-': stdout); numbering resumes after a restart.",
+	.specs = options,
+	.stop_at_operand = 1,
 };
 /* clang-format on */
 
