@@ -30,24 +30,24 @@
 #include <stdint.h>
 
 enum copy_method {
-	COPY_AUTO,            /* copy_file_range, then sendfile, then read-write */
+	COPY_AUTO, /* copy_file_range, then sendfile, then read-write */
 	COPY_FILE_RANGE,
 	COPY_SENDFILE,
 	COPY_READ_WRITE,
-	COPY_METHODS          /* how many there are */
+	COPY_METHODS /* how many there are */
 };
 
 enum copy_sparse {
-	COPY_SPARSE_AUTO,     /* keep the input's holes */
-	COPY_SPARSE_ALWAYS,   /* and make holes of all-zero blocks (read-write only) */
-	COPY_SPARSE_NEVER,    /* write every byte */
+	COPY_SPARSE_AUTO,   /* keep the input's holes */
+	COPY_SPARSE_ALWAYS, /* and make holes of all-zero blocks (read-write only) */
+	COPY_SPARSE_NEVER,  /* write every byte */
 };
 
 /* Which end of the copy a failure belongs to. */
 enum copy_side {
-	COPY_SIDE_IN = 1,     /* reading the input */
-	COPY_SIDE_OUT,        /* writing the output (ENOSPC, EDQUOT, EFBIG, ...) */
-	COPY_SIDE_BOTH,       /* a kernel path that does both in one call */
+	COPY_SIDE_IN = 1, /* reading the input */
+	COPY_SIDE_OUT,    /* writing the output (ENOSPC, EDQUOT, EFBIG, ...) */
+	COPY_SIDE_BOTH,   /* a kernel path that does both in one call */
 };
 
 struct copy_job {
@@ -55,9 +55,9 @@ struct copy_job {
 	int out_fd;
 	enum copy_method method;
 	enum copy_sparse sparse;
-	size_t buffer_size;   /* bytes per read(2) in read-write */
+	size_t buffer_size;                /* bytes per read(2) in read-write */
 	const volatile sig_atomic_t *stop; /* may be NULL */
-	void *ctx;            /* handed to the callbacks below, each of which may be NULL */
+	void *ctx;                         /* handed to the callbacks below, each of which may be NULL */
 	/* A path starts: first with failed == COPY_AUTO, then once per fall
 	 * back, failed naming the path the kernel refused with errnum (0 when
 	 * it copied nothing at the start and read(2) is asked to confirm). */
@@ -69,14 +69,14 @@ struct copy_job {
 };
 
 struct copy_result {
-	uint64_t data_bytes;              /* bytes written */
-	uint64_t hole_bytes;              /* bytes left as holes */
-	unsigned long holes;              /* holes left in the output */
-	uint64_t bytes_by[COPY_METHODS];  /* bytes each path moved */
-	uint64_t calls_by[COPY_METHODS];  /* system calls each path made */
-	enum copy_method last;            /* the path that ran last */
-	const char *failed_call;          /* on failure: "read", "copy_file_range", ... */
-	enum copy_side failed_side;       /* on failure: whose fault */
+	uint64_t data_bytes;             /* bytes written */
+	uint64_t hole_bytes;             /* bytes left as holes */
+	unsigned long holes;             /* holes left in the output */
+	uint64_t bytes_by[COPY_METHODS]; /* bytes each path moved */
+	uint64_t calls_by[COPY_METHODS]; /* system calls each path made */
+	enum copy_method last;           /* the path that ran last */
+	const char *failed_call;         /* on failure: "read", "copy_file_range", ... */
+	enum copy_side failed_side;      /* on failure: whose fault */
 };
 
 /* Copies as described above: 0, or -1 with errno set and res->failed_* filled. */

@@ -16,6 +16,7 @@
 #include "opt.h"
 #include "parse.h"
 #include "progress.h"
+#include "replace.h"
 #include "sigflag.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -63,7 +63,7 @@ static const struct opt_tool spec = {
 };
 
 /* Without --progress, the bar shows on a terminal for files at least this big. */
-#define PROGRESS_THRESHOLD (64ULL << 20)
+#define PROGRESS_THRESHOLD  (64ULL << 20)
 #define DEFAULT_BUFFER_SIZE (128u << 10)
 
 struct file_copy {
@@ -75,20 +75,20 @@ struct file_copy {
 	int preserve;
 	int verify;
 	int fsync;
-	int progress_choice;   /* 1 --progress, 0 --no-progress, -1 the default rule */
-	const char *src;       /* "-" is standard input */
-	const char *dst_arg;   /* as given; "-" is standard output */
+	int progress_choice; /* 1 --progress, 0 --no-progress, -1 the default rule */
+	const char *src;     /* "-" is standard input */
+	const char *dst_arg; /* as given; "-" is standard output */
 
 	/* The run. */
 	int src_fd;
 	struct stat src_st;
-	char *dst;             /* the file created or replaced, once resolved */
+	char *dst; /* the file created or replaced, once resolved */
 	int dst_exists;
 	struct stat dst_st;
-	int direct;            /* stdout or an existing device or FIFO: written in place */
-	int out_fd;
-	char *tmp;             /* the temporary file, while it exists */
-	int committed;         /* the rename happened: a late signal changes nothing */
+	int direct; /* stdout or an existing device or FIFO: written in place */
+	int out_fd; /* what the copy writes to: the temporary file, or DST itself when direct */
+	struct replace rep;
+	int committed; /* the rename happened: a late signal changes nothing */
 	mode_t umask;
 	struct progress progress;
 	struct copy_result result;
@@ -352,54 +352,15 @@ static int resolve_destination(struct file_copy *fc)
 	return 0;
 }
 
-/* Six random letters and digits for a temporary name. */
-static void random_suffix(char out[7])
-{
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char bytes[6];
-	uint64_t fallback = clock_now_ns() ^ ((uint64_t)getpid() << 32);
-
-	if (getrandom(bytes, sizeof bytes, GRND_NONBLOCK) != (ssize_t)sizeof bytes) {
-		for (size_t i = 0; i < sizeof bytes; i++)
-			bytes[i] = (unsigned char)(fallback >> (i * 8));
-	}
-	for (size_t i = 0; i < 6; i++)
-		out[i] = alphabet[bytes[i] % (sizeof alphabet - 1)];
-	out[6] = '\0';
-}
-
-/*
- * Creates DIR/.NAME.XXXXXX beside DST, readable by its owner only until the
- * copy is complete.  Any failure here is reported against DST: a missing
- * directory, no permission to write in it, a read-only file system.
- */
+/* DIR/.NAME.XXXXXX beside DST.  Any failure here is reported against DST:
+ * a missing directory, no permission to write in it, a read-only disk. */
 static int create_temporary(struct file_copy *fc)
 {
-	const char *slash = strrchr(fc->dst, '/');
-	int dirlen = slash ? (int)(slash - fc->dst + 1) : 0;
-	const char *base = slash ? slash + 1 : fc->dst;
-	size_t size = (size_t)dirlen + strlen(base) + 16;
-	int saved = EEXIST;
-
-	fc->tmp = malloc(size);
-	if (!fc->tmp)
-		return diag_errno("allocate a path");
-	for (int tries = 0; tries < 100 && saved == EEXIST; tries++) {
-		char suffix[7];
-
-		random_suffix(suffix);
-		/* The name is cut so that the suffix still fits in NAME_MAX. */
-		snprintf(fc->tmp, size, "%.*s.%.200s.%s", dirlen, fc->dst, base, suffix);
-		fc->out_fd = open(fc->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0600);
-		if (fc->out_fd >= 0) {
-			diag_verbose(1, "temporary file %s (mode 0600 until complete)", fc->tmp);
-			return 0;
-		}
-		saved = errno;
-	}
-	free(fc->tmp);
-	fc->tmp = NULL;
-	return diag_errnum(saved, "create %s", fc->dst);
+	if (replace_begin(&fc->rep, fc->dst) < 0)
+		return diag_errno("create %s", fc->dst);
+	fc->out_fd = fc->rep.fd;
+	diag_verbose(1, "temporary file %s (mode 0600 until complete)", fc->rep.tmp);
+	return EXIT_OK;
 }
 
 static void on_method(void *ctx, enum copy_method now, enum copy_method failed, int errnum)
@@ -524,7 +485,8 @@ static int sync_file(const struct file_copy *fc)
 
 	if (fsync(fc->out_fd) < 0)
 		return diag_errno("fsync %s", fc->dst);
-	diag_verbose(1, "fsync %s: %.1f ms", fc->tmp ? fc->tmp : fc->dst, (double)(clock_now_ns() - start_ns) / 1e6);
+	diag_verbose(1, "fsync %s: %.1f ms", fc->direct ? fc->dst : fc->rep.tmp,
+		     (double)(clock_now_ns() - start_ns) / 1e6);
 	return EXIT_OK;
 }
 
@@ -610,65 +572,29 @@ static int set_attributes(struct file_copy *fc)
 	return EXIT_OK;
 }
 
-/* --no-clobber without a race: the rename itself refuses to replace. */
-static int rename_no_replace(struct file_copy *fc)
-{
-	if (renameat2(AT_FDCWD, fc->tmp, AT_FDCWD, fc->dst, RENAME_NOREPLACE) == 0)
-		return EXIT_OK;
-	if (errno == EINVAL || errno == ENOSYS) {
-		/* A file system without RENAME_NOREPLACE: link(2) never replaces either. */
-		if (link(fc->tmp, fc->dst) == 0) {
-			if (unlink(fc->tmp) < 0)
-				diag_errno("remove %s", fc->tmp);
-			return EXIT_OK;
-		}
-	}
-	if (errno == EEXIST)
-		return diag_error("create %s: File exists (--no-clobber)", fc->dst);
-	return diag_errno("rename %s to %s", fc->tmp, fc->dst);
-}
-
-/* The one step that makes the copy visible: before it DST is untouched, after it DST is the copy. */
+/* The one step that makes the copy visible: before it DST is untouched,
+ * after it DST is the copy.  --no-clobber is checked by the rename itself. */
 static int commit(struct file_copy *fc)
 {
-	int fd = fc->out_fd;
-
 	fc->out_fd = -1;
-	if (close(fd) < 0)
-		return diag_errno("close %s", fc->dst);
-	if (sigflag_caught())
+	if (sigflag_caught()) /* a signal during fsync or verify */
 		return EXIT_FAIL;
-	if (fc->no_clobber) {
-		if (rename_no_replace(fc) != EXIT_OK)
-			return EXIT_FAIL;
-	} else if (rename(fc->tmp, fc->dst) < 0) {
-		return diag_errno("rename %s to %s", fc->tmp, fc->dst);
+	if (replace_commit(&fc->rep, fc->no_clobber) < 0) {
+		if (errno == EEXIST && fc->no_clobber)
+			return diag_error("create %s: File exists (--no-clobber)", fc->dst);
+		if (strcmp(fc->rep.failed, "close") == 0)
+			return diag_errno("close %s", fc->dst);
+		return diag_errno("%s %s to %s", fc->rep.failed, fc->rep.tmp, fc->dst);
 	}
 	fc->committed = 1;
-	diag_verbose(1, "rename %s -> %s%s", fc->tmp, fc->dst, fc->dst_exists ? ": the old file is replaced in one step" : "");
-	free(fc->tmp);
-	fc->tmp = NULL;
+	diag_verbose(1, "rename %s -> %s%s", fc->rep.tmp, fc->dst,
+		     fc->dst_exists ? ": the old file is replaced in one step" : "");
+	if (fc->fsync) {
+		if (replace_sync_dir(fc->dst) < 0)
+			return diag_errno("fsync the directory of %s", fc->dst);
+		diag_verbose(1, "fsync of the directory of %s: the new name is durable too", fc->dst);
+	}
 	return EXIT_OK;
-}
-
-/* A new name lives in its directory: fsync the directory to make the rename durable. */
-static int sync_directory(const struct file_copy *fc)
-{
-	const char *slash = strrchr(fc->dst, '/');
-	char *dir = slash ? strndup(fc->dst, slash == fc->dst ? 1 : (size_t)(slash - fc->dst)) : strdup(".");
-	int fd, status = EXIT_OK;
-
-	if (!dir)
-		return diag_errno("allocate a path");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0)
-		status = diag_errno("fsync directory %s", dir);
-	else
-		diag_verbose(1, "fsync directory %s", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return status;
 }
 
 /* Standard output or a device: no temporary file, no rename. */
@@ -699,8 +625,6 @@ static int copy_and_replace(struct file_copy *fc)
 		status = sync_file(fc);
 	if (status == EXIT_OK)
 		status = commit(fc);
-	if (status == EXIT_OK && fc->fsync)
-		status = sync_directory(fc);
 	return status;
 }
 
@@ -722,14 +646,13 @@ static int run(struct file_copy *fc)
 
 static void clean_up(struct file_copy *fc)
 {
-	if (fc->out_fd > STDERR_FILENO)
+	if (fc->direct && fc->out_fd > STDERR_FILENO)
 		close(fc->out_fd);
-	if (fc->tmp) {
-		if (unlink(fc->tmp) == 0)
-			diag_verbose(1, "removed the temporary file %s", fc->tmp);
+	if (fc->rep.exists) {
+		if (replace_abort(&fc->rep) == 0)
+			diag_verbose(1, "removed the temporary file %s", fc->rep.tmp);
 		else
-			diag_errno("remove %s", fc->tmp);
-		free(fc->tmp);
+			diag_errno("remove %s", fc->rep.tmp);
 	}
 	if (fc->src_fd > STDERR_FILENO)
 		close(fc->src_fd);
@@ -745,6 +668,7 @@ int file_copy_main(int argc, char **argv)
 		.progress_choice = -1,
 		.src_fd = -1,
 		.out_fd = -1,
+		.rep = { .fd = -1 },
 	};
 	int status = parse_args(&fc, argc, argv);
 	int sig;
