@@ -358,6 +358,18 @@ traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "
 	assert_equal "$(cat "$PUB/locked/dst")" old
 }
 
+@test "a read-only DST in a writable directory is replaced, as mv would, and keeps its mode" {
+	public_dir
+	mkdir "$PUB/out"
+	echo new >"$PUB/src"
+	echo old >"$PUB/out/dst"
+	chmod 444 "$PUB/out/dst"
+	if [ "$(id -u)" -eq 0 ]; then chown -R 65534:65534 "$PUB/out"; fi
+	run -0 unprivileged "$PUB/sockbox" file-copy "$PUB/src" "$PUB/out/dst"
+	assert_equal "$(cat "$PUB/out/dst")" new
+	assert_equal "$(stat -c %a "$PUB/out/dst")" 444
+}
+
 @test "a full disk: exit 1 with 'write DST: No space left on device', DST untouched, no temporary file" {
 	small_fs "$W/small" 1m
 	random_file src 4M

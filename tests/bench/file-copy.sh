@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # tests/bench/file-copy.sh - file-copy beside cp and dd on a 1 GiB file with
 # a warm page cache, beside the 1 KiB read/write loop (its own and dd's), and
-# on a 1 GiB sparse file.  Each command runs FILE_COPY_RUNS times (default
-# 5; 3 for the slow 1 KiB loops) under hyperfine; before each run (not
-# timed) the previous copy is removed and the file system synced, so no run
-# pays for another's writeback.  Figures are medians; a ratio is the peer's
-# time over sockbox's, so above 1 means sockbox is faster.
+# on a 1 GiB sparse file.
+#
+# The commands of a group run in rounds, one after the other inside each
+# round, so that a neighbour's burst of IO hits all of them alike (on a
+# shared machine it does: single runs swing 3x).  Before each run, untimed,
+# the previous copy is removed and the file system synced, so no run pays
+# for another's writeback.  Each figure is the median of FILE_COPY_RUNS
+# rounds (default 5; at most 3 for the slow 1 KiB loops), with the best in
+# brackets; a ratio is the peer's median over sockbox's, so above 1 means
+# sockbox is faster.
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -16,47 +21,77 @@ mkdir -p "$dir"
 cd "$dir"
 trap 'rm -rf "$dir"' EXIT
 
-# median_of RUNS CMD...: the median wall time of CMD in seconds.
-median_of() {
-	local n=$1; shift
-	hyperfine -N --style none --runs "$n" --prepare "sh -c 'rm -f dst; sync -f .'" \
-		--export-json "$dir/result.json" -- "$*" >/dev/null 2>&1 ||
-		{ echo "bench: '$*' failed" >&2; return 1; }
-	jq -r '.results[0].median' "$dir/result.json"
+# time_once CMD...: wall seconds of one run of CMD, after removing dst and syncing.
+time_once() {
+	local t0 t1
+	rm -f dst
+	sync -f .
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>&1 || { echo "bench: '$*' failed" >&2; return 1; }
+	t1=$EPOCHREALTIME
+	echo "$t1 - $t0" | bc -l
 }
 
-# line LABEL SECONDS [SOCKBOX_SECONDS]: one row, with the ratio when given sockbox's time.
-line() {
+# rounds N LABEL... -- CMD... -- CMD...: runs every CMD once per round for N
+# rounds; sets MEDIAN[i] and BEST[i] for the i-th command.
+rounds() {
+	local n=$1; shift
+	local -a cmds=() times=()
+	local cmd="" i r
+	for word in "$@" --; do
+		if [ "$word" = -- ]; then
+			[ -n "$cmd" ] && cmds+=("$cmd")
+			cmd=""
+		else
+			cmd+="${cmd:+ }$(printf '%q' "$word")"
+		fi
+	done
+	for ((r = 0; r < n; r++)); do
+		for i in "${!cmds[@]}"; do
+			times[i]+="$(eval "time_once ${cmds[i]}") "
+		done
+	done
+	MEDIAN=() BEST=()
+	for i in "${!cmds[@]}"; do
+		local sorted
+		sorted=$(tr ' ' '\n' <<<"${times[i]}" | grep . | sort -g)
+		BEST[i]=$(head -n 1 <<<"$sorted")
+		MEDIAN[i]=$(sed -n "$(((n + 1) / 2))p" <<<"$sorted")
+	done
+}
+
+# row LABEL I [SOCKBOX_I]: one line for command I, with the ratio to command SOCKBOX_I.
+row() {
 	local mbps
-	mbps=$(rate $((1 << 30)) "$2")
-	mbps=$((mbps / 1000000))
-	if [ -n "${3:-}" ]; then
-		printf '  %-58s %8.4f s %6d MB/s   ratio %s\n' "$1" "$2" "$mbps" "$(ratio "$2" "$3")"
-	else
-		printf '  %-58s %8.4f s %6d MB/s\n' "$1" "$2" "$mbps"
-	fi
+	mbps=$(($(rate $((1 << 30)) "${MEDIAN[$2]}") / 1000000))
+	printf '  %-56s %8.4f s (%.4f) %6d MB/s' "$1" "${MEDIAN[$2]}" "${BEST[$2]}" "$mbps"
+	if [ -n "${3:-}" ]; then printf '   ratio %s' "$(ratio "${MEDIAN[$2]}" "${MEDIAN[$3]}")"; fi
+	printf '\n'
 }
 
 echo "making a 1 GiB file of random bytes in $dir"
 head -c 1G /dev/urandom >big
 truncate -s 1G sparse
+sync -f .
 cat big >/dev/null # the page cache is warm for every command below
 
-echo "1 GiB file, warm cache, median of $runs:"
-sb=$(median_of "$runs" "$SOCKBOX" file-copy big dst)
-line "sockbox file-copy" "$sb"
-line "cp" "$(median_of "$runs" cp big dst)" "$sb"
-line "dd bs=1M" "$(median_of "$runs" dd if=big of=dst bs=1M status=none)" "$sb"
+echo "1 GiB file, warm cache: median (best) of $runs rounds"
+rounds "$runs" -- "$SOCKBOX" file-copy big dst -- cp big dst -- dd if=big of=dst bs=1M status=none
+row "sockbox file-copy" 0
+row "cp" 1 0
+row "dd bs=1M" 2 0
+auto=${MEDIAN[0]}
 
-loop_runs=$(((runs + 1) / 2 > 3 ? 3 : (runs + 1) / 2))
-echo "the 1 KiB read/write loop, same file, median of $loop_runs:"
-loop=$(median_of "$loop_runs" "$SOCKBOX" file-copy --method read-write --buffer-size 1K big dst)
-line "sockbox file-copy --method read-write --buffer-size 1K" "$loop"
-line "dd bs=1024" "$(median_of "$loop_runs" dd if=big of=dst bs=1024 status=none)" "$loop"
-echo "  sockbox file-copy (auto) against its own 1 KiB loop: $(ratio "$loop" "$sb") times faster"
+loop_runs=$((runs < 3 ? runs : 3))
+echo "the 1 KiB read/write loop, same file: median (best) of $loop_runs rounds"
+rounds "$loop_runs" -- "$SOCKBOX" file-copy --method read-write --buffer-size 1K big dst \
+	-- dd if=big of=dst bs=1024 status=none
+row "sockbox file-copy --method read-write --buffer-size 1K" 0
+row "dd bs=1024" 1 0
+echo "  sockbox file-copy (auto) is $(ratio "${MEDIAN[0]}" "$auto") times as fast as its own 1 KiB loop"
 
-echo "1 GiB sparse file (all hole), median of $runs:"
-sparse=$(median_of "$runs" "$SOCKBOX" file-copy sparse dst)
-line "sockbox file-copy" "$sparse"
-line "cp" "$(median_of "$runs" cp sparse dst)" "$sparse"
-line "dd bs=1M (writes every zero)" "$(median_of "$runs" dd if=sparse of=dst bs=1M status=none)" "$sparse"
+echo "1 GiB sparse file (all hole): median (best) of $runs rounds"
+rounds "$runs" -- "$SOCKBOX" file-copy sparse dst -- cp sparse dst -- dd if=sparse of=dst bs=1M status=none
+row "sockbox file-copy" 0
+row "cp" 1 0
+row "dd bs=1M (writes every zero)" 2 0
