@@ -616,6 +616,18 @@ traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "
 	assert_equal "$(listing)" $'dense\ndst\nsrc'
 }
 
+@test "SIGTERM while opening a FIFO that has no writer yet ends it with one message (143)" {
+	mkfifo fifo
+	echo old >dst
+	bg "$SOCKBOX" file-copy fifo dst
+	# the kernel parks an open(2) of a FIFO without a writer in wait_for_partner
+	wait_until 10 grep -q wait_for_partner "/proc/$BG_PID/wchan"
+	stop_pid "$BG_PID" TERM || true
+	assert_equal "$STOP_STATUS" 143
+	assert_equal "$(cat "$BG_ERR")" "sockbox file-copy: copy fifo to dst: interrupted by SIGTERM (dst left untouched)"
+	assert_equal "$(listing)" $'dst\nfifo'
+}
+
 @test "a SIGINT ignored when file-copy starts (nohup, a background job) stays ignored" {
 	mkfifo fifo
 	random_file src 64K

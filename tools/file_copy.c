@@ -216,9 +216,10 @@ static int open_source(struct file_copy *fc)
 	if (strcmp(fc->src, "-") == 0) {
 		fc->src_fd = STDIN_FILENO;
 	} else {
+		/* Opening a FIFO waits for a writer; a signal may end the wait. */
 		fc->src_fd = open(fc->src, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 		if (fc->src_fd < 0)
-			return diag_errno("open %s", fc->src);
+			return sigflag_caught() ? EXIT_FAIL : diag_errno("open %s", fc->src);
 	}
 	if (fstat(fc->src_fd, &fc->src_st) < 0)
 		return diag_errno("stat %s", fc->src);
@@ -293,7 +294,7 @@ static int open_in_place(struct file_copy *fc)
 	diag_verbose(1, "%s is a %s: writing into it in place, no temporary file", fc->dst, kind);
 	fc->out_fd = open(fc->dst, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fc->out_fd < 0)
-		return diag_errno("open %s", fc->dst);
+		return sigflag_caught() ? EXIT_FAIL : diag_errno("open %s", fc->dst);
 	return 0;
 }
 
