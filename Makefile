@@ -44,7 +44,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libssl-dev \
 	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
 	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
-	procps psmisc util-linux coreutils e2fsprogs bc
+	procps psmisc util-linux coreutils e2fsprogs bc strace
 
 .PHONY: all deps test check-asan bench fuzz demo install uninstall install-links \
 	completions lint clean

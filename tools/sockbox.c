@@ -13,6 +13,7 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int file_copy_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 
 struct tool {
@@ -23,6 +24,7 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "file-copy", file_copy_main, "copy a file safely and fast: atomic replace, holes, zero-copy" },
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
 	{ NULL, NULL, NULL },
 };
