@@ -5,33 +5,29 @@ _sockbox_tools="udp-broadcast"
 
 _sockbox_words() {
 	case $1 in
-	udp-broadcast) echo "send listen --to ADDR -i --interface -g --group --all-interfaces send: to the broadcast address of every interface, through each --ttl N --loop send: let this host's own listeners hear the group too -c --count --interval SECS -w --wait -r --reply -t --timeout --raw payloads as they are, not escaped; send reads stdin as one datagram --json one JSON object per datagram received --max-size BYTES -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog N --port-file FILE --pid-file FILE --max-conns N --duration SECS -h --help --version print the version and exit" ;;
+	udp-broadcast) echo "send listen --to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	esac
 }
 
 _sockbox_values() {
 	case "$1 $2" in
-	"udp-broadcast ADDR"|"udp-broadcast --to") echo "@none" ;;
+	"udp-broadcast --to") echo "@none" ;;
 	"udp-broadcast --interface"|"udp-broadcast -i") echo "@none" ;;
 	"udp-broadcast --group"|"udp-broadcast -g") echo "@none" ;;
-	"udp-broadcast N"|"udp-broadcast --ttl") echo "@none" ;;
+	"udp-broadcast --ttl") echo "@none" ;;
 	"udp-broadcast --count"|"udp-broadcast -c") echo "@none" ;;
-	"udp-broadcast SECS"|"udp-broadcast --interval") echo "@none" ;;
+	"udp-broadcast --interval") echo "@none" ;;
 	"udp-broadcast --wait"|"udp-broadcast -w") echo "@none" ;;
 	"udp-broadcast --reply"|"udp-broadcast -r") echo "@none" ;;
 	"udp-broadcast --timeout"|"udp-broadcast -t") echo "@none" ;;
-	"udp-broadcast BYTES"|"udp-broadcast --max-size") echo "@none" ;;
-	"udp-broadcast --verbose"|"udp-broadcast -v") echo "@none" ;;
+	"udp-broadcast --max-size") echo "@none" ;;
 	"udp-broadcast --bind"|"udp-broadcast -b") echo "@none" ;;
 	"udp-broadcast --port"|"udp-broadcast -p") echo "@none" ;;
-	"udp-broadcast --ipv4"|"udp-broadcast -4") echo "@none" ;;
-	"udp-broadcast --ipv6"|"udp-broadcast -6") echo "@none" ;;
-	"udp-broadcast N"|"udp-broadcast --backlog") echo "@none" ;;
-	"udp-broadcast FILE"|"udp-broadcast --port-file") echo "@none" ;;
-	"udp-broadcast FILE"|"udp-broadcast --pid-file") echo "@none" ;;
-	"udp-broadcast N"|"udp-broadcast --max-conns") echo "@none" ;;
-	"udp-broadcast SECS"|"udp-broadcast --duration") echo "@none" ;;
-	"udp-broadcast --help"|"udp-broadcast -h") echo "@none" ;;
+	"udp-broadcast --backlog") echo "@none" ;;
+	"udp-broadcast --port-file") echo "@file" ;;
+	"udp-broadcast --pid-file") echo "@file" ;;
+	"udp-broadcast --max-conns") echo "@none" ;;
+	"udp-broadcast --duration") echo "@none" ;;
 	esac
 }
 

@@ -329,7 +329,7 @@ $(summary 2 305 1 0)"
 }
 
 @test "udp-broadcast options marked send: or listen: in --help are refused by the other command" {
-	while IFS=$'\t' read -r short long arg help; do
+	while IFS=$'\037' read -r short long arg help; do
 		case $help in
 		send:*) other=listen; own=send ;;
 		listen:*) other=send; own=listen ;;
@@ -339,7 +339,7 @@ $(summary 2 305 1 0)"
 		[ -z "$arg" ] || args+=(1)
 		run -2 --separate-stderr ub "$other" "${args[@]}"
 		assert_equal "$stderr" "sockbox udp-broadcast: $long goes with '$own', not '$other' (see 'sockbox udp-broadcast --help')"
-	done < <(ub --list-options)
+	done < <(ub --list-options | tr '\t' '\037')
 }
 
 @test "udp-broadcast lists its commands for --help and the completions" {
