@@ -211,6 +211,30 @@ $(summary 2 305 1 0)"
 	assert_output $'beacon\nbeacon\nbeacon'
 }
 
+@test "udp-broadcast send --interval beacons until SIGTERM, then exits 0" {
+	serve "$SOCKBOX" udp-broadcast listen -p 0
+	bg "$SOCKBOX" udp-broadcast send --to 127.0.0.1 -p "$PORT" --interval 0.05 tick
+	wait_until 10 eval '[ "$(wc -l <"$SERVER_OUT")" -ge 3 ]'
+	stop_pid "$BG_PID"
+	assert_equal "$STOP_STATUS" 0
+	assert_equal "$(cat "$BG_ERR")" ""
+	run sort -u <(cut -f2 "$SERVER_OUT")
+	assert_output tick
+}
+
+@test "udp-broadcast listen prints its counters on SIGUSR1 and goes on" {
+	serve "$SOCKBOX" udp-broadcast listen -p 0 -c 2
+	ub send --to 127.0.0.1 -p "$PORT" first
+	wait_until 5 grep -q first "$SERVER_OUT"
+	kill -USR1 "$SERVER_PID"
+	wait_until 5 grep -q "received 1 datagrams" "$SERVER_ERR"
+	ub send --to 127.0.0.1 -p "$PORT" second
+	listener_done
+	assert_equal "$(cat "$SERVER_ERR")" "sockbox udp-broadcast: listening on 0.0.0.0:$PORT
+$(summary 1 5 0 0)
+$(summary 2 11 0 0)"
+}
+
 @test "udp-broadcast listen --timeout ends an idle listener with status 0 and no output" {
 	run -0 --separate-stderr ub listen -p 0 -t 0.2
 	assert_output ""
