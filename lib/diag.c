@@ -20,7 +20,7 @@ void diag_set_verbosity(int level) { verbosity = level; }
 int diag_verbosity(void) { return verbosity; }
 
 /* Formats the whole line first, then writes it once: one write(2), one line. */
-static void emit(const char *suffix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void emit(const char *suffix, const char *fmt, va_list ap)
 {
 	char line[2048];
 	size_t len;
@@ -56,7 +56,7 @@ int diag_error(const char *fmt, ...)
 	return EXIT_FAIL;
 }
 
-static int emit_errnum(int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int emit_errnum(int errnum, const char *fmt, va_list ap)
 {
 	char suffix[256];
 	snprintf(suffix, sizeof suffix, ": %s", strerror(errnum));

@@ -153,6 +153,13 @@ int server_open(struct server *s, const struct server_config *c, int socktype, i
 	addr_free(list);
 	if (spec.is_unix)
 		snprintf(s->unix_path, sizeof s->unix_path, "%s", spec.path);
+	if (c->setup) {
+		rc = c->setup(s->listen_fd, c->setup_ctx);
+		if (rc != EXIT_OK) {
+			server_close(s);
+			return rc;
+		}
+	}
 	sock_local_text(s->listen_fd, s->bound, sizeof s->bound);
 	diag_info("listening on %s", s->bound);
 	if (c->duration > 0)

@@ -49,6 +49,12 @@ struct server_config {
 	const char *pid_file;
 	uint64_t max_conns;    /* 0: no limit */
 	double duration;       /* 0: no limit */
+	/* Called with the bound socket before "listening on" is announced and
+	 * the port file written, so whatever it sets up (a multicast group
+	 * joined, a socket option) is in place when a script sees the port.
+	 * Returns EXIT_OK, or a status after its own diagnostic.  NULL: none. */
+	int (*setup)(int fd, void *setup_ctx);
+	void *setup_ctx;
 };
 
 struct server {
@@ -70,8 +76,9 @@ int server_parse_option(struct server_config *c, const struct opt_tool *tool, in
 
 /*
  * Resolves and binds the configured address (SOCK_STREAM listens), with
- * flags (SOCK_NONBLOCK or 0) on the socket, prints "listening on ADDR",
- * writes the port and PID files.  0, or EXIT_FAIL after a diagnostic.
+ * flags (SOCK_NONBLOCK or 0) on the socket, runs the config's setup hook,
+ * prints "listening on ADDR", writes the port and PID files.  0, or
+ * EXIT_FAIL (or the hook's status) after a diagnostic.
  */
 int server_open(struct server *s, const struct server_config *c, int socktype, int flags);
 

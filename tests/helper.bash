@@ -67,14 +67,17 @@ wait_exit() { wait_until "${2:-10}" eval "! kill -0 $1 2>/dev/null"; }
 stop_pid() {
 	local pid=$1 sig=${2:-TERM}
 	STOP_STATUS=
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; STOP_STATUS=$?; return 0; }
+	STOP_STATUS=0
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null || STOP_STATUS=$?
+		return 0
+	fi
 	kill -s "$sig" "$pid" 2>/dev/null || true
 	if ! wait_exit "$pid" 5; then
 		kill -KILL "$pid" 2>/dev/null || true
 		wait_exit "$pid" 5
 	fi
-	wait "$pid" 2>/dev/null
-	STOP_STATUS=$?
+	wait "$pid" 2>/dev/null || STOP_STATUS=$?
 	return 0
 }
 
