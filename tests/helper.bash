@@ -66,7 +66,6 @@ wait_exit() { wait_until "${2:-10}" eval "! kill -0 $1 2>/dev/null"; }
 # Sets STOP_STATUS to the exit status when PID was our child.
 stop_pid() {
 	local pid=$1 sig=${2:-TERM}
-	STOP_STATUS=
 	STOP_STATUS=0
 	if ! kill -0 "$pid" 2>/dev/null; then
 		wait "$pid" 2>/dev/null || STOP_STATUS=$?
