@@ -74,7 +74,7 @@ stop_pid() {
 	kill -s "$sig" "$pid" 2>/dev/null || true
 	if ! wait_exit "$pid" 5; then
 		kill -KILL "$pid" 2>/dev/null || true
-		wait_exit "$pid" 5
+		wait_exit "$pid" 5 || true
 	fi
 	wait "$pid" 2>/dev/null || STOP_STATUS=$?
 	return 0
