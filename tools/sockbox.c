@@ -13,6 +13,7 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int http_probe_main(int argc, char **argv);
 
 struct tool {
 	const char *name;
@@ -22,6 +23,7 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
 	{ NULL, NULL, NULL },
 };
 
