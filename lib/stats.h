@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 struct stats {
 	double *values;
 	size_t count;
@@ -31,6 +33,14 @@ double stats_avg(const struct stats *s);
 
 /* The nearest-rank percentile p (0-100) of the samples, 0 with none. */
 double stats_percentile(struct stats *s, double p);
+
+/* Appends a summary row, "NAME  N  MIN  AVG  P50  P90  MAX" in aligned
+ * columns with three decimals (dashes without samples): 0 or -1. */
+int stats_format_row(struct buf *out, const char *name, struct stats *s);
+
+/* The header line above such rows: what the rows are ("phase"), the
+ * column names, and the unit ("ms") at the end: 0 or -1. */
+int stats_format_header(struct buf *out, const char *what, const char *unit);
 
 void stats_free(struct stats *s);
 
