@@ -429,18 +429,26 @@ const char *http_reason_phrase(int status)
 /*
  * Appends data up to and including the next LF to line, refusing to let
  * line grow past max bytes.  *used is what was taken.  1 when a whole line
- * is in line, 0 when more is needed, -1 when the line is too long.
+ * is in line, 0 when more is needed, -1 when the line is too long (then
+ * exactly the bytes up to the limit were taken, whatever the split of the
+ * input) or memory ran out (errno ENOMEM).
  */
 static int take_line(struct buf *line, const char *data, size_t len, size_t *used, size_t max)
 {
 	const char *lf = memchr(data, '\n', len);
 	size_t take = lf ? (size_t)(lf - data) + 1 : len;
+	int over = line->len > max || take > max - line->len;
 
-	if (take > max || line->len > max - take)
-		return -1;
+	if (over)
+		take = max - line->len;
+	*used = 0;
 	if (buf_append(line, data, take) < 0)
 		return -1;
 	*used = take;
+	if (over) {
+		errno = E2BIG;
+		return -1;
+	}
 	return lf != NULL;
 }
 
@@ -575,11 +583,13 @@ enum http_event http_chunked_feed(struct http_chunked *c, const char *data, size
 				break;
 			got = take_line(&c->line, data + at, len - at, &took, max);
 			if (got < 0) {
-				if (c->state == CH_SIZE)
+				if (errno == ENOMEM)
+					set_error(c->error, "out of memory");
+				else if (c->state == CH_SIZE)
 					set_error(c->error, "chunk size line longer than %zu bytes", max);
 				else
 					set_error(c->error, "trailer section exceeds %zu bytes", max);
-				*used = at;
+				*used = at + took;
 				return chunk_fail(c);
 			}
 			at += took;
@@ -824,9 +834,11 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 		size_t line_len;
 
 		if (got < 0) {
-			set_error(r->error, errno == ENOMEM ? "out of memory" : "header section exceeds %zu bytes",
-				  r->max_head);
-			*used = at;
+			if (errno == ENOMEM)
+				set_error(r->error, "out of memory");
+			else
+				set_error(r->error, "header section exceeds %zu bytes", r->max_head);
+			*used = at + took;
 			return response_fail(r);
 		}
 		at += took;
