@@ -261,19 +261,28 @@ static int connect_targets(struct httpc *c, const struct target *targets, size_t
 	return -1;
 }
 
+int httpc_tls_prepare(struct httpc *c)
+{
+	char err[TLS_ERROR_MAX + 64];
+
+	if (c->tls_client)
+		return 0;
+	c->tls_client = tls_client_new(&c->config->tls, err, sizeof err);
+	if (!c->tls_client) {
+		snprintf(c->error, sizeof c->error, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The TLS phase: the handshake, then the certificate's verdict. */
 static int start_tls(struct httpc *c, const struct url *u, uint64_t deadline)
 {
 	char host[URL_HOST_MAX], err[TLS_ERROR_MAX];
 	int rc;
 
-	if (!c->tls_client) {
-		c->tls_client = tls_client_new(&c->config->tls, err, sizeof err);
-		if (!c->tls_client) {
-			snprintf(c->error, sizeof c->error, "%s", err);
-			return -1;
-		}
-	}
+	if (httpc_tls_prepare(c) < 0)
+		return -1;
 	url_host_for_lookup(u, host, sizeof host);
 	c->tls = tls_conn_new(c->tls_client, c->fd, host, err, sizeof err);
 	if (!c->tls) {

@@ -107,6 +107,10 @@ struct httpc {
 /* An unconnected client; max_head bounds each response head (http.h). */
 void httpc_init(struct httpc *c, const struct httpc_config *config, size_t max_head);
 
+/* Makes the TLS context now (trust store, CA file), so that its cost is
+ * not counted in the first handshake: 0, or -1 with c->error. */
+int httpc_tls_prepare(struct httpc *c);
+
 /* Connects to u's origin, or keeps the open connection: 0 or -1. */
 int httpc_connect(struct httpc *c, const struct url *u, uint64_t deadline_ns, struct httpc_timing *t);
 

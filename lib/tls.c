@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -68,6 +69,12 @@ struct tls_client *tls_client_new(const struct tls_config *cfg, char *err, size_
 	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	/* OpenSSL says "system library" for a missing file: ask first */
+	if (cfg->cafile && access(cfg->cafile, R_OK) < 0) {
+		snprintf(err, err_size, "load CA file %s: %s", cfg->cafile, strerror(errno));
+		tls_client_free(c);
+		return NULL;
+	}
 	if (cfg->cafile ? SSL_CTX_load_verify_locations(c->ctx, cfg->cafile, NULL) != 1
 			: SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
 		char reason[128];

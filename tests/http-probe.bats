@@ -574,3 +574,38 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	run -0 jq -r '[.status, .ok, .error, .time_connect_ms, .connects[0].error] | map(tostring) | join("|")' <<<"$output"
 	assert_output "null|false|connect 127.0.0.1:$port: Connection refused|null|Connection refused"
 }
+
+@test "a missing or empty --cacert file is exit 1 before any connection" {
+	run -1 --separate-stderr sockbox http-probe --cacert "$TMP/none.pem" https://127.0.0.1:1/
+	assert_equal "$stderr" "sockbox http-probe: load CA file $TMP/none.pem: No such file or directory"
+	echo junk >"$TMP/junk.pem"
+	run -1 --separate-stderr sockbox http-probe --cacert "$TMP/junk.pem" https://127.0.0.1:1/
+	assert_equal "$stderr" "sockbox http-probe: load CA file $TMP/junk.pem: no certificate or crl found"
+}
+
+@test "a name that does not resolve is exit 1 naming the host" {
+	run -1 --separate-stderr sockbox http-probe --max-time 3 http://no-such-host.invalid/
+	assert_regex "$stderr" "^sockbox http-probe: resolve no-such-host\.invalid: [A-Za-z].*$"
+}
+
+@test "-6 refuses an IPv4 address: no address of that family" {
+	run -1 --separate-stderr sockbox http-probe -6 http://127.0.0.1:1/
+	assert_regex "$stderr" "^sockbox http-probe: resolve 127\.0\.0\.1: "
+}
+
+@test "-o into a directory that does not exist is exit 1, and nothing is left" {
+	start_nginx
+	run -1 --separate-stderr sockbox http-probe -o "$TMP/no/such/file" "http://127.0.0.1:$NGINX_PORT/"
+	assert_equal "$stderr" "sockbox http-probe: open $TMP/no/such/file: No such file or directory"
+}
+
+@test "-o replaces an existing file only when the new body is complete" {
+	start_nginx
+	printf 'old\n' >"$TMP/keep"
+	reply "$TMP/r" 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\ncut short'
+	peer --reply "$TMP/r" --after close
+	run -1 sockbox http-probe -o "$TMP/keep" "http://127.0.0.1:$PORT/"
+	assert_equal "$(cat "$TMP/keep")" "old"
+	run -0 sockbox http-probe -o "$TMP/keep" "http://127.0.0.1:$NGINX_PORT/"
+	assert_equal "$(cat "$TMP/keep")" "hello from nginx"
+}

@@ -930,6 +930,8 @@ static void report(struct http_probe *p, enum outcome out)
 		print_json(p, out);
 	else if (p->ex.complete)
 		print_line(p);
+	/* a line per probe as it happens, also into a pipe (| tee, | jq) */
+	fflush(stdout);
 	if (p->count > 1)
 		snprintf(prefix, sizeof prefix, "seq=%llu: ", (unsigned long long)p->seq);
 	if (out == OUT_FAIL)
@@ -1076,6 +1078,8 @@ static void print_statistics(struct http_probe *p)
 static int run(struct http_probe *p)
 {
 	httpc_init(&p->client, &p->config, p->max_head);
+	if (p->url.https && httpc_tls_prepare(&p->client) < 0)
+		return diag_error("%s", p->client.error);
 	for (p->seq = 1; p->seq <= p->count && !p->stdout_closed; p->seq++) {
 		enum outcome out;
 		if (p->seq > 1 && pause_for(p->interval) < 0)
