@@ -15,9 +15,15 @@
 /* How much of an offending line an error message quotes. */
 #define EXCERPT_MAX 48
 
-static int is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
+static int is_ows(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
 
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* ---- error messages ---- */
 
@@ -87,7 +93,10 @@ int http_is_token(const char *s, size_t len)
 }
 
 /* field-vchar = VCHAR / obs-text, plus SP and HTAB inside a value. */
-static int is_field_char(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+static int is_field_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
 
 int http_is_field_value(const char *s, size_t len)
 {
@@ -101,8 +110,8 @@ int http_is_field_value(const char *s, size_t len)
 	return 1;
 }
 
-int http_parse_field_line(const char *line, size_t len, struct http_slice *name,
-			  struct http_slice *value, const char **why)
+int http_parse_field_line(const char *line, size_t len, struct http_slice *name, struct http_slice *value,
+                          const char **why)
 {
 	const char *colon, *start, *end;
 
@@ -155,7 +164,7 @@ void http_fields_init(struct http_fields *f, size_t limit)
 }
 
 int http_fields_add(struct http_fields *f, const char *name, size_t name_len, const char *value,
-		    size_t value_len)
+                    size_t value_len)
 {
 	size_t charge = name_len + value_len + 4; /* "name: value\r\n" */
 	size_t text_len = f->text.len;
@@ -186,9 +195,15 @@ int http_fields_add(struct http_fields *f, const char *name, size_t name_len, co
 	return 0;
 }
 
-const char *http_fields_name(const struct http_fields *f, size_t i) { return f->text.data + f->list[i].name; }
+const char *http_fields_name(const struct http_fields *f, size_t i)
+{
+	return f->text.data + f->list[i].name;
+}
 
-const char *http_fields_value(const struct http_fields *f, size_t i) { return f->text.data + f->list[i].value; }
+const char *http_fields_value(const struct http_fields *f, size_t i)
+{
+	return f->text.data + f->list[i].value;
+}
 
 size_t http_fields_find(const struct http_fields *f, const char *name, size_t start)
 {
@@ -277,7 +292,7 @@ void http_fields_free(struct http_fields *f)
 
 /* Transfer-Encoding (6.1): the codings in the order applied. */
 static int transfer_framing(const struct http_fields *f, int is_request, struct http_framing *out,
-			    const char **why)
+                            const char **why)
 {
 	int chunked_seen = 0, last_is_chunked = 0, codings = 0;
 
@@ -367,8 +382,8 @@ static int length_framing(const struct http_fields *f, struct http_framing *out,
 	return 0;
 }
 
-int http_framing(const struct http_fields *f, int is_request, int version_minor,
-		 struct http_framing *out, const char **why)
+int http_framing(const struct http_fields *f, int is_request, int version_minor, struct http_framing *out,
+                 const char **why)
 {
 	int has_te = http_fields_find(f, "Transfer-Encoding", 0) < f->count;
 	int has_cl = http_fields_find(f, "Content-Length", 0) < f->count;
@@ -402,6 +417,7 @@ int http_keeps_alive(const struct http_fields *f, int version_minor)
 
 const char *http_reason_phrase(int status)
 {
+	/* clang-format off */
 	static const struct {
 		int status;
 		const char *reason;
@@ -418,6 +434,7 @@ const char *http_reason_phrase(int status)
 		{ 501, "Not Implemented" }, { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
 		{ 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" },
 	};
+	/* clang-format on */
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (table[i].status == status)
 			return table[i].reason;
@@ -474,7 +491,10 @@ void http_chunked_init(struct http_chunked *c, struct http_fields *trailers, siz
 	c->max_line = max_line;
 }
 
-void http_chunked_free(struct http_chunked *c) { buf_free(&c->line); }
+void http_chunked_free(struct http_chunked *c)
+{
+	buf_free(&c->line);
+}
 
 static enum http_event chunk_fail(struct http_chunked *c)
 {
@@ -540,8 +560,9 @@ static enum http_event chunk_line(struct http_chunked *c)
 	const char *why;
 
 	if (problem) {
-		set_error_quoting(c->error, c->state == CH_SIZE ? "malformed chunk size line" : "malformed trailer",
-				  text, c->line.len, problem);
+		set_error_quoting(c->error,
+		                  c->state == CH_SIZE ? "malformed chunk size line" : "malformed trailer",
+		                  text, c->line.len, problem);
 		return chunk_fail(c);
 	}
 	if (c->state == CH_SIZE) {
@@ -565,7 +586,7 @@ static enum http_event chunk_line(struct http_chunked *c)
 }
 
 enum http_event http_chunked_feed(struct http_chunked *c, const char *data, size_t len, size_t *used,
-				  struct http_slice *body)
+                                  struct http_slice *body)
 {
 	size_t at = 0;
 
@@ -681,7 +702,10 @@ void http_response_free(struct http_response *r)
 	http_chunked_free(&r->chunked);
 }
 
-const char *http_response_error(const struct http_response *r) { return r->error; }
+const char *http_response_error(const struct http_response *r)
+{
+	return r->error;
+}
 
 static enum http_event response_fail(struct http_response *r)
 {
@@ -753,12 +777,13 @@ static int parse_fields(struct http_response *r, size_t start, size_t end)
 
 		if (!problem && http_parse_field_line(text + start, len - 2, &name, &value, &why) == 0) {
 			if (http_fields_add(&r->headers, name.ptr, name.len, value.ptr, value.len) < 0) {
-				set_error(r->error, errno == E2BIG ? "header section too large" : "out of memory");
+				set_error(r->error,
+				          errno == E2BIG ? "header section too large" : "out of memory");
 				return -1;
 			}
 		} else {
 			set_error_quoting(r->error, "malformed header field", text + start,
-					  problem ? len : len - 2, why);
+			                  problem ? len : len - 2, why);
 			return -1;
 		}
 		start += len;
@@ -801,7 +826,7 @@ static enum http_event parse_head(struct http_response *r)
 	if (response_framing(r) < 0)
 		return response_fail(r);
 	r->keep_alive = r->status != 101 && r->framing.kind != HTTP_BODY_CLOSE &&
-			http_keeps_alive(&r->headers, r->version_minor);
+	                http_keeps_alive(&r->headers, r->version_minor);
 	switch (r->framing.kind) {
 	case HTTP_BODY_NONE:
 		r->state = RS_NO_BODY;
@@ -860,8 +885,9 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 		}
 		problem = line_ending_problem(line, line_len);
 		if (problem) {
-			set_error_quoting(r->error, r->line_start ? "malformed header field" : "malformed status line",
-					  line, line_len, problem);
+			set_error_quoting(r->error,
+			                  r->line_start ? "malformed header field" : "malformed status line",
+			                  line, line_len, problem);
 			return response_fail(r);
 		}
 		r->line_start = r->head.len;
@@ -871,7 +897,7 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 }
 
 static enum http_event feed_body(struct http_response *r, const char *data, size_t len, size_t *used,
-				 struct http_slice *body)
+                                 struct http_slice *body)
 {
 	enum http_event ev;
 	size_t n = len;
@@ -912,7 +938,7 @@ static enum http_event feed_body(struct http_response *r, const char *data, size
 }
 
 enum http_event http_response_feed(struct http_response *r, const char *data, size_t len, size_t *used,
-				   struct http_slice *body)
+                                   struct http_slice *body)
 {
 	enum http_event ev;
 
@@ -969,11 +995,11 @@ enum http_event http_response_eof(struct http_response *r)
 			return HTTP_EV_DONE;
 		}
 		set_error(r->error, "connection closed after %llu of %llu body bytes",
-			  (unsigned long long)r->body_bytes, (unsigned long long)r->framing.length);
+		          (unsigned long long)r->body_bytes, (unsigned long long)r->framing.length);
 		break;
 	case RS_CHUNKED:
 		set_error(r->error, "connection closed inside the chunked body after %llu bytes",
-			  (unsigned long long)r->body_bytes);
+		          (unsigned long long)r->body_bytes);
 		break;
 	}
 	return response_fail(r);

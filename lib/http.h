@@ -60,15 +60,15 @@ int http_is_field_value(const char *s, size_t len);
  * name, a name that is not a token, whitespace before the colon, a line
  * that starts with whitespace (obsolete folding), a bad value character.
  */
-int http_parse_field_line(const char *line, size_t len, struct http_slice *name,
-			  struct http_slice *value, const char **why);
+int http_parse_field_line(const char *line, size_t len, struct http_slice *name, struct http_slice *value,
+                          const char **why);
 
 /* ---- the list of header (or trailer) fields ---- */
 
 struct http_field {
-	size_t name;       /* offset of the NUL-terminated name in text */
+	size_t name; /* offset of the NUL-terminated name in text */
 	size_t name_len;
-	size_t value;      /* offset of the NUL-terminated value in text */
+	size_t value; /* offset of the NUL-terminated value in text */
 	size_t value_len;
 };
 
@@ -93,7 +93,7 @@ void http_fields_init(struct http_fields *f, size_t limit);
 /* Appends a field (copied): 0, or -1 with errno E2BIG (over the limit)
  * or ENOMEM; the list is unchanged on failure. */
 int http_fields_add(struct http_fields *f, const char *name, size_t name_len, const char *value,
-		    size_t value_len);
+                    size_t value_len);
 
 /* Name and value of field i (i < count), NUL-terminated. */
 const char *http_fields_name(const struct http_fields *f, size_t i);
@@ -127,8 +127,8 @@ enum http_body_kind {
 
 struct http_framing {
 	enum http_body_kind kind;
-	uint64_t length;     /* HTTP_BODY_LENGTH: the Content-Length */
-	int other_codings;   /* Transfer-Encoding names codings besides chunked (left applied) */
+	uint64_t length;   /* HTTP_BODY_LENGTH: the Content-Length */
+	int other_codings; /* Transfer-Encoding names codings besides chunked (left applied) */
 };
 
 /*
@@ -143,8 +143,8 @@ struct http_framing {
  * response without either, or whose last coding is not chunked, runs
  * until the close.  0, or -1 with *why set.
  */
-int http_framing(const struct http_fields *f, int is_request, int version_minor,
-		 struct http_framing *out, const char **why);
+int http_framing(const struct http_fields *f, int is_request, int version_minor, struct http_framing *out,
+                 const char **why);
 
 /* 1 when the connection may carry another message after this one:
  * HTTP/1.1 unless "Connection: close", HTTP/1.0 only with
@@ -176,9 +176,9 @@ enum http_event {
  */
 struct http_chunked {
 	int state;
-	uint64_t chunk_left;         /* bytes of the current chunk still to come */
-	size_t max_line;             /* longest chunk-size line accepted */
-	struct buf line;             /* the size or trailer line being read */
+	uint64_t chunk_left;          /* bytes of the current chunk still to come */
+	size_t max_line;              /* longest chunk-size line accepted */
+	struct buf line;              /* the size or trailer line being read */
 	struct http_fields *trailers; /* where trailer fields go; its limit bounds them */
 	char error[HTTP_ERROR_MAX];
 };
@@ -193,7 +193,7 @@ void http_chunked_init(struct http_chunked *c, struct http_fields *trailers, siz
  * last chunk and the trailer section, HTTP_EV_ERROR (c->error says why).
  */
 enum http_event http_chunked_feed(struct http_chunked *c, const char *data, size_t len, size_t *used,
-				  struct http_slice *body);
+                                  struct http_slice *body);
 
 void http_chunked_free(struct http_chunked *c);
 
@@ -215,8 +215,8 @@ void http_chunked_free(struct http_chunked *c);
  */
 struct http_response {
 	/* set by http_response_init */
-	size_t max_head;          /* bytes allowed for the status line and header section */
-	int no_body;              /* the request was HEAD: no response carries a body */
+	size_t max_head; /* bytes allowed for the status line and header section */
+	int no_body;     /* the request was HEAD: no response carries a body */
 	/* what was parsed: valid from HTTP_EV_INTERIM or HTTP_EV_HEAD on */
 	int version_minor;        /* HTTP/1.0 or HTTP/1.1 (1.x above 1 counts as 1.1) */
 	int status;               /* 100-599 */
@@ -224,15 +224,15 @@ struct http_response {
 	struct http_fields headers;
 	struct http_fields trailers; /* chunked bodies only */
 	struct http_framing framing; /* with the status and the method applied */
-	int keep_alive;           /* the connection may carry another request after DONE */
-	uint64_t body_bytes;      /* body bytes handed over so far (chunk framing removed) */
-	uint64_t wire_bytes;      /* bytes consumed so far, all responses included */
-	unsigned interim;         /* 1xx responses skipped */
+	int keep_alive;              /* the connection may carry another request after DONE */
+	uint64_t body_bytes;         /* body bytes handed over so far (chunk framing removed) */
+	uint64_t wire_bytes;         /* bytes consumed so far, all responses included */
+	unsigned interim;            /* 1xx responses skipped */
 	/* the parser's own state */
 	int state;
-	size_t line_start;        /* where the line being read starts in head */
-	struct buf head;          /* the status line and header section as received */
-	uint64_t body_left;       /* HTTP_BODY_LENGTH: bytes still to come */
+	size_t line_start;  /* where the line being read starts in head */
+	struct buf head;    /* the status line and header section as received */
+	uint64_t body_left; /* HTTP_BODY_LENGTH: bytes still to come */
 	struct http_chunked chunked;
 	char error[HTTP_ERROR_MAX];
 };
@@ -245,7 +245,7 @@ void http_response_reset(struct http_response *r, int no_body);
 
 /* Feeds data[0..len) (see above). */
 enum http_event http_response_feed(struct http_response *r, const char *data, size_t len, size_t *used,
-				   struct http_slice *body);
+                                   struct http_slice *body);
 
 /* The peer closed the connection: HTTP_EV_DONE when that ends the message
  * (a body read until the close), else HTTP_EV_ERROR saying what was cut. */

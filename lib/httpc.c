@@ -30,12 +30,15 @@ struct target {
 	int family;
 };
 
-static int interrupted(const struct httpc *c) { return c->config->interrupted && c->config->interrupted(); }
+static int interrupted(const struct httpc *c)
+{
+	return c->config->interrupted && c->config->interrupted();
+}
 
 int httpc_wait(int fd, short events, uint64_t deadline_ns, int (*stop)(void))
 {
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
+		struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
 		int n = poll(&pfd, 1, deadline_ns ? clock_ms_until(deadline_ns) : -1);
 		if (n > 0)
 			return 0;
@@ -57,7 +60,10 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return b && b < a ? b : a;
 }
 
-static double ms_since(uint64_t from) { return (double)(clock_now_ns() - from) / 1e6; }
+static double ms_since(uint64_t from)
+{
+	return (double)(clock_now_ns() - from) / 1e6;
+}
 
 static const char *reason(const struct httpc *c, int err)
 {
@@ -80,7 +86,8 @@ void httpc_init(struct httpc *c, const struct httpc_config *config, size_t max_h
 
 /* ---- the addresses ---- */
 
-static void add_target(struct target *targets, size_t *n, const struct sockaddr *sa, socklen_t len, int family)
+static void add_target(struct target *targets, size_t *n, const struct sockaddr *sa, socklen_t len,
+                       int family)
 {
 	if (*n == HTTPC_MAX_ADDRESSES || (family != AF_UNSPEC && sa->sa_family != family))
 		return;
@@ -106,7 +113,7 @@ static const char *find_override(const struct httpc_config *cfg, const struct ur
 }
 
 static int targets_from_override(struct httpc *c, const char *list, unsigned port, struct target *targets,
-				 size_t *n)
+                                 size_t *n)
 {
 	char one[128], service[8];
 	struct addrinfo hints, *ai;
@@ -124,7 +131,8 @@ static int targets_from_override(struct httpc *c, const char *list, unsigned por
 			snprintf(one, sizeof one, "%.*s", (int)len, list);
 		rc = getaddrinfo(one, service, &hints, &ai);
 		if (rc != 0) {
-			snprintf(c->error, sizeof c->error, "resolve: address '%s': %s", one, addr_strerror(rc));
+			snprintf(c->error, sizeof c->error, "resolve: address '%s': %s", one,
+			         addr_strerror(rc));
 			return -1;
 		}
 		add_target(targets, n, ai->ai_addr, ai->ai_addrlen, c->config->family);
@@ -136,7 +144,7 @@ static int targets_from_override(struct httpc *c, const char *list, unsigned por
 
 /* getaddrinfo on a helper thread, so the deadline bounds the lookup too. */
 static int targets_from_dns(struct httpc *c, const struct url *u, struct target *targets, size_t *n,
-			    uint64_t deadline)
+                            uint64_t deadline)
 {
 	struct addr_spec spec;
 	char service[8];
@@ -172,7 +180,7 @@ static int targets_from_dns(struct httpc *c, const struct url *u, struct target 
 
 /* The DNS phase: the unix socket, an override, or getaddrinfo. */
 static int find_targets(struct httpc *c, const struct url *u, struct target *targets, size_t *n,
-			uint64_t deadline)
+                        uint64_t deadline)
 {
 	const char *override = find_override(c->config, u);
 	size_t at = 0;
@@ -180,7 +188,7 @@ static int find_targets(struct httpc *c, const struct url *u, struct target *tar
 
 	*n = 0;
 	if (c->config->unix_path) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		snprintf(sun.sun_path, sizeof sun.sun_path, "%s", c->config->unix_path);
 		add_target(targets, n, (struct sockaddr *)&sun, (socklen_t)sizeof sun, AF_UNSPEC);
 	} else if (override) {
@@ -192,14 +200,17 @@ static int find_targets(struct httpc *c, const struct url *u, struct target *tar
 		return -1;
 	if (*n == 0) {
 		snprintf(c->error, sizeof c->error, "resolve %s: no %s address", u->host,
-			 c->config->family == AF_INET ? "IPv4" : c->config->family == AF_INET6 ? "IPv6" : "usable");
+		         c->config->family == AF_INET    ? "IPv4"
+		         : c->config->family == AF_INET6 ? "IPv6"
+		                                         : "usable");
 		return -1;
 	}
 	c->resolved[0] = '\0';
 	for (size_t i = 0; i < *n && at + ADDR_TEXT_MAX + 2 < sizeof c->resolved; i++) {
 		char text[ADDR_TEXT_MAX];
 		addr_format((const struct sockaddr *)&targets[i].addr, targets[i].len, text, sizeof text);
-		at += (size_t)snprintf(c->resolved + at, sizeof c->resolved - at, "%s%s", i ? ", " : "", text);
+		at +=
+		    (size_t)snprintf(c->resolved + at, sizeof c->resolved - at, "%s%s", i ? ", " : "", text);
 	}
 	return 0;
 }
@@ -247,7 +258,8 @@ static int connect_targets(struct httpc *c, const struct target *targets, size_t
 
 		a->error = fd < 0 ? errno : 0;
 		a->ms = ms_since(begin);
-		addr_format((const struct sockaddr *)&targets[i].addr, targets[i].len, a->address, sizeof a->address);
+		addr_format((const struct sockaddr *)&targets[i].addr, targets[i].len, a->address,
+		            sizeof a->address);
 		last = a;
 		if (fd >= 0) {
 			snprintf(c->remote, sizeof c->remote, "%s", a->address);
@@ -310,7 +322,7 @@ static int start_tls(struct httpc *c, const struct url *u, uint64_t deadline)
  */
 static int connection_alive(struct httpc *c, const struct url *u)
 {
-	struct pollfd pfd = { .fd = c->fd, .events = POLLIN, .revents = 0 };
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN, .revents = 0};
 	char byte;
 
 	if (c->fd < 0 || !url_same_origin(&c->origin, u))
@@ -394,7 +406,8 @@ long httpc_build_request(struct buf *b, const struct httpc_request *req)
 	if (!sets_field(req, "Host"))
 		failed |= buf_printf(b, "Host: %s\r\n", url_authority(req->url, authority, sizeof authority));
 	if (!sets_field(req, "User-Agent"))
-		failed |= buf_printf(b, "User-Agent: %s\r\n", req->user_agent ? req->user_agent : "sockbox/" SOCKBOX_VERSION);
+		failed |= buf_printf(b, "User-Agent: %s\r\n",
+		                     req->user_agent ? req->user_agent : "sockbox/" SOCKBOX_VERSION);
 	if (!sets_field(req, "Accept"))
 		failed |= buf_append_str(b, "Accept: */*\r\n");
 	if (!sets_field(req, "Content-Length") && wants_length(req))
@@ -403,7 +416,8 @@ long httpc_build_request(struct buf *b, const struct httpc_request *req)
 		failed |= buf_append_str(b, "Connection: close\r\n");
 	for (size_t i = 0; i < req->field_count; i++) {
 		const char *colon = strchr(req->fields[i], ':');
-		if (!colon || colon[1 + strspn(colon + 1, " \t")] == '\0' || (!same_origin && is_credential(req->fields[i])))
+		if (!colon || colon[1 + strspn(colon + 1, " \t")] == '\0' ||
+		    (!same_origin && is_credential(req->fields[i])))
 			continue; /* "Name:" only drops a default */
 		failed |= buf_printf(b, "%s\r\n", req->fields[i]);
 	}
@@ -447,7 +461,8 @@ static int conn_write(struct httpc *c, const char *data, size_t len, uint64_t de
 		ssize_t n = sock_send(c->fd, data + done, len - done);
 		if (n > 0)
 			done += (size_t)n;
-		else if (n < 0 && errno == EAGAIN && httpc_wait(c->fd, POLLOUT, deadline, c->config->interrupted) == 0)
+		else if (n < 0 && errno == EAGAIN &&
+		         httpc_wait(c->fd, POLLOUT, deadline, c->config->interrupted) == 0)
 			continue;
 		else
 			return -1;
@@ -467,7 +482,7 @@ static int read_failed(struct httpc *c, int err)
 static int parse_failed(struct httpc *c)
 {
 	snprintf(c->error, sizeof c->error, "read response from %s: %s", c->remote,
-		 http_response_error(&c->response));
+	         http_response_error(&c->response));
 	/* a peer that closed without a word is a connection failure; a server
 	 * that spoke badly will not mend by being asked again */
 	c->nothing_received = c->retryable = c->response.wire_bytes == 0;
@@ -477,7 +492,7 @@ static int parse_failed(struct httpc *c)
 
 /* Reads and parses until the response is complete. */
 static int read_response(struct httpc *c, const struct httpc_handler *h, uint64_t deadline,
-			 struct httpc_timing *t)
+                         struct httpc_timing *t)
 {
 	struct http_response *r = &c->response;
 	size_t have = 0, at = 0;
@@ -521,8 +536,8 @@ static int read_response(struct httpc *c, const struct httpc_handler *h, uint64_
 	}
 }
 
-int httpc_exchange(struct httpc *c, const char *request, size_t len, int no_body, const struct httpc_handler *h,
-		   uint64_t deadline, struct httpc_timing *t)
+int httpc_exchange(struct httpc *c, const char *request, size_t len, int no_body,
+                   const struct httpc_handler *h, uint64_t deadline, struct httpc_timing *t)
 {
 	int rc;
 

@@ -32,8 +32,8 @@
 #include "url.h"
 
 #define HTTPC_MAX_ADDRESSES 16
-#define HTTPC_ERROR_MAX 600
-#define HTTPC_READ_SIZE (64 * 1024)
+#define HTTPC_ERROR_MAX     600
+#define HTTPC_READ_SIZE     (64 * 1024)
 
 /* How to reach servers; set once, read by every connect. */
 struct httpc_config {
@@ -41,9 +41,9 @@ struct httpc_config {
 	const char *unix_path;       /* connect here instead of the URL's host */
 	const char *const *resolves; /* "HOST:PORT:ADDR[,ADDR...]": no DNS for HOST:PORT */
 	size_t resolve_count;
-	double connect_timeout;      /* seconds per address tried */
+	double connect_timeout; /* seconds per address tried */
 	struct tls_config tls;
-	int (*interrupted)(void);    /* 1 when a signal means stop; NULL: never */
+	int (*interrupted)(void); /* 1 when a signal means stop; NULL: never */
 };
 
 /* When each phase ended, in monotonic ns; 0 when it was not reached.
@@ -72,23 +72,23 @@ struct httpc_handler {
 struct httpc_request {
 	const char *method;
 	const struct url *url;
-	const struct url *origin;   /* credentials (Authorization, Cookie) go here only */
-	const char *user_agent;     /* NULL: sockbox/VERSION */
-	const char *const *fields;  /* "Name: value"; "Name:" drops a default */
+	const struct url *origin;  /* credentials (Authorization, Cookie) go here only */
+	const char *user_agent;    /* NULL: sockbox/VERSION */
+	const char *const *fields; /* "Name: value"; "Name:" drops a default */
 	size_t field_count;
-	const char *body;           /* NULL: none */
+	const char *body; /* NULL: none */
 	size_t body_len;
-	int close;                  /* ask for "Connection: close" */
+	int close; /* ask for "Connection: close" */
 };
 
 struct httpc {
 	const struct httpc_config *config;
-	struct tls_client *tls_client;   /* made at the first https connection */
-	int fd;                          /* -1: not connected */
+	struct tls_client *tls_client; /* made at the first https connection */
+	int fd;                        /* -1: not connected */
 	struct tls_conn *tls;
-	struct url origin;               /* what fd leads to */
-	char remote[ADDR_TEXT_MAX];      /* "127.0.0.1:8080", "unix:/run/x.sock" */
-	struct tls_info tls_info;        /* valid when tls_used */
+	struct url origin;          /* what fd leads to */
+	char remote[ADDR_TEXT_MAX]; /* "127.0.0.1:8080", "unix:/run/x.sock" */
+	struct tls_info tls_info;   /* valid when tls_used */
 	int tls_used;
 	/* what the last httpc_connect did */
 	int reused;
@@ -127,8 +127,8 @@ long httpc_build_request(struct buf *out, const struct httpc_request *req);
  * body size afterwards.  The connection is closed unless it may carry
  * another request.  0 or -1.
  */
-int httpc_exchange(struct httpc *c, const char *request, size_t len, int no_body, const struct httpc_handler *h,
-		   uint64_t deadline_ns, struct httpc_timing *t);
+int httpc_exchange(struct httpc *c, const char *request, size_t len, int no_body,
+                   const struct httpc_handler *h, uint64_t deadline_ns, struct httpc_timing *t);
 
 /* Closes the connection (the client stays usable). */
 void httpc_close(struct httpc *c);

@@ -25,7 +25,7 @@ int outfile_open(struct outfile *o, const char *path)
 		return o->fd < 0 ? -1 : 0;
 	}
 	if (snprintf(o->tmp, sizeof o->tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) >= (int)sizeof o->tmp) {
+	             slash ? slash + 1 : path) >= (int)sizeof o->tmp) {
 		o->tmp[0] = '\0';
 		errno = ENAMETOOLONG;
 		return -1;

@@ -16,12 +16,15 @@
 #include <limits.h>
 
 struct outfile {
-	int fd;              /* -1 when not open */
-	const char *path;    /* the target */
-	char tmp[PATH_MAX];  /* the temporary file, "" when writing directly */
+	int fd;             /* -1 when not open */
+	const char *path;   /* the target */
+	char tmp[PATH_MAX]; /* the temporary file, "" when writing directly */
 };
 
-#define OUTFILE_INIT { -1, NULL, "" }
+#define OUTFILE_INIT                                                                                         \
+	{                                                                                                    \
+		-1, NULL, ""                                                                                 \
+	}
 
 /* Opens for writing the file that will become path: 0 or -1. */
 int outfile_open(struct outfile *o, const char *path);

@@ -17,9 +17,9 @@
 
 struct resolve {
 	pthread_mutex_t lock;
-	int refs;                /* 2 while the thread runs, then 1 */
+	int refs; /* 2 while the thread runs, then 1 */
 	int abandoned;
-	int pipe_fds[2];         /* the thread writes one byte when done */
+	int pipe_fds[2]; /* the thread writes one byte when done */
 	struct addr_spec spec;
 	char default_host[256];
 	char default_port[32];
@@ -55,8 +55,9 @@ static void job_release(struct resolve *r)
 static void job_run(struct resolve *r)
 {
 	struct addrinfo *list = NULL;
-	int result = addr_resolve(&r->spec, r->has_default_host ? r->default_host : NULL,
-				  r->has_default_port ? r->default_port : NULL, r->family, r->socktype, 0, &list);
+	int result =
+	    addr_resolve(&r->spec, r->has_default_host ? r->default_host : NULL,
+	                 r->has_default_port ? r->default_port : NULL, r->family, r->socktype, 0, &list);
 	int saved = errno;
 
 	pthread_mutex_lock(&r->lock);
@@ -83,11 +84,12 @@ static int is_immediate(const struct addr_spec *spec, const char *default_host)
 	const char *host = spec->host[0] ? spec->host : default_host;
 	unsigned char raw[sizeof(struct in6_addr)];
 
-	return spec->is_unix || !host || inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1;
+	return spec->is_unix || !host || inet_pton(AF_INET, host, raw) == 1 ||
+	       inet_pton(AF_INET6, host, raw) == 1;
 }
 
 struct resolve *resolve_start(const struct addr_spec *spec, const char *default_host,
-			      const char *default_port, int family, int socktype)
+                              const char *default_port, int family, int socktype)
 {
 	struct resolve *r = calloc(1, sizeof *r);
 	pthread_attr_t attr;
@@ -131,7 +133,10 @@ struct resolve *resolve_start(const struct addr_spec *spec, const char *default_
 	return r;
 }
 
-int resolve_fd(const struct resolve *r) { return r->pipe_fds[0]; }
+int resolve_fd(const struct resolve *r)
+{
+	return r->pipe_fds[0];
+}
 
 int resolve_finish(struct resolve *r, struct addrinfo **list)
 {

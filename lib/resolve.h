@@ -25,7 +25,7 @@ struct resolve;
 /* Starts resolving spec as addr_resolve would; NULL with errno on failure
  * (no thread or descriptor could be had). */
 struct resolve *resolve_start(const struct addr_spec *spec, const char *default_host,
-			      const char *default_port, int family, int socktype);
+                              const char *default_port, int family, int socktype);
 
 /* The descriptor to poll for POLLIN. */
 int resolve_fd(const struct resolve *r);

@@ -29,7 +29,10 @@ int stats_add(struct stats *s, double value)
 	return 0;
 }
 
-double stats_avg(const struct stats *s) { return s->count ? s->sum / (double)s->count : 0; }
+double stats_avg(const struct stats *s)
+{
+	return s->count ? s->sum / (double)s->count : 0;
+}
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -58,16 +61,16 @@ double stats_percentile(struct stats *s, double p)
 
 int stats_format_header(struct buf *out, const char *what, const char *unit)
 {
-	return buf_printf(out, "%-9s %6s %9s %9s %9s %9s %9s (%s)", what, "n", "min", "avg", "p50", "p90", "max",
-			  unit);
+	return buf_printf(out, "%-9s %6s %9s %9s %9s %9s %9s (%s)", what, "n", "min", "avg", "p50", "p90",
+	                  "max", unit);
 }
 
 int stats_format_row(struct buf *out, const char *name, struct stats *s)
 {
 	if (s->count == 0)
 		return buf_printf(out, "%-9s %6d %9s %9s %9s %9s %9s", name, 0, "-", "-", "-", "-", "-");
-	return buf_printf(out, "%-9s %6zu %9.3f %9.3f %9.3f %9.3f %9.3f", name, s->count, s->min, stats_avg(s),
-			  stats_percentile(s, 50), stats_percentile(s, 90), s->max);
+	return buf_printf(out, "%-9s %6zu %9.3f %9.3f %9.3f %9.3f %9.3f", name, s->count, s->min,
+	                  stats_avg(s), stats_percentile(s, 50), stats_percentile(s, 90), s->max);
 }
 
 void stats_free(struct stats *s)

@@ -23,7 +23,10 @@ struct stats {
 	int sorted;
 };
 
-#define STATS_INIT { NULL, 0, 0, 0, 0, 0, 0 }
+#define STATS_INIT                                                                                           \
+	{                                                                                                    \
+		NULL, 0, 0, 0, 0, 0, 0                                                                       \
+	}
 
 /* Adds one sample: 0, or -1 with errno ENOMEM (the sample is lost). */
 int stats_add(struct stats *s, double value);

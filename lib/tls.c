@@ -76,7 +76,7 @@ struct tls_client *tls_client_new(const struct tls_config *cfg, char *err, size_
 		return NULL;
 	}
 	if (cfg->cafile ? SSL_CTX_load_verify_locations(c->ctx, cfg->cafile, NULL) != 1
-			: SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+	                : SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
 		char reason[128];
 		openssl_reason(reason, sizeof reason, "unreadable");
 		if (cfg->cafile)
@@ -156,7 +156,7 @@ fail:
 /* poll for events until the deadline: 0 ready, -1 with EINTR or ETIMEDOUT. */
 static int wait_io(int fd, short events, uint64_t deadline_ns)
 {
-	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
+	struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
 	int ms = deadline_ns ? clock_ms_until(deadline_ns) : -1;
 	int n = poll(&pfd, 1, ms);
 
@@ -190,7 +190,8 @@ static int handle_result(struct tls_conn *t, int ret, uint64_t deadline_ns, cons
 	case SSL_ERROR_SYSCALL:
 		ERR_clear_error();
 		if (saved == 0 || saved == EAGAIN) {
-			snprintf(t->error, sizeof t->error, "connection closed by the peer during the %s", what);
+			snprintf(t->error, sizeof t->error, "connection closed by the peer during the %s",
+			         what);
 			saved = ECONNRESET;
 		} else {
 			snprintf(t->error, sizeof t->error, "%s", strerror(saved));
@@ -228,7 +229,7 @@ int tls_handshake(struct tls_conn *t, uint64_t deadline_ns)
 		}
 		if (result != X509_V_OK) {
 			snprintf(t->error, sizeof t->error, "certificate verify failed: %s",
-				 X509_verify_cert_error_string(result));
+			         X509_verify_cert_error_string(result));
 			errno = EPROTO;
 			return -1;
 		}
@@ -281,9 +282,15 @@ int tls_write_full(struct tls_conn *t, const void *buf, size_t len, size_t *done
 	return 0;
 }
 
-int tls_pending(const struct tls_conn *t) { return SSL_pending(t->ssl) > 0; }
+int tls_pending(const struct tls_conn *t)
+{
+	return SSL_pending(t->ssl) > 0;
+}
 
-const char *tls_error(const struct tls_conn *t) { return t->error; }
+const char *tls_error(const struct tls_conn *t)
+{
+	return t->error;
+}
 
 /* A certificate name as RFC 2253 text: "CN=localhost,O=Example". */
 static void name_text(const X509_NAME *name, char *out, size_t size)
@@ -338,7 +345,8 @@ void tls_get_info(const struct tls_conn *t, struct tls_info *info)
 	expiry(cert, info);
 	info->verified = result == X509_V_OK;
 	if (!info->verified)
-		snprintf(info->verify_error, sizeof info->verify_error, "%s", X509_verify_cert_error_string(result));
+		snprintf(info->verify_error, sizeof info->verify_error, "%s",
+		         X509_verify_cert_error_string(result));
 }
 
 void tls_conn_free(struct tls_conn *t)

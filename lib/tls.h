@@ -35,15 +35,15 @@ struct tls_config {
 
 /* Facts about the server's certificate and the session. */
 struct tls_info {
-	char version[16];      /* "TLSv1.3" */
-	char cipher[64];       /* "TLS_AES_256_GCM_SHA384" */
-	char alpn[32];         /* "http/1.1", or "" when the server chose none */
+	char version[16]; /* "TLSv1.3" */
+	char cipher[64];  /* "TLS_AES_256_GCM_SHA384" */
+	char alpn[32];    /* "http/1.1", or "" when the server chose none */
 	int has_cert;
-	char subject[256];     /* RFC 2253: "CN=localhost,O=Example" */
+	char subject[256]; /* RFC 2253: "CN=localhost,O=Example" */
 	char issuer[256];
-	char not_after[32];    /* "2026-11-24T04:49:00Z" */
-	int64_t seconds_left;  /* until not_after, wall clock; negative once expired */
-	int verified;          /* the chain and host name check passed */
+	char not_after[32];     /* "2026-11-24T04:49:00Z" */
+	int64_t seconds_left;   /* until not_after, wall clock; negative once expired */
+	int verified;           /* the chain and host name check passed */
 	char verify_error[128]; /* why it did not, "" when it did */
 };
 

@@ -7,9 +7,15 @@
 #include <string.h>
 #include <strings.h>
 
-static int is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* Length of a scheme followed by ':' at the start of s (3.1), 0 if none. */
 static size_t scheme_length(const char *s)
@@ -180,7 +186,10 @@ int url_parse(const char *text, struct url *u, const char **why)
 }
 
 /* The path of a target, without its query. */
-static size_t path_length(const char *target) { return strcspn(target, "?"); }
+static size_t path_length(const char *target)
+{
+	return strcspn(target, "?");
+}
 
 /*
  * remove_dot_segments (5.2.4) over in[0..len), written to out (size
@@ -232,7 +241,8 @@ int url_resolve(const struct url *base, const char *ref, struct url *out, const 
 		return url_parse(ref, out, why);
 	if (ref[0] == '/' && ref[1] == '/') {
 		char absolute[URL_TARGET_MAX + URL_HOST_MAX + 16];
-		snprintf(absolute, sizeof absolute, "%s:%.*s", base->https ? "https" : "http", (int)ref_len, ref);
+		snprintf(absolute, sizeof absolute, "%s:%.*s", base->https ? "https" : "http", (int)ref_len,
+		         ref);
 		return url_parse(absolute, out, why);
 	}
 	*out = *base;
@@ -278,8 +288,8 @@ char *url_authority(const struct url *u, char *out, size_t size)
 char *url_format(const struct url *u, char *out, size_t size)
 {
 	char authority[URL_HOST_MAX + 16];
-	snprintf(out, size, "%s://%s%s", u->https ? "https" : "http", url_authority(u, authority, sizeof authority),
-		 u->target);
+	snprintf(out, size, "%s://%s%s", u->https ? "https" : "http",
+	         url_authority(u, authority, sizeof authority), u->target);
 	return out;
 }
 

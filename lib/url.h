@@ -15,14 +15,14 @@
 
 #include <stddef.h>
 
-#define URL_HOST_MAX 256
+#define URL_HOST_MAX   256
 #define URL_TARGET_MAX 8192
 
 struct url {
-	int https;                   /* 1 for https, 0 for http */
-	char host[URL_HOST_MAX];     /* as written, IPv6 without brackets; "%25" zone kept */
+	int https;               /* 1 for https, 0 for http */
+	char host[URL_HOST_MAX]; /* as written, IPv6 without brackets; "%25" zone kept */
 	int host_is_ipv6;
-	unsigned port;               /* given or the scheme's default (80, 443) */
+	unsigned port; /* given or the scheme's default (80, 443) */
 	int port_given;
 	char target[URL_TARGET_MAX]; /* "/path?query", at least "/" */
 };

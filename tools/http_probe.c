@@ -57,6 +57,7 @@ enum {
 	OPT_MAX_HEADER_SIZE,
 };
 
+/* clang-format off */
 static const struct opt_spec options[] = {
 	{ 'X', "request", "METHOD", "request method (default GET, or POST with --data)" },
 	{ 'H', "header", "FIELD", "add the request field NAME: VALUE; NAME: alone drops a default (repeatable)" },
@@ -94,12 +95,13 @@ static const struct opt_tool spec = {
 	"http-probe", "[OPTIONS] URL",
 	"Send an HTTP/1.1 or HTTPS request, time each phase, check the answer.", options, NULL, NULL, 0,
 };
+/* clang-format on */
 
-#define MAX_LIST 64 /* -H, --resolve and --expect-header entries */
+#define MAX_LIST     64 /* -H, --resolve and --expect-header entries */
 #define LOCATION_MAX (URL_TARGET_MAX + URL_HOST_MAX + 32)
 
 enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_SERVER, PH_TRANSFER, PH_TOTAL, PHASES };
-static const char *const phase_names[PHASES] = { "dns", "connect", "tls", "server", "transfer", "total" };
+static const char *const phase_names[PHASES] = {"dns", "connect", "tls", "server", "transfer", "total"};
 
 enum outcome { OUT_OK, OUT_UNMET, OUT_FAIL, OUT_INTERRUPTED };
 
@@ -111,12 +113,12 @@ struct exchange {
 	struct url url;
 	const char *method;
 	struct httpc_timing t;
-	int has_head;    /* the final status line and fields were parsed */
-	int complete;    /* the whole response arrived */
-	int retryable;   /* a failure worth --retry */
-	int body_found;  /* the --expect-body text was seen */
+	int has_head;                /* the final status line and fields were parsed */
+	int complete;                /* the whole response arrived */
+	int retryable;               /* a failure worth --retry */
+	int body_found;              /* the --expect-body text was seen */
 	char error[HTTPC_ERROR_MAX]; /* what failed, "" when nothing did */
-	char unmet[600]; /* the expectation that was not met */
+	char unmet[600];             /* the expectation that was not met */
 	char redirect[LOCATION_MAX]; /* the URL -L goes to next, "" if none */
 };
 
@@ -275,17 +277,27 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		if (!valid_field_arg(arg, 0))
 			return bad_value(key, arg);
 		return add_to_list(p->headers, &p->header_count, key, arg);
-	case 'd': return read_data(p, arg);
-	case 'I': p->head = 1; return 0;
+	case 'd':
+		return read_data(p, arg);
+	case 'I':
+		p->head = 1;
+		return 0;
 	case 'A':
 		if (!http_is_field_value(arg, strlen(arg)))
 			return bad_value(key, arg);
 		p->user_agent = arg;
 		return 0;
-	case 'L': p->follow = 1; return 0;
-	case OPT_MAX_REDIRS: return parse_uint(arg, 0, 1000, &p->max_redirs) < 0 ? bad_value(key, arg) : 0;
-	case '4': p->config.family = AF_INET; return 0;
-	case '6': p->config.family = AF_INET6; return 0;
+	case 'L':
+		p->follow = 1;
+		return 0;
+	case OPT_MAX_REDIRS:
+		return parse_uint(arg, 0, 1000, &p->max_redirs) < 0 ? bad_value(key, arg) : 0;
+	case '4':
+		p->config.family = AF_INET;
+		return 0;
+	case '6':
+		p->config.family = AF_INET6;
+		return 0;
 	case OPT_RESOLVE:
 		if (!valid_resolve_arg(arg))
 			return bad_value(key, arg);
@@ -295,33 +307,57 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 			return bad_value(key, arg);
 		p->config.unix_path = arg;
 		return 0;
-	case 'k': p->config.tls.insecure = 1; return 0;
-	case OPT_CACERT: p->config.tls.cafile = arg; return 0;
+	case 'k':
+		p->config.tls.insecure = 1;
+		return 0;
+	case OPT_CACERT:
+		p->config.tls.cafile = arg;
+		return 0;
 	case OPT_CERT_WARN_DAYS:
 		if (parse_uint(arg, 0, 100000, &n) < 0)
 			return bad_value(key, arg);
 		p->cert_warn_days = (int64_t)n;
 		return 0;
-	case OPT_EXPECT: return parse_expect(p, arg) < 0 ? bad_value(key, arg) : 0;
+	case OPT_EXPECT:
+		return parse_expect(p, arg) < 0 ? bad_value(key, arg) : 0;
 	case OPT_EXPECT_HEADER:
 		if (!valid_field_arg(arg, 1))
 			return bad_value(key, arg);
 		return add_to_list(p->expect_headers, &p->expect_header_count, key, arg);
-	case OPT_EXPECT_BODY: p->expect_body = arg; return 0;
-	case OPT_MAX_TIME: return parse_seconds_opt(key, arg, 0, &p->max_time);
-	case OPT_CONNECT_TIMEOUT: return parse_seconds_opt(key, arg, 0.001, &p->config.connect_timeout);
-	case OPT_RETRY: return parse_uint(arg, 0, 1000, &p->retries) < 0 ? bad_value(key, arg) : 0;
-	case OPT_RETRY_DELAY: return parse_seconds_opt(key, arg, 0, &p->retry_delay);
-	case 'n': return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0 ? bad_value(key, arg) : 0;
-	case OPT_INTERVAL: return parse_seconds_opt(key, arg, 0, &p->interval);
-	case OPT_NO_REUSE: p->no_reuse = 1; return 0;
-	case OPT_BODY: p->body_to_stdout = 1; return 0;
-	case 'o': p->output = arg; return 0;
-	case OPT_JSON: p->json = 1; return 0;
+	case OPT_EXPECT_BODY:
+		p->expect_body = arg;
+		return 0;
+	case OPT_MAX_TIME:
+		return parse_seconds_opt(key, arg, 0, &p->max_time);
+	case OPT_CONNECT_TIMEOUT:
+		return parse_seconds_opt(key, arg, 0.001, &p->config.connect_timeout);
+	case OPT_RETRY:
+		return parse_uint(arg, 0, 1000, &p->retries) < 0 ? bad_value(key, arg) : 0;
+	case OPT_RETRY_DELAY:
+		return parse_seconds_opt(key, arg, 0, &p->retry_delay);
+	case 'n':
+		return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0 ? bad_value(key, arg) : 0;
+	case OPT_INTERVAL:
+		return parse_seconds_opt(key, arg, 0, &p->interval);
+	case OPT_NO_REUSE:
+		p->no_reuse = 1;
+		return 0;
+	case OPT_BODY:
+		p->body_to_stdout = 1;
+		return 0;
+	case 'o':
+		p->output = arg;
+		return 0;
+	case OPT_JSON:
+		p->json = 1;
+		return 0;
 	case OPT_MAX_HEADER_SIZE:
 		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0 ? bad_value(key, arg) : 0;
-	case 'v': diag_set_verbosity(diag_verbosity() + 1); return 0;
-	default: return EXIT_USAGE;
+	case 'v':
+		diag_set_verbosity(diag_verbosity() + 1);
+		return 0;
+	default:
+		return EXIT_USAGE;
 	}
 }
 
@@ -395,7 +431,10 @@ static int pause_for(double seconds)
 
 /* ---- narration (-v) ---- */
 
-static double ms_between(uint64_t from, uint64_t to) { return to > from ? (double)(to - from) / 1e6 : 0; }
+static double ms_between(uint64_t from, uint64_t to)
+{
+	return to > from ? (double)(to - from) / 1e6 : 0;
+}
 
 /* What httpc_connect did: the lookup, each connect attempt, TLS.  A failed
  * attempt with another address after it is always told: the next line
@@ -410,23 +449,25 @@ static void narrate_connect(struct http_probe *p)
 		return;
 	}
 	if (c->resolved[0])
-		diag_verbose(1, "resolve %s: %s (%.3f ms)", p->config.unix_path ? p->config.unix_path : p->ex.url.host,
-			     c->resolved, ms_between(p->ex.t.start, p->ex.t.dns));
+		diag_verbose(1, "resolve %s: %s (%.3f ms)",
+		             p->config.unix_path ? p->config.unix_path : p->ex.url.host, c->resolved,
+		             ms_between(p->ex.t.start, p->ex.t.dns));
 	for (size_t i = 0; i < c->attempt_count; i++) {
 		const struct httpc_attempt *a = &c->attempts[i];
 		if (a->error == 0)
 			diag_verbose(1, "connect %s: connected in %.3f ms", a->address, a->ms);
 		else if (i + 1 < c->attempt_count)
 			diag_info("connect %s: %s after %.3f ms, trying the next address", a->address,
-				  strerror(a->error), a->ms);
+			          strerror(a->error), a->ms);
 	}
 	if (!c->tls_used || !tls->version[0])
 		return;
 	diag_verbose(1, "tls %s %s, alpn %s", tls->version, tls->cipher, tls->alpn[0] ? tls->alpn : "none");
 	if (tls->has_cert)
-		diag_verbose(1, "certificate subject %s, issuer %s, expires %s (%lld days left), %s%s", tls->subject,
-			     tls->issuer, tls->not_after, (long long)(tls->seconds_left / 86400),
-			     tls->verified ? "verified" : "not verified: ", tls->verify_error);
+		diag_verbose(1, "certificate subject %s, issuer %s, expires %s (%lld days left), %s%s",
+		             tls->subject, tls->issuer, tls->not_after,
+		             (long long)(tls->seconds_left / 86400),
+		             tls->verified ? "verified" : "not verified: ", tls->verify_error);
 }
 
 /* "> " and each line of the request head, as curl -v shows them. */
@@ -459,7 +500,8 @@ static void narrate_head(struct http_probe *p, const struct http_response *r)
 		const char *value = http_fields_value(&r->headers, i);
 		buf_clear(&p->text);
 		escape_bytes(&p->text, value, strlen(value));
-		diag_verbose(1, "< %s: %s", http_fields_name(&r->headers, i), p->text.data ? p->text.data : "");
+		diag_verbose(1, "< %s: %s", http_fields_name(&r->headers, i),
+		             p->text.data ? p->text.data : "");
 	}
 	diag_verbose(1, "<");
 }
@@ -467,11 +509,11 @@ static void narrate_head(struct http_probe *p, const struct http_response *r)
 static void narrate_end(const struct http_probe *p)
 {
 	const struct http_response *r = &p->client.response;
-	static const char *const framing[] = { "no body by the rules", "framed by content-length", "chunked",
-					       "ended by the close" };
+	static const char *const framing[] = {"no body by the rules", "framed by content-length", "chunked",
+	                                      "ended by the close"};
 
 	diag_verbose(1, "body %llu bytes, %s; connection %s", (unsigned long long)r->body_bytes,
-		     framing[r->framing.kind], p->client.fd >= 0 ? "kept alive" : "closed");
+	             framing[r->framing.kind], p->client.fd >= 0 ? "kept alive" : "closed");
 }
 
 /* ---- the body: -o, --body, --expect-body ---- */
@@ -509,7 +551,7 @@ static int plan_redirect(struct http_probe *p, const struct http_response *r)
 		return 0;
 	if (p->hops >= p->max_redirs) {
 		snprintf(p->ex.error, sizeof p->ex.error, "stopped after %llu redirects (--max-redirs)",
-			 (unsigned long long)p->hops);
+		         (unsigned long long)p->hops);
 		return 0;
 	}
 	if (url_resolve(&p->ex.url, location, &p->next_url, &why) < 0) {
@@ -601,9 +643,16 @@ static enum outcome run_exchange(struct http_probe *p, int with_body, uint64_t d
 {
 	struct exchange *ex = &p->ex;
 	struct httpc *c = &p->client;
-	struct httpc_request req = { ex->method, &ex->url, &p->url, p->user_agent, p->headers, p->header_count,
-				     with_body ? p->data.data : NULL, p->data.len, p->no_reuse };
-	struct httpc_handler handler = { p, on_head, on_body };
+	struct httpc_request req = {ex->method,
+	                            &ex->url,
+	                            &p->url,
+	                            p->user_agent,
+	                            p->headers,
+	                            p->header_count,
+	                            with_body ? p->data.data : NULL,
+	                            p->data.len,
+	                            p->no_reuse};
+	struct httpc_handler handler = {p, on_head, on_body};
 	long head_len;
 	int rc;
 
@@ -621,7 +670,7 @@ static enum outcome run_exchange(struct http_probe *p, int with_body, uint64_t d
 	}
 	narrate_request(p, (size_t)head_len);
 	rc = httpc_exchange(c, p->request.data, p->request.len, strcmp(ex->method, "HEAD") == 0, &handler,
-			    deadline, &ex->t);
+	                    deadline, &ex->t);
 	close_output(p, rc == 0 && !ex->error[0]);
 	if (rc < 0 || ex->error[0]) {
 		httpc_close(c);
@@ -674,7 +723,7 @@ static void check_header(struct http_probe *p, const char *want)
 		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected the field %s, got none", name);
 	else
 		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected %s: %s, got %s: %s", name, value, name,
-			 http_fields_get(f, name));
+		         http_fields_get(f, name));
 }
 
 static void check_certificate(struct http_probe *p)
@@ -688,8 +737,8 @@ static void check_certificate(struct http_probe *p)
 		snprintf(p->ex.unmet, sizeof p->ex.unmet, "certificate expired on %s", t->not_after);
 	else
 		snprintf(p->ex.unmet, sizeof p->ex.unmet,
-			 "certificate expires on %s, in %lld days, within --cert-warn-days %lld", t->not_after,
-			 (long long)(t->seconds_left / 86400), (long long)p->cert_warn_days);
+		         "certificate expires on %s, in %lld days, within --cert-warn-days %lld",
+		         t->not_after, (long long)(t->seconds_left / 86400), (long long)p->cert_warn_days);
 }
 
 /* The final response against --expect, --expect-header, --expect-body
@@ -700,7 +749,7 @@ static enum outcome check_expectations(struct http_probe *p)
 
 	if (!p->expect_status[status]) {
 		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected status %s, got %d",
-			 p->expect_text ? p->expect_text : "below 400", status);
+		         p->expect_text ? p->expect_text : "below 400", status);
 		p->ex.retryable = status == 408 || status == 429 || status >= 500;
 		return OUT_UNMET;
 	}
@@ -709,7 +758,8 @@ static enum outcome check_expectations(struct http_probe *p)
 	if (!p->ex.unmet[0] && p->expect_body && !p->ex.body_found) {
 		buf_clear(&p->text);
 		escape_bytes(&p->text, p->expect_body, strlen(p->expect_body));
-		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected the body to contain \"%s\"", p->text.data);
+		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected the body to contain \"%s\"",
+		         p->text.data);
 	}
 	if (!p->ex.unmet[0])
 		check_certificate(p);
@@ -767,7 +817,7 @@ static void print_line(struct http_probe *p)
 static void narrate_timing(const struct exchange *ex)
 {
 	const struct httpc_timing *t = &ex->t;
-	uint64_t marks[PHASES] = { t->dns, t->connect, t->tls, t->first_byte, t->end, t->end };
+	uint64_t marks[PHASES] = {t->dns, t->connect, t->tls, t->first_byte, t->end, t->end};
 	double d[PHASES];
 
 	if (diag_verbosity() < 1 || !ex->complete)
@@ -982,7 +1032,7 @@ static enum outcome probe_with_retries(struct http_probe *p)
 		if (out == OUT_OK || out == OUT_INTERRUPTED || !p->ex.retryable || p->attempt > p->retries)
 			return out;
 		diag_info("retry %llu of %llu in %g s", (unsigned long long)p->attempt,
-			  (unsigned long long)p->retries, p->retry_delay);
+		          (unsigned long long)p->retries, p->retry_delay);
 		if (pause_for(p->retry_delay) < 0)
 			return OUT_INTERRUPTED;
 	}
@@ -1029,8 +1079,8 @@ static void print_statistics_json(struct http_probe *p)
 	json_uint(&j, "connections", p->connections);
 	for (int i = 0; i < PHASES; i++) {
 		struct stats *s = &p->phase_stats[i];
-		static const char *const keys[] = { "min_ms", "avg_ms", "p50_ms", "p90_ms", "max_ms" };
-		double v[] = { s->min, stats_avg(s), stats_percentile(s, 50), stats_percentile(s, 90), s->max };
+		static const char *const keys[] = {"min_ms", "avg_ms", "p50_ms", "p90_ms", "max_ms"};
+		double v[] = {s->min, stats_avg(s), stats_percentile(s, 50), stats_percentile(s, 90), s->max};
 		json_begin_object(&j, phase_names[i]);
 		json_uint(&j, "n", s->count);
 		for (int k = 0; k < 5; k++) {
@@ -1062,8 +1112,9 @@ static void print_statistics(struct http_probe *p)
 	emit_text(p, t->data);
 	buf_clear(t);
 	buf_printf(t, "%llu sent, %llu ok, %llu failed (%llu errors, %llu unmet), %llu connections",
-		   (unsigned long long)p->sent, (unsigned long long)p->ok, (unsigned long long)(p->errors + p->unmet),
-		   (unsigned long long)p->errors, (unsigned long long)p->unmet, (unsigned long long)p->connections);
+	           (unsigned long long)p->sent, (unsigned long long)p->ok,
+	           (unsigned long long)(p->errors + p->unmet), (unsigned long long)p->errors,
+	           (unsigned long long)p->unmet, (unsigned long long)p->connections);
 	emit_text(p, t->data);
 	buf_clear(t);
 	stats_format_header(t, "phase", "ms");
