@@ -416,6 +416,9 @@ reply() {
 	run -0 sockbox http-probe -o "$TMP/out" "http://127.0.0.1:$PORT/"
 	assert_output --regexp " 11 bytes$"
 	assert_equal "$(cat "$TMP/out")" "hello world"
+	run -0 sockbox http-probe -n 2 --interval 0 "http://127.0.0.1:$PORT/"
+	assert_line --index 1 --regexp " 11 bytes, reused$"
+	assert_line "2 sent, 2 ok, 0 failed (0 errors, 0 unmet), 1 connections"
 }
 
 @test "a body that ends with the close (no length) is complete at the close" {
@@ -608,4 +611,31 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	assert_equal "$(cat "$TMP/keep")" "old"
 	run -0 sockbox http-probe -o "$TMP/keep" "http://127.0.0.1:$NGINX_PORT/"
 	assert_equal "$(cat "$TMP/keep")" "hello from nginx"
+}
+
+@test "-H Host: replaces the default Host field" {
+	peer --log "$TMP/requests"
+	run -0 sockbox http-probe -H 'Host: virtual.example' "http://127.0.0.1:$PORT/"
+	grep -q $'^Host: virtual.example\r$' "$TMP/requests"
+	[ "$(grep -c '^Host:' "$TMP/requests")" -eq 1 ]
+}
+
+@test "-L turns a POST answered by a 301 into a GET without a body" {
+	start_nginx
+	run -0 sockbox http-probe -L -d 'x=1' "http://127.0.0.1:$NGINX_PORT/old"
+	run -0 nginx_log
+	assert_line --index 0 --regexp '"POST /old HTTP/1\.1" 301$'
+	assert_line --index 1 --regexp '"GET /index\.html HTTP/1\.1" 200$'
+}
+
+@test "an IPv6 literal URL reaches a server on ::1 and names it [::1]:PORT" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+		skip "no IPv6 loopback here"
+	printf 'six\n' >"$TMP/six.txt"
+	cd "$TMP"
+	bg python3 -u -m http.server 0 --bind ::1
+	wait_until 10 grep -q 'port' "$BG_OUT" || fail "http.server did not start"
+	port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BG_OUT")
+	run -0 sockbox http-probe "http://[::1]:$port/six.txt"
+	assert_output --regexp "^HTTP/1\.0 200 OK from \[::1\]:$port: .* 4 bytes$"
 }
