@@ -639,3 +639,10 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	run -0 sockbox http-probe "http://[::1]:$port/six.txt"
 	assert_output --regexp "^HTTP/1\.0 200 OK from \[::1\]:$port: .* 4 bytes$"
 }
+
+@test "a reader that goes away (| head -n 1) ends -n quietly, exit 0" {
+	peer
+	run -0 --separate-stderr bash -c "set -o pipefail; '$SOCKBOX' http-probe -n 100000 --interval 0.01 'http://127.0.0.1:$PORT/' | head -n 1"
+	assert_output --regexp '^seq=1 HTTP/1\.1 200 OK '
+	assert_equal "$stderr" ""
+}

@@ -152,7 +152,7 @@ struct http_probe {
 	struct outfile out;
 	uint64_t seq, attempt, hops;
 	struct url next_url; /* where a planned redirect goes */
-	int stdout_closed;   /* the --body reader went away */
+	int stdout_closed;   /* stdout's reader went away: stop */
 	struct stats phase_stats[PHASES];
 	uint64_t sent, ok, errors, unmet, connections;
 	struct httpc client; /* last: it holds the read buffer */
@@ -980,8 +980,10 @@ static void report(struct http_probe *p, enum outcome out)
 		print_json(p, out);
 	else if (p->ex.complete)
 		print_line(p);
-	/* a line per probe as it happens, also into a pipe (| tee, | jq) */
-	fflush(stdout);
+	/* a line per probe as it happens, also into a pipe (| tee, | jq); a
+	 * reader that went away (| head -1) ends the run, as it ends a filter */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		p->stdout_closed = 1;
 	if (p->count > 1)
 		snprintf(prefix, sizeof prefix, "seq=%llu: ", (unsigned long long)p->seq);
 	if (out == OUT_FAIL)
