@@ -11,6 +11,7 @@
 #include "clock.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -50,6 +51,40 @@ static void openssl_reason(char *out, size_t size, const char *fallback)
 	ERR_clear_error();
 }
 
+/* 1 when dir holds the hash links OpenSSL looks certificates up by
+ * ("5ad8a5d6.0"), as update-ca-certificates or c_rehash make them. */
+static int is_hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int hashed = 0;
+
+	if (!d)
+		return 0;
+	while (!hashed && (e = readdir(d)) != NULL)
+		hashed = strlen(e->d_name) == 10 && strspn(e->d_name, "0123456789abcdef") == 8 &&
+		         strcmp(e->d_name + 8, ".0") == 0;
+	closedir(d);
+	return hashed;
+}
+
+/*
+ * The system trust store.  SSL_CTX_set_default_verify_paths parses the
+ * whole CA bundle file up front (some 140 certificates, tens of ms, every
+ * run); the hashed directory beside it is read lazily, only the issuers a
+ * chain needs.  So: the directory alone when it is hashed, the defaults
+ * otherwise, and always when SSL_CERT_FILE or SSL_CERT_DIR say where.
+ */
+static int load_system_store(SSL_CTX *ctx)
+{
+	const char *dir = X509_get_default_cert_dir();
+
+	if (getenv(X509_get_default_cert_file_env()) || getenv(X509_get_default_cert_dir_env()) ||
+	    !is_hashed_dir(dir))
+		return SSL_CTX_set_default_verify_paths(ctx);
+	return SSL_CTX_load_verify_dir(ctx, dir);
+}
+
 struct tls_client *tls_client_new(const struct tls_config *cfg, char *err, size_t err_size)
 {
 	struct tls_client *c = calloc(1, sizeof *c);
@@ -76,7 +111,7 @@ struct tls_client *tls_client_new(const struct tls_config *cfg, char *err, size_
 		return NULL;
 	}
 	if (cfg->cafile ? SSL_CTX_load_verify_locations(c->ctx, cfg->cafile, NULL) != 1
-	                : SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+	                : load_system_store(c->ctx) != 1) {
 		char reason[128];
 		openssl_reason(reason, sizeof reason, "unreadable");
 		if (cfg->cafile)

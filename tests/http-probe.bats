@@ -314,9 +314,20 @@ reply() {
 
 @test "https without --cacert fails verification: exit 1 and the reason" {
 	start_nginx "$CERTS/leaf.pem" "$CERTS/leaf.key"
-	run -1 --separate-stderr sockbox http-probe "https://127.0.0.1:$NGINX_TLS_PORT/"
+	want="sockbox http-probe: tls handshake with 127.0.0.1:$NGINX_TLS_PORT: certificate verify failed: unable to get local issuer certificate"
+	# the system store both ways: the hashed directory, read lazily, and
+	# the bundle file when SSL_CERT_FILE names it
+	run -1 --separate-stderr env -u SSL_CERT_FILE -u SSL_CERT_DIR "$SOCKBOX" http-probe "https://127.0.0.1:$NGINX_TLS_PORT/"
 	assert_output ""
-	assert_equal "$stderr" "sockbox http-probe: tls handshake with 127.0.0.1:$NGINX_TLS_PORT: certificate verify failed: unable to get local issuer certificate"
+	assert_equal "$stderr" "$want"
+	[ -f /etc/ssl/certs/ca-certificates.crt ] || return 0 # no ca-certificates package
+	run -1 --separate-stderr env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt "$SOCKBOX" http-probe "https://127.0.0.1:$NGINX_TLS_PORT/"
+	assert_equal "$stderr" "$want"
+}
+
+@test "SSL_CERT_FILE naming the test CA makes the system store trust it" {
+	start_nginx "$CERTS/leaf.pem" "$CERTS/leaf.key"
+	run -0 env SSL_CERT_FILE="$CERTS/ca.pem" "$SOCKBOX" http-probe "https://localhost:$NGINX_TLS_PORT/"
 }
 
 @test "https with --cacert verifies; JSON shows the certificate, ALPN and the TLS phase" {
