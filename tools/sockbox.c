@@ -14,6 +14,7 @@
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
 int file_copy_main(int argc, char **argv);
+int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 int udp_broadcast_main(int argc, char **argv);
 
@@ -26,6 +27,7 @@ struct tool {
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
 	{ "file-copy", file_copy_main, "copy a file safely and fast: atomic replace, holes, zero-copy" },
+	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
 	{ "udp-broadcast", udp_broadcast_main, "send UDP broadcasts and multicasts, or listen for them" },
 	{ NULL, NULL, NULL },
