@@ -1,0 +1,653 @@
+/*
+ * sniff.c - capture packets with libpcap and show what each layer adds.
+ *
+ * Teaches: protocol layers (link, network, transport), the fields of each
+ * header, the TCP three-way handshake and four-step teardown as they pass
+ * on the wire, and how a BPF filter runs inside the kernel.  The decoders
+ * live in lib/pkt.c, the text and JSON in lib/pktfmt.c, the connection
+ * tracking of --explain in lib/tcpflow.c; this file is the command line,
+ * the capture loop and the printing.
+ *
+ * References: pcap(3PCAP), pcap-filter(7), pcap-linktype(7), tcpdump(8),
+ * RFC 9293 (TCP), RFC 791 (IPv4), RFC 8200 (IPv6), RFC 826 (ARP).
+ */
+#include "buf.h"
+#include "clock.h"
+#include "diag.h"
+#include "io.h"
+#include "json.h"
+#include "opt.h"
+#include "parse.h"
+#include "pkt.h"
+#include "pktfmt.h"
+#include "tcpflow.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { OPT_TIMEOUT = OPT_LONG_ONLY, OPT_JSON, OPT_EXPLAIN };
+
+static const struct opt_spec options[] = {
+	{ 'i', "interface", "IFACE", "capture live on IFACE (default lo; any: every interface)" },
+	{ 'r', "read", "FILE", "read packets from a pcap or pcapng FILE (- for stdin)" },
+	{ 'c', "count", "N", "stop after N packets" },
+	{ OPT_TIMEOUT, "timeout", "SECS", "stop after SECS seconds" },
+	{ 'w', "write", "FILE", "also save the packets to a pcap FILE (- for stdout)" },
+	{ 'q', "quiet", NULL, "with --write: only save, print nothing" },
+	{ 's', "snaplen", "BYTES", "keep at most BYTES of each packet (default 262144)" },
+	{ 'v', "verbose", NULL, "show every layer with every field named; narrate on stderr" },
+	{ 'x', "hex", NULL, "add a hex dump of each packet" },
+	{ OPT_JSON, "json", NULL, "one JSON object per packet" },
+	{ OPT_EXPLAIN, "explain", NULL, "follow TCP connections, UDP datagrams and ARP in words" },
+	{ 'S', "absolute", NULL, "with --explain: absolute TCP sequence numbers" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct opt_tool spec = {
+	"sniff", "[OPTIONS] [FILTER...]",
+	"Capture packets (or read a capture) and show their protocol layers.", options, NULL, 0,
+};
+
+#define SNAPLEN_MAX 262144
+#define OUT_FLUSH (64 * 1024)
+#define FILE_BATCH 4096
+#define MAX_TRACKED_CONNS 262144
+
+struct sniff {
+	/* what the options decide */
+	const char *iface, *read_path, *write_path;
+	char *filter;
+	uint64_t count;
+	double timeout;
+	unsigned snaplen;
+	int verbose, hex, json, explain, absolute, quiet;
+
+	/* run state */
+	pcap_t *pcap;
+	pcap_dumper_t *dumper;
+	FILE *write_file;
+	enum pkt_link link;
+	int sig_fd;
+	uint64_t deadline_ns;
+	uint64_t seen;
+	int stop, status, told_numbering;
+	struct buf out, note;
+	struct pktfmt_clock clock;
+	struct tcpflow *flows;
+	struct pkt pkt;
+};
+
+/* FILTER words are joined with spaces, as tcpdump does. */
+static int join_filter(struct sniff *s, int argc, char **argv, int first)
+{
+	struct buf f = BUF_INIT;
+	for (int i = first; i < argc; i++)
+		if ((i > first && buf_append_byte(&f, ' ') < 0) || buf_append_str(&f, argv[i]) < 0) {
+			buf_free(&f);
+			return diag_errno("join filter");
+		}
+	s->filter = f.data;
+	return EXIT_OK;
+}
+
+static int parse_args(struct sniff *s, int argc, char **argv)
+{
+	struct opt_state st;
+	uint64_t n;
+	int key;
+
+	opt_init(&st, &spec, argc, argv);
+	while ((key = opt_next(&st)) != OPT_END) {
+		switch (key) {
+		case OPT_EXIT: return st.status;
+		case 'i': s->iface = st.arg; break;
+		case 'r': s->read_path = st.arg; break;
+		case 'w': s->write_path = st.arg; break;
+		case 'q': s->quiet = 1; break;
+		case 'v': s->verbose++; break;
+		case 'x': s->hex = 1; break;
+		case 'S': s->absolute = 1; break;
+		case OPT_JSON: s->json = 1; break;
+		case OPT_EXPLAIN: s->explain = 1; break;
+		case 'c':
+			if (parse_uint(st.arg, 1, UINT64_MAX, &s->count) < 0) {
+				opt_done(&st);
+				return diag_usage("bad --count '%s': a whole number from 1", st.arg);
+			}
+			break;
+		case 's':
+			if (parse_size(st.arg, 0, SNAPLEN_MAX, &n) < 0) {
+				opt_done(&st);
+				return diag_usage("bad --snaplen '%s': 0 to %d bytes", st.arg, SNAPLEN_MAX);
+			}
+			s->snaplen = n ? (unsigned)n : SNAPLEN_MAX;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(st.arg, 0.001, 31536000, &s->timeout) < 0) {
+				opt_done(&st);
+				return diag_usage("bad --timeout '%s': seconds, more than 0", st.arg);
+			}
+			break;
+		default:
+			opt_done(&st);
+			return diag_usage("unhandled option");
+		}
+	}
+	if (s->iface && s->read_path)
+		return diag_usage("--interface and --read exclude each other");
+	if (s->quiet && !s->write_path)
+		return diag_usage("--quiet only makes sense with --write");
+	if (s->write_path && strcmp(s->write_path, "-") == 0)
+		s->quiet = 1; /* the capture itself goes to stdout */
+	if (!s->read_path && !s->iface)
+		s->iface = "lo";
+	diag_set_verbosity(s->verbose);
+	return join_filter(s, argc, argv, st.index);
+}
+
+/* pcap's DLT numbers to the decoders' link layers. */
+static enum pkt_link link_from_dlt(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: return PKT_LINK_ETHERNET;
+	case DLT_LINUX_SLL: return PKT_LINK_SLL;
+	case DLT_LINUX_SLL2: return PKT_LINK_SLL2;
+	case DLT_NULL: return PKT_LINK_NULL;
+	case DLT_LOOP: return PKT_LINK_LOOP;
+	case DLT_RAW: return PKT_LINK_RAW;
+	case DLT_IPV4: return PKT_LINK_IPV4;
+	case DLT_IPV6: return PKT_LINK_IPV6;
+	default: return PKT_LINK_UNKNOWN;
+	}
+}
+
+static const char *dlt_name(int dlt)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+	return name ? name : "unknown";
+}
+
+static const char *dlt_description(int dlt)
+{
+	const char *text = pcap_datalink_val_to_description(dlt);
+	return text ? text : "no description";
+}
+
+/* pcap_create + pcap_activate: the kernel socket and its ring buffer. */
+static int open_live(struct sniff *s)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int rc;
+
+	s->pcap = pcap_create(s->iface, errbuf);
+	if (!s->pcap)
+		return diag_error("capture on %s: %s", s->iface, errbuf);
+	/* immediate mode hands each packet over as it arrives, not in blocks */
+	if (pcap_set_snaplen(s->pcap, (int)s->snaplen) != 0 || pcap_set_immediate_mode(s->pcap, 1) != 0 ||
+	    pcap_set_timeout(s->pcap, 100) != 0)
+		return diag_error("capture on %s: %s", s->iface, pcap_geterr(s->pcap));
+	rc = pcap_activate(s->pcap);
+	if (rc == PCAP_ERROR_PERM_DENIED || (rc == PCAP_ERROR && geteuid() != 0 && strstr(pcap_geterr(s->pcap), "ermission")))
+		return diag_error("capturing on %s needs root or CAP_NET_RAW", s->iface);
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+		return diag_error("capture on %s: no such interface", s->iface);
+	if (rc < 0)
+		return diag_error("capture on %s: %s", s->iface, pcap_geterr(s->pcap));
+	if (rc > 0)
+		diag_verbose(1, "capture on %s: warning: %s", s->iface, pcap_statustostr(rc));
+	return EXIT_OK;
+}
+
+static int open_file(struct sniff *s)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+
+	s->pcap = pcap_open_offline_with_tstamp_precision(s->read_path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!s->pcap)
+		return diag_error("read %s: %s", s->read_path, errbuf);
+	diag_verbose(1, "reading %s: pcap format %d.%d, link-type %s, snapshot length %d", s->read_path,
+		     pcap_major_version(s->pcap), pcap_minor_version(s->pcap), dlt_name(pcap_datalink(s->pcap)),
+		     pcap_snapshot(s->pcap));
+	return EXIT_OK;
+}
+
+/* The filter is compiled to BPF instructions; on a live capture they are
+ * attached to the socket and run in the kernel for every packet. */
+static int apply_filter(struct sniff *s)
+{
+	struct bpf_program prog;
+
+	if (!s->filter || !*s->filter)
+		return EXIT_OK;
+	if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		return diag_usage("filter '%s': %s", s->filter, pcap_geterr(s->pcap));
+	diag_verbose(1, "filter '%s': %u BPF instructions, run %s", s->filter, prog.bf_len,
+		     s->read_path ? "by libpcap on each packet read" : "in the kernel on each packet");
+	for (unsigned i = 0; i < prog.bf_len && diag_verbosity() >= 2; i++)
+		diag_verbose(2, "bpf %s", bpf_image(&prog.bf_insns[i], (int)i));
+	if (pcap_setfilter(s->pcap, &prog) < 0) {
+		pcap_freecode(&prog);
+		return diag_error("filter '%s': %s", s->filter, pcap_geterr(s->pcap));
+	}
+	pcap_freecode(&prog);
+	return EXIT_OK;
+}
+
+static int open_writer(struct sniff *s)
+{
+	int fd;
+
+	if (!s->write_path)
+		return EXIT_OK;
+	/* "-" writes through a copy of stdout, so closing the dump leaves stdout open */
+	if (strcmp(s->write_path, "-") == 0)
+		s->write_file = (fd = dup(STDOUT_FILENO)) < 0 ? NULL : fdopen(fd, "wb");
+	else
+		s->write_file = fopen(s->write_path, "wbe");
+	if (!s->write_file)
+		return diag_errno("write %s", s->write_path);
+	s->dumper = pcap_dump_fopen(s->pcap, s->write_file);
+	if (!s->dumper) {
+		fclose(s->write_file);
+		return diag_error("write %s: %s", s->write_path, pcap_geterr(s->pcap));
+	}
+	return EXIT_OK;
+}
+
+/* Writes the output buffer; a closed pipe ends the run quietly. */
+static void flush_out(struct sniff *s)
+{
+	if (!s->out.len)
+		return;
+	if (io_write_full(STDOUT_FILENO, s->out.data, s->out.len) < 0) {
+		if (errno != EPIPE)
+			s->status = diag_errno("write stdout");
+		s->stop = 1;
+		if (s->pcap)
+			pcap_breakloop(s->pcap);
+	}
+	buf_clear(&s->out);
+}
+
+/* ---- --explain ---- */
+
+static void put_state_change(struct buf *b, const char *who, unsigned before, unsigned after)
+{
+	buf_append_str(b, who);
+	buf_append_str(b, tcpflow_state_name(before));
+	if (before != after) {
+		buf_append_str(b, " -> ");
+		buf_append_str(b, tcpflow_state_name(after));
+	}
+}
+
+/* Starts a clause: "; " unless it is the first since offset start. */
+static struct buf *clause(struct buf *b, size_t start)
+{
+	if (b->len > start)
+		buf_append_str(b, "; ");
+	return b;
+}
+
+/* One line of words for a TCP segment: the steps it takes, then the states. */
+static void explain_tcp(struct sniff *s, const struct tcpflow_event *ev, const struct pkt *p)
+{
+	const char *me = ev->from_client ? "client" : "server", *peer = ev->from_client ? "server" : "client";
+	struct buf *b = &s->note;
+	size_t start = b->len;
+	uint32_t rel = ev->seq_known && !s->absolute ? p->tcp.seq - ev->seq_base : p->tcp.seq;
+	unsigned what = ev->what;
+
+	if (what & TCPFLOW_MIDSTREAM)
+		buf_append_str(clause(b, start), "already open when the capture began (no handshake seen)");
+	if (what & TCPFLOW_HANDSHAKE_1)
+		buf_printf(clause(b, start), "handshake 1/3 (SYN): the client asks to open a connection, "
+			   "initial sequence number %u", p->tcp.seq);
+	if (what & TCPFLOW_HANDSHAKE_2)
+		buf_printf(clause(b, start), "handshake 2/3 (SYN-ACK): the server accepts, acknowledges the SYN "
+			   "and picks its own initial sequence number %u", p->tcp.seq);
+	if (what & TCPFLOW_HANDSHAKE_3)
+		buf_printf(clause(b, start), "handshake 3/3 (ACK): the client acknowledges the server's SYN, the "
+			   "connection is open (handshake took %.3f ms)", (double)ev->handshake_ns / 1e6);
+	if ((what & (TCPFLOW_DATA | TCPFLOW_RETRANSMIT)) && ev->data_len)
+		buf_printf(clause(b, start), "%s: %u bytes from the %s, bytes %u..%u%s",
+			   what & TCPFLOW_RETRANSMIT ? "retransmission" : "data", ev->data_len, me, rel,
+			   rel + ev->data_len - 1, what & TCPFLOW_GAP ? " (earlier bytes were not captured)" : "");
+	else if (what & TCPFLOW_RETRANSMIT)
+		buf_append_str(clause(b, start), p->tcp.flags & PKT_TCP_SYN
+			? "retransmitted SYN: the first one got no answer in time" : "retransmitted FIN");
+	if (what & TCPFLOW_TEARDOWN_1)
+		buf_printf(clause(b, start), "teardown 1/4 (FIN): the %s has nothing more to send and closes "
+			   "its side", me);
+	if (what & TCPFLOW_TEARDOWN_2)
+		buf_printf(clause(b, start), "teardown 2/4 (ACK): the %s acknowledges the %s's FIN", me, peer);
+	if (what & TCPFLOW_TEARDOWN_3)
+		buf_printf(clause(b, start), "teardown 3/4 (FIN): the %s closes its side too", me);
+	if (what & TCPFLOW_TEARDOWN_4)
+		buf_printf(clause(b, start), "teardown 4/4 (ACK): the %s acknowledges the %s's FIN, the "
+			   "connection is closed (teardown took %.3f ms)", me, peer, (double)ev->teardown_ns / 1e6);
+	if (what & TCPFLOW_RESET)
+		buf_printf(clause(b, start), "reset (RST): the %s aborts the connection, no teardown", me);
+	if (what & TCPFLOW_ACK_ONLY)
+		buf_printf(clause(b, start), "ack: the %s has received the %s's bytes up to %u", me, peer,
+			   ev->ack_known && !s->absolute ? p->tcp.ack - ev->ack_base - 1 : p->tcp.ack - 1);
+	put_state_change(clause(b, start), "client ", ev->before[0], ev->after[0]);
+	put_state_change(b, ", server ", ev->before[1], ev->after[1]);
+}
+
+static void explain_arp(struct sniff *s, const struct pkt *p)
+{
+	const struct pkt_arp *a = &p->arp;
+	struct buf *b = &s->note;
+
+	if (!a->sha || a->hlen != 6 || a->plen != 4)
+		return;
+	if (a->op == 1 && memcmp(a->spa, a->tpa, 4) == 0) {
+		buf_append_str(b, "gratuitous ARP: ");
+		pktfmt_ipv4(b, a->spa);
+		buf_append_str(b, " announces it is at ");
+		pktfmt_mac(b, a->sha, 6);
+	} else if (a->op == 1) {
+		buf_append_str(b, "ARP request, to everyone on the link: who has ");
+		pktfmt_ipv4(b, a->tpa);
+		buf_append_str(b, "? tell ");
+		pktfmt_ipv4(b, a->spa);
+		buf_append_str(b, " at ");
+		pktfmt_mac(b, a->sha, 6);
+	} else if (a->op == 2) {
+		buf_append_str(b, "ARP reply, to the asker only: ");
+		pktfmt_ipv4(b, a->spa);
+		buf_append_str(b, " is at ");
+		pktfmt_mac(b, a->sha, 6);
+	}
+}
+
+/* Fills s->note with the words for p; TCP also gives the numbering base. */
+static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns, struct pktfmt_seq *seq)
+{
+	struct tcpflow_event ev;
+
+	if (p->transport == PKT_TR_TCP && tcpflow_track(s->flows, p, now_ns, &ev) == 0) {
+		if (!s->told_numbering && !s->json) {
+			buf_append_str(&s->out, s->absolute ? "(TCP sequence numbers are absolute, as on the wire)\n"
+				: "(TCP sequence numbers are relative: each side counts from its initial sequence "
+				  "number; -S shows them absolute)\n");
+			s->told_numbering = 1;
+		}
+		if (!ev.conn) {
+			buf_append_str(&s->note, "not followed: too many connections");
+			return;
+		}
+		buf_printf(&s->note, "conn %u: ", ev.conn);
+		explain_tcp(s, &ev, p);
+		seq->relative = !s->absolute && ev.seq_known;
+		seq->seq_base = ev.seq_base;
+		seq->ack_base = ev.ack_base;
+		seq->ack_known = ev.ack_known;
+	} else if (p->transport == PKT_TR_UDP && p->has_payload) {
+		buf_printf(&s->note, "UDP datagram: one message of %u bytes, delivered whole by one recvfrom(), "
+			   "never merged with others or split", p->payload_len);
+	} else if (p->net == PKT_NET_ARP) {
+		explain_arp(s, p);
+	} else if (p->transport == PKT_TR_ICMP && p->icmp.have >= 8 && (p->icmp.type == 8 || p->icmp.type == 0)) {
+		buf_append_str(&s->note, p->icmp.type == 8 ? "ping: an echo request, the reply carries the same id and seq"
+							   : "ping: the echo reply");
+	}
+}
+
+/* ---- one packet ---- */
+
+static void print_json(struct sniff *s, const struct pcap_pkthdr *h, const uint8_t *bytes, uint32_t caplen)
+{
+	struct json j;
+	char when[40];
+	struct tm tm;
+	time_t t = (time_t)h->ts.tv_sec;
+
+	json_init(&j, &s->out);
+	json_begin_object(&j, NULL);
+	json_uint(&j, "n", s->seen);
+	if (gmtime_r(&t, &tm) && strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		size_t len = strlen(when);
+		snprintf(when + len, sizeof when - len, ".%06ldZ", (long)h->ts.tv_usec);
+		json_str(&j, "time", when);
+	}
+	json_fixed(&j, "ts", (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, 6);
+	pktfmt_json(&j, &s->pkt);
+	if (s->note.len)
+		json_str_len(&j, "explain", s->note.data, s->note.len);
+	if (s->hex) {
+		static const char digits[] = "0123456789abcdef";
+		struct buf hex = BUF_INIT;
+		for (uint32_t i = 0; i < caplen; i++) {
+			buf_append_byte(&hex, digits[bytes[i] >> 4]);
+			buf_append_byte(&hex, digits[bytes[i] & 15]);
+		}
+		json_str_len(&j, "hex", hex.data ? hex.data : "", hex.len);
+		buf_free(&hex);
+	}
+	json_end(&j);
+	json_newline(&j);
+}
+
+static void print_packet(struct sniff *s, const struct pcap_pkthdr *h, const uint8_t *bytes, uint32_t caplen)
+{
+	struct pktfmt_seq seq = { 0, 0, 0, 0 };
+	uint64_t now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u;
+
+	pkt_decode(&s->pkt, s->link, bytes, caplen, h->len);
+	buf_clear(&s->note);
+	if (s->explain)
+		explain_packet(s, &s->pkt, now_ns, &seq);
+	if (s->json) {
+		print_json(s, h, bytes, caplen);
+		return;
+	}
+	pktfmt_time(&s->out, &s->clock, h->ts.tv_sec, (uint32_t)h->ts.tv_usec);
+	buf_append_byte(&s->out, ' ');
+	pktfmt_line(&s->out, &s->pkt, &seq);
+	if (s->verbose)
+		pktfmt_layers(&s->out, &s->pkt);
+	if (s->note.len) {
+		buf_append_str(&s->out, "  ");
+		buf_append(&s->out, s->note.data, s->note.len);
+		buf_append_byte(&s->out, '\n');
+	}
+	if (s->hex)
+		pktfmt_hex(&s->out, bytes, caplen);
+}
+
+/* libpcap calls this for every packet that passed the filter. */
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct sniff *s = (struct sniff *)user;
+	uint32_t caplen = h->caplen < s->snaplen ? h->caplen : s->snaplen;
+
+	s->seen++;
+	if (s->dumper) {
+		struct pcap_pkthdr cut = *h;
+		cut.caplen = caplen;
+		pcap_dump((u_char *)s->dumper, &cut, bytes);
+	}
+	if (!s->quiet)
+		print_packet(s, h, bytes, caplen);
+	if (s->out.len >= OUT_FLUSH)
+		flush_out(s);
+	if (s->count && s->seen >= s->count) {
+		s->stop = 1;
+		pcap_breakloop(s->pcap);
+	}
+}
+
+/* ---- the capture loop ---- */
+
+/* SIGINT and SIGTERM arrive through a descriptor, polled with the capture. */
+static int open_signals(struct sniff *s, sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return diag_errno("block signals");
+	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sig_fd < 0)
+		return diag_errno("signalfd");
+	return EXIT_OK;
+}
+
+static int signalled(struct sniff *s)
+{
+	struct signalfd_siginfo info;
+	if (read(s->sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {
+		diag_verbose(1, "signal %u: stopping", info.ssi_signo);
+		return 1;
+	}
+	return 0;
+}
+
+static int deadline_passed(const struct sniff *s)
+{
+	return s->deadline_ns && clock_now_ns() >= s->deadline_ns;
+}
+
+static int dispatch(struct sniff *s, int batch)
+{
+	int n = pcap_dispatch(s->pcap, batch, on_packet, (u_char *)s);
+	if (n == PCAP_ERROR) {
+		flush_out(s);
+		s->stop = 1;
+		return diag_error("%s %s: %s", s->read_path ? "read" : "capture on",
+				  s->read_path ? s->read_path : s->iface, pcap_geterr(s->pcap));
+	}
+	if (n == 0 && s->read_path)
+		s->stop = 1; /* end of the file */
+	return EXIT_OK;
+}
+
+static int run_live(struct sniff *s)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pollfd pfd[2];
+
+	if (pcap_setnonblock(s->pcap, 1, errbuf) < 0)
+		return diag_error("capture on %s: %s", s->iface, errbuf);
+	pfd[0] = (struct pollfd){ .fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
+	while (!s->stop && s->status == EXIT_OK) {
+		/* wake at least every 100 ms: a quiet link still ends on time */
+		int wait_ms = s->deadline_ns ? clock_ms_until(s->deadline_ns) : 100;
+		if (deadline_passed(s))
+			break;
+		if (poll(pfd, 2, wait_ms < 100 ? wait_ms : 100) < 0 && errno != EINTR)
+			return diag_errno("poll");
+		if (signalled(s))
+			break;
+		s->status = dispatch(s, -1);
+		flush_out(s);
+	}
+	return s->status;
+}
+
+static int run_file(struct sniff *s)
+{
+	while (!s->stop && s->status == EXIT_OK) {
+		s->status = dispatch(s, FILE_BATCH);
+		if (signalled(s) || deadline_passed(s))
+			break;
+	}
+	flush_out(s);
+	return s->status;
+}
+
+static void report_stats(struct sniff *s)
+{
+	struct pcap_stat st;
+	if (s->read_path || pcap_stats(s->pcap, &st) < 0)
+		return;
+	diag_verbose(0, "%llu packets captured, %u dropped by kernel", (unsigned long long)s->seen, st.ps_drop);
+}
+
+static int close_writer(struct sniff *s, int status)
+{
+	if (!s->dumper)
+		return status;
+	if (pcap_dump_flush(s->dumper) < 0 || ferror(s->write_file)) {
+		if (errno != EPIPE)
+			status = diag_errno("write %s", s->write_path);
+	}
+	pcap_dump_close(s->dumper); /* closes write_file too */
+	s->dumper = NULL;
+	return status;
+}
+
+static int setup(struct sniff *s)
+{
+	int status = s->read_path ? open_file(s) : open_live(s);
+	int dlt;
+
+	if (status != EXIT_OK)
+		return status;
+	if ((status = apply_filter(s)) != EXIT_OK || (status = open_writer(s)) != EXIT_OK)
+		return status;
+	dlt = pcap_datalink(s->pcap);
+	s->link = link_from_dlt(dlt);
+	if (s->link == PKT_LINK_UNKNOWN && !s->quiet)
+		diag_verbose(0, "link-type %s (%s) is not decoded: frames are shown by length", dlt_name(dlt),
+			     dlt_description(dlt));
+	if (s->explain && !(s->flows = tcpflow_new(MAX_TRACKED_CONNS)))
+		return diag_errno("allocate connection table");
+	if (s->timeout > 0)
+		s->deadline_ns = clock_now_ns() + clock_seconds_to_ns(s->timeout);
+	if (!s->read_path)
+		diag_verbose(0, "listening on %s, link-type %s (%s), snapshot length %u bytes", s->iface,
+			     dlt_name(dlt), dlt_description(dlt), s->snaplen);
+	return EXIT_OK;
+}
+
+static void cleanup(struct sniff *s)
+{
+	if (s->pcap)
+		pcap_close(s->pcap);
+	if (s->sig_fd >= 0)
+		close(s->sig_fd);
+	tcpflow_free(s->flows);
+	buf_free(&s->out);
+	buf_free(&s->note);
+	free(s->filter);
+}
+
+int sniff_main(int argc, char **argv)
+{
+	struct sniff s = { .snaplen = SNAPLEN_MAX, .sig_fd = -1 };
+	sigset_t old_mask;
+	int status;
+
+	if ((status = parse_args(&s, argc, argv)) != EXIT_OK) {
+		free(s.filter);
+		return status;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE */
+	status = open_signals(&s, &old_mask);
+	if (status == EXIT_OK)
+		status = setup(&s);
+	if (status == EXIT_OK) {
+		status = s.read_path ? run_file(&s) : run_live(&s);
+		report_stats(&s);
+	}
+	flush_out(&s);
+	if (s.status != EXIT_OK)
+		status = s.status;
+	status = close_writer(&s, status);
+	cleanup(&s);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return status;
+}
