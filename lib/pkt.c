@@ -193,7 +193,7 @@ static void decode_tcp(struct pkt *p, struct pkt_cursor *c, uint32_t seg_len)
 	t->ack = pkt_get_be32(c);
 	off_flags = pkt_get_be16(c);
 	t->doff = (uint8_t)(off_flags >> 12);
-	t->flags = off_flags & 0x1ff;
+	t->flags = off_flags & 0xfff; /* 3 reserved bits, AE, then the 8 classic flags */
 	t->window = pkt_get_be16(c);
 	t->checksum = pkt_get_be16(c);
 	t->urgent = pkt_get_be16(c);

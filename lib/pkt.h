@@ -172,7 +172,8 @@ struct pkt_ipv6 {
 	uint32_t frag_id;
 };
 
-/* TCP flag bits as in the header's 12 low bits of offset 12. */
+/* TCP flag bits as in the 12 low bits of the header's 16-bit word at offset 12
+ * (0xe00 are reserved bits, kept so a crafted packet shows them). */
 enum {
 	PKT_TCP_FIN = 0x001, PKT_TCP_SYN = 0x002, PKT_TCP_RST = 0x004,
 	PKT_TCP_PSH = 0x008, PKT_TCP_ACK = 0x010, PKT_TCP_URG = 0x020,
@@ -184,7 +185,7 @@ struct pkt_tcp {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t doff;   /* header length in 32-bit words */
-	uint16_t flags; /* PKT_TCP_* */
+	uint16_t flags; /* PKT_TCP_* and the reserved bits 0xe00 */
 	uint16_t window, checksum, urgent;
 	const uint8_t *opts; /* NULL unless all option bytes were captured */
 	uint8_t opts_len, nopts;

@@ -60,6 +60,7 @@ static const struct opt_tool spec = {
 #define OUT_FLUSH (64 * 1024)
 #define FILE_BATCH 4096
 #define MAX_TRACKED_CONNS 262144
+#define LIVE_BUFFER (8 * 1024 * 1024) /* the kernel ring: room for bursts */
 
 struct sniff {
 	/* what the options decide */
@@ -192,7 +193,7 @@ static int open_live(struct sniff *s)
 		return diag_error("capture on %s: %s", s->iface, errbuf);
 	/* immediate mode hands each packet over as it arrives, not in blocks */
 	if (pcap_set_snaplen(s->pcap, (int)s->snaplen) != 0 || pcap_set_immediate_mode(s->pcap, 1) != 0 ||
-	    pcap_set_timeout(s->pcap, 100) != 0)
+	    pcap_set_timeout(s->pcap, 100) != 0 || pcap_set_buffer_size(s->pcap, LIVE_BUFFER) != 0)
 		return diag_error("capture on %s: %s", s->iface, pcap_geterr(s->pcap));
 	rc = pcap_activate(s->pcap);
 	if (rc == PCAP_ERROR_PERM_DENIED || (rc == PCAP_ERROR && geteuid() != 0 && strstr(pcap_geterr(s->pcap), "ermission")))
@@ -211,8 +212,13 @@ static int open_file(struct sniff *s)
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 
 	s->pcap = pcap_open_offline_with_tstamp_precision(s->read_path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (!s->pcap)
-		return diag_error("read %s: %s", s->read_path, errbuf);
+	if (!s->pcap) {
+		/* libpcap starts some messages with the file name: say it once */
+		size_t plen = strlen(s->read_path);
+		const char *why = strncmp(errbuf, s->read_path, plen) == 0 && strncmp(errbuf + plen, ": ", 2) == 0
+			? errbuf + plen + 2 : errbuf;
+		return diag_error("read %s: %s", s->read_path, why);
+	}
 	diag_verbose(1, "reading %s: pcap format %d.%d, link-type %s, snapshot length %d", s->read_path,
 		     pcap_major_version(s->pcap), pcap_minor_version(s->pcap), dlt_name(pcap_datalink(s->pcap)),
 		     pcap_snapshot(s->pcap));
