@@ -336,13 +336,10 @@ static void line_tcp(struct buf *out, const struct pkt *p, const struct pktfmt_s
 	}
 }
 
-/* "for UDP 10.0.0.1.5000 > 10.0.0.2.9": the packet an ICMP error is about */
-static void line_icmp_inner(struct buf *out, const struct pkt_icmp *ic)
+/* "UDP 10.0.0.1.5000 > 10.0.0.2.9": the packet an ICMP error is about */
+static void put_icmp_inner(struct buf *out, const struct pkt_icmp *ic)
 {
 	const char *proto = pkt_ip_proto_name(ic->inner_proto);
-	if (!ic->inner)
-		return;
-	put(out, " (for ");
 	if (proto)
 		put(out, proto);
 	else
@@ -359,6 +356,14 @@ static void line_icmp_inner(struct buf *out, const struct pkt_icmp *ic)
 		put_char(out, '.');
 		pktfmt_uint(out, ic->inner_dport);
 	}
+}
+
+static void line_icmp_inner(struct buf *out, const struct pkt_icmp *ic)
+{
+	if (!ic->inner)
+		return;
+	put(out, " (for ");
+	put_icmp_inner(out, ic);
 	put_char(out, ')');
 }
 
@@ -462,6 +467,7 @@ static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_se
 	const uint8_t *dst = v6 ? p->ip6.dst : p->ip4.dst;
 	uint16_t sport = p->transport == PKT_TR_TCP ? p->tcp.sport : p->udp.sport;
 	uint16_t dport = p->transport == PKT_TR_TCP ? p->tcp.dport : p->udp.dport;
+	size_t mark;
 
 	put(out, v6 ? "IP6" : "IP");
 	if ((v6 && p->ip6.have < 40) || (!v6 && p->ip4.have < 20))
@@ -479,7 +485,10 @@ static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_se
 		pktfmt_uint(out, dport);
 	}
 	put(out, ": ");
+	mark = out->len;
 	line_ip_transport(out, p, rel);
+	if (out->len == mark)
+		out->len--; /* nothing decoded past IP: no dangling space */
 	if (!v6 && (p->ip4.frag & 0x2000) && (p->ip4.frag & 0x1fff) == 0) {
 		put(out, " (first fragment, id ");
 		pktfmt_uint(out, p->ip4.id);
@@ -1020,7 +1029,7 @@ static void layer_icmp(struct buf *out, const struct pkt *p)
 	}
 	if (ic->inner) {
 		put_name(out, &r.first, "about");
-		line_icmp_inner(out, ic);
+		put_icmp_inner(out, ic);
 	}
 	row_end(&r);
 }

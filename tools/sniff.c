@@ -170,16 +170,17 @@ static enum pkt_link link_from_dlt(int dlt)
 	}
 }
 
-static const char *dlt_name(int dlt)
+/* "EN10MB (Ethernet)", or the bare number for a type libpcap cannot name. */
+static const char *describe_dlt(int dlt, char *text, size_t size)
 {
 	const char *name = pcap_datalink_val_to_name(dlt);
-	return name ? name : "unknown";
-}
+	const char *what = pcap_datalink_val_to_description(dlt);
 
-static const char *dlt_description(int dlt)
-{
-	const char *text = pcap_datalink_val_to_description(dlt);
-	return text ? text : "no description";
+	if (name && what)
+		snprintf(text, size, "%s (%s)", name, what);
+	else
+		snprintf(text, size, "%d", dlt);
+	return text;
 }
 
 /* pcap_create + pcap_activate: the kernel socket and its ring buffer. */
@@ -209,7 +210,7 @@ static int open_live(struct sniff *s)
 
 static int open_file(struct sniff *s)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	char errbuf[PCAP_ERRBUF_SIZE] = "", dlt_text[128];
 
 	s->pcap = pcap_open_offline_with_tstamp_precision(s->read_path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (!s->pcap) {
@@ -220,8 +221,8 @@ static int open_file(struct sniff *s)
 		return diag_error("read %s: %s", s->read_path, why);
 	}
 	diag_verbose(1, "reading %s: pcap format %d.%d, link-type %s, snapshot length %d", s->read_path,
-		     pcap_major_version(s->pcap), pcap_minor_version(s->pcap), dlt_name(pcap_datalink(s->pcap)),
-		     pcap_snapshot(s->pcap));
+		     pcap_major_version(s->pcap), pcap_minor_version(s->pcap),
+		     describe_dlt(pcap_datalink(s->pcap), dlt_text, sizeof dlt_text), pcap_snapshot(s->pcap));
 	return EXIT_OK;
 }
 
@@ -525,18 +526,18 @@ static int deadline_passed(const struct sniff *s)
 	return s->deadline_ns && clock_now_ns() >= s->deadline_ns;
 }
 
-static int dispatch(struct sniff *s, int batch)
+/* One pcap_dispatch: a failure is kept in s->status and stops the run. */
+static void dispatch(struct sniff *s, int batch)
 {
 	int n = pcap_dispatch(s->pcap, batch, on_packet, (u_char *)s);
 	if (n == PCAP_ERROR) {
 		flush_out(s);
 		s->stop = 1;
-		return diag_error("%s %s: %s", s->read_path ? "read" : "capture on",
-				  s->read_path ? s->read_path : s->iface, pcap_geterr(s->pcap));
-	}
-	if (n == 0 && s->read_path)
+		s->status = diag_error("%s %s: %s", s->read_path ? "read" : "capture on",
+				       s->read_path ? s->read_path : s->iface, pcap_geterr(s->pcap));
+	} else if (n == 0 && s->read_path) {
 		s->stop = 1; /* end of the file */
-	return EXIT_OK;
+	}
 }
 
 static int run_live(struct sniff *s)
@@ -548,7 +549,7 @@ static int run_live(struct sniff *s)
 		return diag_error("capture on %s: %s", s->iface, errbuf);
 	pfd[0] = (struct pollfd){ .fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
-	while (!s->stop && s->status == EXIT_OK) {
+	while (!s->stop) {
 		/* wake at least every 100 ms: a quiet link still ends on time */
 		int wait_ms = s->deadline_ns ? clock_ms_until(s->deadline_ns) : 100;
 		if (deadline_passed(s))
@@ -557,7 +558,7 @@ static int run_live(struct sniff *s)
 			return diag_errno("poll");
 		if (signalled(s))
 			break;
-		s->status = dispatch(s, -1);
+		dispatch(s, -1);
 		flush_out(s);
 	}
 	return s->status;
@@ -565,8 +566,8 @@ static int run_live(struct sniff *s)
 
 static int run_file(struct sniff *s)
 {
-	while (!s->stop && s->status == EXIT_OK) {
-		s->status = dispatch(s, FILE_BATCH);
+	while (!s->stop) {
+		dispatch(s, FILE_BATCH);
 		if (signalled(s) || deadline_passed(s))
 			break;
 	}
@@ -598,6 +599,7 @@ static int close_writer(struct sniff *s, int status)
 static int setup(struct sniff *s)
 {
 	int status = s->read_path ? open_file(s) : open_live(s);
+	char dlt_text[128];
 	int dlt;
 
 	if (status != EXIT_OK)
@@ -606,16 +608,16 @@ static int setup(struct sniff *s)
 		return status;
 	dlt = pcap_datalink(s->pcap);
 	s->link = link_from_dlt(dlt);
+	describe_dlt(dlt, dlt_text, sizeof dlt_text);
 	if (s->link == PKT_LINK_UNKNOWN && !s->quiet)
-		diag_verbose(0, "link-type %s (%s) is not decoded: frames are shown by length", dlt_name(dlt),
-			     dlt_description(dlt));
+		diag_verbose(0, "link-type %s is not decoded: frames are shown by length", dlt_text);
 	if (s->explain && !(s->flows = tcpflow_new(MAX_TRACKED_CONNS)))
 		return diag_errno("allocate connection table");
 	if (s->timeout > 0)
 		s->deadline_ns = clock_now_ns() + clock_seconds_to_ns(s->timeout);
 	if (!s->read_path)
-		diag_verbose(0, "listening on %s, link-type %s (%s), snapshot length %u bytes", s->iface,
-			     dlt_name(dlt), dlt_description(dlt), s->snaplen);
+		diag_verbose(0, "listening on %s, link-type %s, snapshot length %u bytes", s->iface, dlt_text,
+			     s->snaplen);
 	return EXIT_OK;
 }
 
