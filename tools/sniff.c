@@ -99,6 +99,7 @@ static int join_filter(struct sniff *s, int argc, char **argv, int first)
 	return EXIT_OK;
 }
 
+/* -1 when the run goes on, else the status to exit with (--help: 0). */
 static int parse_args(struct sniff *s, int argc, char **argv)
 {
 	struct opt_state st;
@@ -151,7 +152,7 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 	if (!s->read_path && !s->iface)
 		s->iface = "lo";
 	diag_set_verbosity(s->verbose);
-	return join_filter(s, argc, argv, st.index);
+	return join_filter(s, argc, argv, st.index) == EXIT_OK ? -1 : EXIT_FAIL;
 }
 
 /* pcap's DLT numbers to the decoders' link layers. */
@@ -639,7 +640,7 @@ int sniff_main(int argc, char **argv)
 	sigset_t old_mask;
 	int status;
 
-	if ((status = parse_args(&s, argc, argv)) != EXIT_OK) {
+	if ((status = parse_args(&s, argc, argv)) >= 0) {
 		free(s.filter);
 		return status;
 	}
