@@ -5,7 +5,7 @@ _sockbox_tools="sniff"
 
 _sockbox_words() {
 	case $1 in
-	sniff) echo " -i --interface -r --read -c --count --timeout SECS -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json one JSON object per packet --explain follow TCP connections, UDP datagrams and ARP in words -S --absolute -h --help --version print the version and exit" ;;
+	sniff) echo " -i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
 	esac
 }
 
@@ -14,14 +14,9 @@ _sockbox_values() {
 	"sniff --interface"|"sniff -i") echo "@none" ;;
 	"sniff --read"|"sniff -r") echo "@file" ;;
 	"sniff --count"|"sniff -c") echo "@none" ;;
-	"sniff SECS"|"sniff --timeout") echo "@none" ;;
+	"sniff --timeout") echo "@none" ;;
 	"sniff --write"|"sniff -w") echo "@file" ;;
-	"sniff --quiet"|"sniff -q") echo "@none" ;;
 	"sniff --snaplen"|"sniff -s") echo "@none" ;;
-	"sniff --verbose"|"sniff -v") echo "@none" ;;
-	"sniff --hex"|"sniff -x") echo "@none" ;;
-	"sniff --absolute"|"sniff -S") echo "@none" ;;
-	"sniff --help"|"sniff -h") echo "@none" ;;
 	esac
 }
 
