@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "diag.h"
+#include "explain.h"
 #include "io.h"
 #include "json.h"
 #include "opt.h"
@@ -287,128 +288,26 @@ static void flush_out(struct sniff *s)
 
 /* ---- --explain ---- */
 
-static void put_state_change(struct buf *b, const char *who, unsigned before, unsigned after)
-{
-	buf_append_str(b, who);
-	buf_append_str(b, tcpflow_state_name(before));
-	if (before != after) {
-		buf_append_str(b, " -> ");
-		buf_append_str(b, tcpflow_state_name(after));
-	}
-}
-
-/* Starts a clause: "; " unless it is the first since offset start. */
-static struct buf *clause(struct buf *b, size_t start)
-{
-	if (b->len > start)
-		buf_append_str(b, "; ");
-	return b;
-}
-
-/* One line of words for a TCP segment: the steps it takes, then the states. */
-static void explain_tcp(struct sniff *s, const struct tcpflow_event *ev, const struct pkt *p)
-{
-	const char *me = ev->from_client ? "client" : "server", *peer = ev->from_client ? "server" : "client";
-	struct buf *b = &s->note;
-	size_t start = b->len;
-	uint32_t rel = ev->seq_known && !s->absolute ? p->tcp.seq - ev->seq_base : p->tcp.seq;
-	unsigned what = ev->what;
-
-	if (what & TCPFLOW_MIDSTREAM)
-		buf_append_str(clause(b, start), "already open when the capture began (no handshake seen)");
-	if (what & TCPFLOW_HANDSHAKE_1)
-		buf_printf(clause(b, start), "handshake 1/3 (SYN): the client asks to open a connection, "
-			   "initial sequence number %u", p->tcp.seq);
-	if (what & TCPFLOW_HANDSHAKE_2)
-		buf_printf(clause(b, start), "handshake 2/3 (SYN-ACK): the server accepts, acknowledges the SYN "
-			   "and picks its own initial sequence number %u", p->tcp.seq);
-	if (what & TCPFLOW_HANDSHAKE_3)
-		buf_printf(clause(b, start), "handshake 3/3 (ACK): the client acknowledges the server's SYN, the "
-			   "connection is open (handshake took %.3f ms)", (double)ev->handshake_ns / 1e6);
-	if ((what & (TCPFLOW_DATA | TCPFLOW_RETRANSMIT)) && ev->data_len)
-		buf_printf(clause(b, start), "%s: %u bytes from the %s, bytes %u..%u%s",
-			   what & TCPFLOW_RETRANSMIT ? "retransmission" : "data", ev->data_len, me, rel,
-			   rel + ev->data_len - 1, what & TCPFLOW_GAP ? " (earlier bytes were not captured)" : "");
-	else if (what & TCPFLOW_RETRANSMIT)
-		buf_append_str(clause(b, start), p->tcp.flags & PKT_TCP_SYN
-			? "retransmitted SYN: the first one got no answer in time" : "retransmitted FIN");
-	if (what & TCPFLOW_TEARDOWN_1)
-		buf_printf(clause(b, start), "teardown 1/4 (FIN): the %s has nothing more to send and closes "
-			   "its side", me);
-	if (what & TCPFLOW_TEARDOWN_2)
-		buf_printf(clause(b, start), "teardown 2/4 (ACK): the %s acknowledges the %s's FIN", me, peer);
-	if (what & TCPFLOW_TEARDOWN_3)
-		buf_printf(clause(b, start), "teardown 3/4 (FIN): the %s closes its side too", me);
-	if (what & TCPFLOW_TEARDOWN_4)
-		buf_printf(clause(b, start), "teardown 4/4 (ACK): the %s acknowledges the %s's FIN, the "
-			   "connection is closed (teardown took %.3f ms)", me, peer, (double)ev->teardown_ns / 1e6);
-	if (what & TCPFLOW_RESET)
-		buf_printf(clause(b, start), "reset (RST): the %s aborts the connection, no teardown", me);
-	if (what & TCPFLOW_ACK_ONLY)
-		buf_printf(clause(b, start), "ack: the %s has received the %s's bytes up to %u", me, peer,
-			   ev->ack_known && !s->absolute ? p->tcp.ack - ev->ack_base - 1 : p->tcp.ack - 1);
-	put_state_change(clause(b, start), "client ", ev->before[0], ev->after[0]);
-	put_state_change(b, ", server ", ev->before[1], ev->after[1]);
-}
-
-static void explain_arp(struct sniff *s, const struct pkt *p)
-{
-	const struct pkt_arp *a = &p->arp;
-	struct buf *b = &s->note;
-
-	if (!a->sha || a->hlen != 6 || a->plen != 4)
-		return;
-	if (a->op == 1 && memcmp(a->spa, a->tpa, 4) == 0) {
-		buf_append_str(b, "gratuitous ARP: ");
-		pktfmt_ipv4(b, a->spa);
-		buf_append_str(b, " announces it is at ");
-		pktfmt_mac(b, a->sha, 6);
-	} else if (a->op == 1) {
-		buf_append_str(b, "ARP request, to everyone on the link: who has ");
-		pktfmt_ipv4(b, a->tpa);
-		buf_append_str(b, "? tell ");
-		pktfmt_ipv4(b, a->spa);
-		buf_append_str(b, " at ");
-		pktfmt_mac(b, a->sha, 6);
-	} else if (a->op == 2) {
-		buf_append_str(b, "ARP reply, to the asker only: ");
-		pktfmt_ipv4(b, a->spa);
-		buf_append_str(b, " is at ");
-		pktfmt_mac(b, a->sha, 6);
-	}
-}
-
 /* Fills s->note with the words for p; TCP also gives the numbering base. */
 static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns, struct pktfmt_seq *seq)
 {
 	struct tcpflow_event ev;
 
-	if (p->transport == PKT_TR_TCP && tcpflow_track(s->flows, p, now_ns, &ev) == 0) {
-		if (!s->told_numbering && !s->json) {
-			buf_append_str(&s->out, s->absolute ? "(TCP sequence numbers are absolute, as on the wire)\n"
-				: "(TCP sequence numbers are relative: each side counts from its initial sequence "
-				  "number; -S shows them absolute)\n");
-			s->told_numbering = 1;
-		}
-		if (!ev.conn) {
-			buf_append_str(&s->note, "not followed: too many connections");
-			return;
-		}
-		buf_printf(&s->note, "conn %u: ", ev.conn);
-		explain_tcp(s, &ev, p);
-		seq->relative = !s->absolute && ev.seq_known;
-		seq->seq_base = ev.seq_base;
-		seq->ack_base = ev.ack_base;
-		seq->ack_known = ev.ack_known;
-	} else if (p->transport == PKT_TR_UDP && p->has_payload) {
-		buf_printf(&s->note, "UDP datagram: one message of %u bytes, delivered whole by one recvfrom(), "
-			   "never merged with others or split", p->payload_len);
-	} else if (p->net == PKT_NET_ARP) {
-		explain_arp(s, p);
-	} else if (p->transport == PKT_TR_ICMP && p->icmp.have >= 8 && (p->icmp.type == 8 || p->icmp.type == 0)) {
-		buf_append_str(&s->note, p->icmp.type == 8 ? "ping: an echo request, the reply carries the same id and seq"
-							   : "ping: the echo reply");
+	if (p->transport != PKT_TR_TCP || tcpflow_track(s->flows, p, now_ns, &ev) < 0) {
+		explain_other(&s->note, p);
+		return;
 	}
+	if (!s->told_numbering && !s->json) {
+		buf_append_str(&s->out, s->absolute ? "(TCP sequence numbers are absolute, as on the wire)\n"
+			: "(TCP sequence numbers are relative: each side counts from its initial sequence "
+			  "number; -S shows them absolute)\n");
+		s->told_numbering = 1;
+	}
+	explain_tcp(&s->note, &ev, p, s->absolute);
+	seq->relative = !s->absolute && ev.conn && ev.seq_known;
+	seq->seq_base = ev.seq_base;
+	seq->ack_base = ev.ack_base;
+	seq->ack_known = ev.ack_known;
 }
 
 /* ---- one packet ---- */
@@ -497,11 +396,16 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 /* ---- the capture loop ---- */
 
-/* SIGINT and SIGTERM arrive through a descriptor, polled with the capture. */
+/* During a live capture SIGINT and SIGTERM arrive through a descriptor,
+ * polled with the capture, so the loop ends cleanly: the summary printed,
+ * the saved file complete.  Reading a file keeps their default action, so
+ * a read from a pipe that blocks can still be interrupted. */
 static int open_signals(struct sniff *s, sigset_t *old)
 {
 	sigset_t set;
 	sigemptyset(&set);
+	if (s->read_path)
+		return sigprocmask(SIG_BLOCK, &set, old) < 0 ? diag_errno("read signal mask") : EXIT_OK;
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
@@ -515,7 +419,7 @@ static int open_signals(struct sniff *s, sigset_t *old)
 static int signalled(struct sniff *s)
 {
 	struct signalfd_siginfo info;
-	if (read(s->sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {
+	if (s->sig_fd >= 0 && read(s->sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {
 		diag_verbose(1, "signal %u: stopping", info.ssi_signo);
 		return 1;
 	}

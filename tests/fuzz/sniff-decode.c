@@ -5,9 +5,11 @@
  * bytes more than captured the frame claims to have had on the wire, the
  * rest is the captured frame, copied to a buffer of exactly its size so
  * AddressSanitizer catches any read past the captured length.  Every view
- * is rendered (line, layers, JSON, hex, problems) and the segment is fed
- * to the TCP connection tracker twice, as a retransmission would be.
+ * is rendered (line, layers, JSON, hex, problems), and the segment is fed
+ * to the TCP connection tracker twice, as a retransmission would be, each
+ * time put in the words of --explain.
  */
+#include "explain.h"
 #include "json.h"
 #include "pkt.h"
 #include "pktfmt.h"
@@ -51,10 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pktfmt_json(&j, &p);
 	json_end(&j);
 
+	explain_other(&out, &p);
 	flows = tcpflow_new(4);
 	if (flows) {
-		tcpflow_track(flows, &p, 1000, &ev);
-		tcpflow_track(flows, &p, 2000, &ev);
+		if (tcpflow_track(flows, &p, 1000, &ev) == 0)
+			explain_tcp(&out, &ev, &p, 0);
+		if (tcpflow_track(flows, &p, 2000, &ev) == 0)
+			explain_tcp(&out, &ev, &p, 1);
 		tcpflow_free(flows);
 	}
 	buf_free(&out);
