@@ -207,6 +207,20 @@ echo_capture() {
 	assert_line --index 1 "  UDP datagram: one message of 5 bytes, delivered whole by one recvfrom(), never merged with others or split"
 }
 
+@test "--explain tells a retransmission, a reset, and a connection caught after its handshake" {
+	python3 "$CRAFT" tcp-retransmit-reset "$TMP/rr.pcap"
+	python3 "$CRAFT" tcp-midstream "$TMP/mid.pcap"
+	run -0 sockbox sniff --explain -r "$TMP/rr.pcap"
+	assert_line --index 7 --regexp ": TCP \[P\.\] seq 1 ack 1 win 65535 len 5$"
+	assert_line --index 8 "  conn 1: data: 5 bytes from the client, bytes 1..5; client ESTABLISHED, server ESTABLISHED"
+	assert_line --index 10 "  conn 1: retransmission: 5 bytes from the client, bytes 1..5; client ESTABLISHED, server ESTABLISHED"
+	assert_line --index 11 --regexp ": TCP \[R\.\] seq 1 ack 6 win 65535 len 0$"
+	assert_line --index 12 "  conn 1: reset (RST): the server aborts the connection, no teardown; client ESTABLISHED -> CLOSED, server ESTABLISHED -> CLOSED"
+	run -0 sockbox sniff --explain -r "$TMP/mid.pcap"
+	assert_line --index 2 "  conn 1: already open when the capture began (no handshake seen); data: 3 bytes from the client, bytes 1..3; client ESTABLISHED, server ESTABLISHED"
+	assert_line --index 4 "  conn 1: ack: the server has received the client's bytes up to 3; client ESTABLISHED, server ESTABLISHED"
+}
+
 @test "-v names every field of every layer, TCP options included" {
 	python3 "$CRAFT" tcp-options "$TMP/opts.pcap"
 	run -0 --separate-stderr sockbox sniff -v -r "$TMP/opts.pcap"

@@ -120,6 +120,21 @@ def plain(name):
             eth(ipv4(tcp(options=SYN_OPTS), 6)),
             eth(ipv4(tcp(flags=0x10, seq=1001, ack=5001, options=SACK_OPTS), 6)),
         ])
+    if name == "tcp-retransmit-reset":
+        c, sv = dict(src=IP_A, dst=IP_B), dict(src=IP_B, dst=IP_A)
+        return pcap([
+            eth(ipv4(tcp(40000, 80, 1000, 0, 0x02), 6, **c)),
+            eth(ipv4(tcp(80, 40000, 5000, 1001, 0x12), 6, **sv)),
+            eth(ipv4(tcp(40000, 80, 1001, 5001, 0x10), 6, **c)),
+            eth(ipv4(tcp(40000, 80, 1001, 5001, 0x18, data=b"hello"), 6, **c)),
+            eth(ipv4(tcp(40000, 80, 1001, 5001, 0x18, data=b"hello"), 6, **c)),
+            eth(ipv4(tcp(80, 40000, 5001, 1006, 0x14), 6, **sv)),
+        ])
+    if name == "tcp-midstream":
+        return pcap([
+            eth(ipv4(tcp(40000, 80, 7000, 9000, 0x18, data=b"abc"), 6)),
+            eth(ipv4(tcp(80, 40000, 9000, 7003, 0x10), 6, src=IP_B, dst=IP_A)),
+        ])
     if name == "icmp-error":
         quoted = ipv4(udp(sport=40000, dport=9, data=b"x"), 17, src=IP_B, dst=IP_A)
         return pcap([eth(ipv4(icmp(3, 3, 0, quoted), 1))])
