@@ -1073,20 +1073,32 @@ void pktfmt_layers(struct buf *out, const struct pkt *p)
 
 /* ---- JSON ---- */
 
+/* JSON strings of addresses, formatted on the stack: no allocation per field. */
 static void json_addr(struct json *j, const char *key, const uint8_t *a, int v6)
 {
-	struct buf text = BUF_INIT;
-	put_addr(&text, a, v6);
-	json_str_len(j, key, text.data ? text.data : "", text.len);
-	buf_free(&text);
+	char text[INET6_ADDRSTRLEN];
+	if (v6) {
+		if (!inet_ntop(AF_INET6, a, text, sizeof text))
+			text[0] = '\0';
+	} else {
+		snprintf(text, sizeof text, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	}
+	json_str(j, key, text);
 }
 
 static void json_mac(struct json *j, const char *key, const uint8_t *a, size_t len)
 {
-	struct buf text = BUF_INIT;
-	pktfmt_mac(&text, a, len);
-	json_str_len(j, key, text.data ? text.data : "", text.len);
-	buf_free(&text);
+	static const char hexdigits[] = "0123456789abcdef";
+	char text[3 * 255 + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && i < 255; i++) {
+		if (i)
+			text[n++] = ':';
+		text[n++] = hexdigits[a[i] >> 4];
+		text[n++] = hexdigits[a[i] & 15];
+	}
+	json_str_len(j, key, text, n);
 }
 
 static void json_link(struct json *j, const struct pkt *p)

@@ -83,6 +83,8 @@ struct sniff {
 	int stop, status, told_numbering;
 	struct buf out, note;
 	struct pktfmt_clock clock;
+	int64_t json_sec;
+	char json_day[32]; /* "2026-11-23T12:00:00" of json_sec, UTC */
 	struct tcpflow *flows;
 	struct pkt pkt;
 	uint8_t *frame; /* SNAPLEN_MAX bytes: see copy_frame */
@@ -316,18 +318,21 @@ static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns
 static void print_json(struct sniff *s, const struct pcap_pkthdr *h, const uint8_t *bytes, uint32_t caplen)
 {
 	struct json j;
-	char when[40];
+	char when[48];
 	struct tm tm;
 	time_t t = (time_t)h->ts.tv_sec;
 
 	json_init(&j, &s->out);
 	json_begin_object(&j, NULL);
 	json_uint(&j, "n", s->seen);
-	if (gmtime_r(&t, &tm) && strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm)) {
-		size_t len = strlen(when);
-		snprintf(when + len, sizeof when - len, ".%06ldZ", (long)h->ts.tv_usec);
-		json_str(&j, "time", when);
+	/* the date and time of day change once a second: format them then */
+	if (s->json_sec != h->ts.tv_sec || !s->json_day[0]) {
+		s->json_sec = h->ts.tv_sec;
+		if (!gmtime_r(&t, &tm) || !strftime(s->json_day, sizeof s->json_day, "%Y-%m-%dT%H:%M:%S", &tm))
+			snprintf(s->json_day, sizeof s->json_day, "%lld", (long long)t);
 	}
+	snprintf(when, sizeof when, "%s.%06ldZ", s->json_day, (long)h->ts.tv_usec);
+	json_str(&j, "time", when);
 	json_fixed(&j, "ts", (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, 6);
 	pktfmt_json(&j, &s->pkt);
 	if (s->note.len)
