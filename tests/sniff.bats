@@ -494,7 +494,7 @@ check_corpus() {
 	require_root "live capture"
 	run -0 --separate-stderr sockbox sniff -i lo --timeout 0.3 udp port 9 and host 127.0.0.213
 	assert_equal "$output" ""
-	assert_equal "${stderr_lines[1]}" "sockbox sniff: 0 packets captured, 0 dropped by kernel"
+	assert_regex "${stderr_lines[1]}" "^sockbox sniff: 0 packets captured, [0-9]+ dropped by kernel$"
 	socat_server TCP-LISTEN:0,bind=127.0.0.1,reuseaddr PIPE
 	bg "$SOCKBOX" sniff -i any -c 3 --timeout 30 tcp port "$PORT"
 	wait_until 10 grep -q "listening on any" "$BG_ERR" || fail "sniff never listened"
