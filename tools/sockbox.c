@@ -16,6 +16,7 @@
 int file_copy_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
+int sniff_main(int argc, char **argv);
 int udp_broadcast_main(int argc, char **argv);
 
 struct tool {
@@ -29,6 +30,7 @@ static const struct tool tools[] = {
 	{ "file-copy", file_copy_main, "copy a file safely and fast: atomic replace, holes, zero-copy" },
 	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
+	{ "sniff", sniff_main, "capture packets and show their layers, the TCP handshake and teardown" },
 	{ "udp-broadcast", udp_broadcast_main, "send UDP broadcasts and multicasts, or listen for them" },
 	{ NULL, NULL, NULL },
 };
