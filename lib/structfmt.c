@@ -390,11 +390,10 @@ static const char *shown(const char *text, size_t len, char out[64])
 	struct buf b = BUF_INIT;
 	size_t cut = len > 40 ? 40 : len;
 
-	if (escape_bytes(&b, text, cut) < 0 || b.len > 52) {
+	if (escape_bytes(&b, text, cut) < 0 || b.len > 52)
 		snprintf(out, 64, "...");
-	} else {
-		snprintf(out, 64, "%s%s", b.data ? b.data : "", cut < len ? "..." : "");
-	}
+	else
+		snprintf(out, 64, "%.*s%s", (int)b.len, b.len ? b.data : "", cut < len ? "..." : "");
 	buf_free(&b);
 	return out;
 }
@@ -501,7 +500,9 @@ static int pack_real(const struct structfmt *f, const struct structfmt_group *g,
 	} else if (g->kind == STRUCTFMT_FLOAT) {
 		float y = (float)x; /* round to nearest even, as Python's PyFloat_Pack4 */
 		uint32_t bits;
-		if (isinf(y) && !isinf(x))
+		/* Python refuses a float too large for 'f' in standard sizes only:
+		 * its native packer casts, and the cast gives inf. */
+		if (!f->native && isinf(y) && !isinf(x))
 			return fail(err, "%s is too large for 'f' (float)", shown(text, len, show));
 		memcpy(&bits, &y, 4);
 		store_uint(dst, 4, f->big_endian, bits);

@@ -266,11 +266,10 @@ static int load_format(struct struct_pack *sp)
 	struct buf shown = BUF_INIT;
 	char order[96];
 
+	/* The format as one line, cut at 80 characters. */
 	if (escape_bytes(&shown, sp->format, strlen(sp->format)) == 0)
-		snprintf(sp->shown_format, sizeof sp->shown_format, "%s%s", shown.data ? shown.data : "",
-			 shown.len > 80 ? "..." : "");
-	if (shown.len > 80)
-		memcpy(sp->shown_format + 77, "...", 4);
+		snprintf(sp->shown_format, sizeof sp->shown_format, "%.*s%s", (int)(shown.len > 80 ? 77 : shown.len),
+			 shown.len ? shown.data : "", shown.len > 80 ? "..." : "");
 	buf_free(&shown);
 	if (structfmt_parse(&sp->fmt, sp->format, &err) < 0) {
 		if (errno == ENOMEM)
