@@ -26,6 +26,9 @@
  */
 void floatfmt_shortest(double value, uint64_t *digits, int *exp10);
 
+/* Writes the decimal digits of v to out (20 bytes at most, no NUL); returns their count. */
+size_t floatfmt_uint(uint64_t v, char *out);
+
 /* Writes Python's repr of value into out (FLOATFMT_REPR_SIZE bytes); returns its length. */
 size_t floatfmt_repr(double value, char *out);
 

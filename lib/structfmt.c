@@ -130,8 +130,9 @@ static void set_range(struct structfmt_group *g)
 	}
 }
 
-static int bad_char(const struct structfmt *f, char c, size_t offset, struct structfmt_error *err)
+static int bad_char(const struct structfmt *f, const char *format, size_t offset, struct structfmt_error *err)
 {
+	char c = format[offset];
 	const struct code_def *d = find_code(c);
 
 	err->offset = offset;
@@ -141,6 +142,8 @@ static int bad_char(const struct structfmt *f, char c, size_t offset, struct str
 		return fail(err, "byte order character '%c' must come first, at offset %zu", c, offset);
 	if (c > 0x20 && c < 0x7f)
 		return fail(err, "bad character '%c' at offset %zu", c, offset);
+	if (is_space(c) && offset > 0 && is_digit(format[offset - 1]))
+		return fail(err, "white space between a repeat count and its code, at offset %zu", offset);
 	return fail(err, "bad character \\x%02x at offset %zu", (unsigned char)c, offset);
 }
 
@@ -236,7 +239,7 @@ int structfmt_parse(struct structfmt *f, const char *format, struct structfmt_er
 		}
 		d = find_code(*p);
 		if (!d || (!f->native && d->std_size == 0)) {
-			bad_char(f, *p, (size_t)(p - format), err);
+			bad_char(f, format, (size_t)(p - format), err);
 			goto error;
 		}
 		g = &f->groups[f->ngroups++];
@@ -384,17 +387,23 @@ static int double_to_half(double x, uint16_t *out)
 
 /* ---- pack: text to bytes ---- */
 
-/* A value for a message: escaped, cut at 40 characters. */
-static const char *shown(const char *text, size_t len, char out[64])
+/* A value for a message: printable ASCII as typed, other bytes as \xHH, cut at 40 bytes. */
+static const char *shown(const char *text, size_t len, char out[200])
 {
-	struct buf b = BUF_INIT;
-	size_t cut = len > 40 ? 40 : len;
+	size_t n = 0;
 
-	if (escape_bytes(&b, text, cut) < 0 || b.len > 52)
-		snprintf(out, 64, "...");
-	else
-		snprintf(out, 64, "%.*s%s", (int)b.len, b.len ? b.data : "", cut < len ? "..." : "");
-	buf_free(&b);
+	for (size_t i = 0; i < len && i < 40; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c >= 0x20 && c < 0x7f)
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, 5, "\\x%02x", c);
+	}
+	if (len > 40) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
 	return out;
 }
 
@@ -446,7 +455,7 @@ static int pack_integer(const struct structfmt *f, const struct structfmt_group 
 {
 	bool negative, too_big;
 	uint64_t magnitude, bits, neg_limit;
-	char show[64];
+	char show[200];
 
 	if (parse_integer(text, len, &negative, &magnitude, &too_big) < 0)
 		return fail(err, "'%s' is not an integer", shown(text, len, show));
@@ -465,7 +474,7 @@ static int pack_bool(const struct structfmt_group *g, const char *text, size_t l
 {
 	static const char *const truths[] = { "True", "true", "1", NULL };
 	static const char *const lies[] = { "False", "false", "0", NULL };
-	char show[64];
+	char show[200];
 
 	for (int i = 0; truths[i]; i++) {
 		if (strlen(truths[i]) == len && memcmp(truths[i], text, len) == 0) {
@@ -486,7 +495,7 @@ static int pack_real(const struct structfmt *f, const struct structfmt_group *g,
 		     unsigned char *dst, struct structfmt_error *err)
 {
 	double x;
-	char show[64];
+	char show[200];
 
 	if (floatfmt_parse(text, len, &x) < 0) {
 		if (errno == ENOMEM)
@@ -520,7 +529,7 @@ static int unescape_value(const char *text, size_t len, struct buf *scratch, con
 			  struct structfmt_error *err)
 {
 	size_t bad = 0;
-	char show[64];
+	char show[200];
 
 	if (!memchr(text, '\\', len)) {
 		*bytes = text;
@@ -543,7 +552,7 @@ static int pack_bytes(const struct structfmt_group *g, const char *text, size_t 
 {
 	const char *bytes = NULL;
 	size_t n = 0;
-	char show[64];
+	char show[200];
 
 	if (unescape_value(text, len, scratch, &bytes, &n, err) < 0)
 		return -1;
@@ -615,26 +624,40 @@ int structfmt_pack(const struct structfmt *f, const char *const *values, const s
 	return 0;
 }
 
+/* Records with at most this many values have their fields found in one pass. */
+#define LINE_FIELDS_FAST 32
+
 int structfmt_pack_line(const struct structfmt *f, const char *line, size_t len, char delimiter,
 			unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
 {
+	const char *starts[LINE_FIELDS_FAST];
 	const char *p = line, *end = line + len;
-	size_t fields = 1;
+	size_t fields = 0, v = 0;
 
 	memset(err, 0, sizeof *err);
 	/* An empty line is one empty value, or no value for a format that takes none. */
-	if (len == 0 && f->nvalues == 0)
-		fields = 0;
-	for (const char *q = line; (q = memchr(q, delimiter, (size_t)(end - q))) != NULL; q++)
-		fields++;
+	if (len > 0 || f->nvalues > 0) {
+		for (;;) {
+			const char *stop = memchr(p, delimiter, (size_t)(end - p));
+			if (fields < LINE_FIELDS_FAST)
+				starts[fields] = p;
+			fields++;
+			if (!stop)
+				break;
+			p = stop + 1;
+		}
+	}
 	if (fields != f->nvalues)
 		return wrong_count(f, fields, err);
 	memset(rec, 0, f->size);
+	p = line;
 	for (size_t i = 0; i < f->ngroups; i++) {
 		const struct structfmt_group *g = &f->groups[i];
-		for (size_t k = 0; k < g->nvalues; k++) {
-			const char *stop = memchr(p, delimiter, (size_t)(end - p));
-			if (!stop)
+		for (size_t k = 0; k < g->nvalues; k++, v++) {
+			const char *stop;
+			if (fields <= LINE_FIELDS_FAST)
+				stop = v + 1 < fields ? starts[v + 1] - 1 : end;
+			else if ((stop = memchr(p, delimiter, (size_t)(end - p))) == NULL)
 				stop = end;
 			if (pack_item(f, g, k, p, (size_t)(stop - p), rec, scratch, err) < 0)
 				return -1;

@@ -277,8 +277,8 @@ static int load_format(struct struct_pack *sp)
 		return diag_usage("format '%s': %s", sp->shown_format, err.text);
 	}
 	describe_order(&sp->fmt, order, sizeof order);
-	diag_verbose(1, "format '%s': %s; %zu bytes per record, %zu values", sp->shown_format, order,
-		     sp->fmt.size, sp->fmt.nvalues);
+	diag_verbose(1, "format '%s': %s; %zu bytes per record, %zu value%s", sp->shown_format, order,
+		     sp->fmt.size, sp->fmt.nvalues, sp->fmt.nvalues == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
