@@ -415,7 +415,8 @@ static int parse_integer(const char *s, size_t len, bool *negative, uint64_t *ma
 {
 	size_t i = 0, start;
 	unsigned base = 10;
-	uint64_t v = 0;
+	uint64_t v = 0, limit;
+	unsigned limit_digit;
 
 	*negative = false;
 	*too_big = false;
@@ -428,6 +429,20 @@ static int parse_integer(const char *s, size_t len, bool *negative, uint64_t *ma
 			i += 2;
 	}
 	start = i;
+	/* The common case: up to 19 decimal digits cannot overflow 64 bits. */
+	if (base == 10 && i < len && len - i <= 19) {
+		for (; i < len; i++) {
+			unsigned digit = (unsigned)(unsigned char)s[i] - '0';
+			if (digit > 9)
+				return -1;
+			v = v * 10 + digit;
+		}
+		*magnitude = v;
+		return 0;
+	}
+	/* v * base + digit overflows past these: one division per number, not per digit */
+	limit = UINT64_MAX / base;
+	limit_digit = (unsigned)(UINT64_MAX % base);
 	for (; i < len; i++) {
 		unsigned digit;
 		char c = s[i];
@@ -439,7 +454,7 @@ static int parse_integer(const char *s, size_t len, bool *negative, uint64_t *ma
 			return -1;
 		if (digit >= base)
 			return -1;
-		if (v > (UINT64_MAX - digit) / base)
+		if (v > limit || (v == limit && digit > limit_digit))
 			*too_big = true;
 		else
 			v = v * base + digit;
@@ -524,6 +539,35 @@ static int pack_real(const struct structfmt *f, const struct structfmt_group *g,
 	return 0;
 }
 
+/*
+ * The first byte in p[0..n) equal to byte, eight at a time: in x = word ^
+ * (byte in every byte), a matching byte is zero, and (x - 0x01..01)
+ * & ~x & 0x80..80 sets the top bit of the lowest zero byte (higher bits
+ * may be wrong, the lowest never is).  The tail goes byte by byte.
+ */
+static const char *find_byte(const char *p, size_t n, char byte)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	const uint64_t pattern = ones * (unsigned char)byte;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t word, x, hit;
+		memcpy(&word, p + i, 8);
+#if HOST_BIG_ENDIAN
+		word = __builtin_bswap64(word); /* the first byte in the low bits */
+#endif
+		x = word ^ pattern;
+		hit = (x - ones) & ~x & highs;
+		if (hit)
+			return p + i + (size_t)__builtin_ctzll(hit) / 8;
+	}
+	for (; i < n; i++)
+		if (p[i] == byte)
+			return p + i;
+	return NULL;
+}
+
 /* The bytes text stands for: text itself when it has no escape, else scratch. */
 static int unescape_value(const char *text, size_t len, struct buf *scratch, const char **bytes, size_t *nbytes,
 			  struct structfmt_error *err)
@@ -531,7 +575,7 @@ static int unescape_value(const char *text, size_t len, struct buf *scratch, con
 	size_t bad = 0;
 	char show[200];
 
-	if (!memchr(text, '\\', len)) {
+	if (!find_byte(text, len, '\\')) {
 		*bytes = text;
 		*nbytes = len;
 		return 0;
@@ -577,8 +621,6 @@ static int pack_item(const struct structfmt *f, const struct structfmt_group *g,
 {
 	unsigned char *dst = rec + g->offset + k * g->item_size;
 
-	err->field = g->first_value + k + 1;
-	err->code = g->code;
 	switch (g->kind) {
 	case STRUCTFMT_SIGNED:
 	case STRUCTFMT_UNSIGNED:
@@ -599,8 +641,17 @@ static int pack_item(const struct structfmt *f, const struct structfmt_group *g,
 	return 0;
 }
 
+/* Names the value pack_item just refused (errno is kept). */
+static int refused(const struct structfmt_group *g, size_t k, struct structfmt_error *err)
+{
+	err->field = g->first_value + k + 1;
+	err->code = g->code;
+	return -1;
+}
+
 static int wrong_count(const struct structfmt *f, size_t got, struct structfmt_error *err)
 {
+	err->offset = 0;
 	err->field = 0;
 	err->code = 0;
 	return fail(err, "the format takes %zu value%s, got %zu", f->nvalues, f->nvalues == 1 ? "" : "s", got);
@@ -618,52 +669,57 @@ int structfmt_pack(const struct structfmt *f, const char *const *values, const s
 		for (size_t k = 0; k < g->nvalues; k++) {
 			size_t v = g->first_value + k;
 			if (pack_item(f, g, k, values[v], lens[v], rec, scratch, err) < 0)
-				return -1;
+				return refused(g, k, err);
 		}
 	}
 	return 0;
 }
 
-/* Records with at most this many values have their fields found in one pass. */
-#define LINE_FIELDS_FAST 32
+/* Fields in line[0..len): one more than its delimiters, none in an empty
+ * line for a format that takes no value. */
+static size_t count_fields(const struct structfmt *f, const char *line, size_t len, char delimiter)
+{
+	const char *end = line + len;
+	size_t fields = 1;
 
+	if (len == 0 && f->nvalues == 0)
+		return 0;
+	for (const char *q = line; (q = memchr(q, delimiter, (size_t)(end - q))) != NULL; q++)
+		fields++;
+	return fields;
+}
+
+/*
+ * One pass: each value is packed as its field is found.  A wrong count is
+ * still reported before any refused value, as Python checks the count
+ * first: the fields are counted when they run out early, when some are
+ * left over, and before a refusal is reported.
+ */
 int structfmt_pack_line(const struct structfmt *f, const char *line, size_t len, char delimiter,
 			unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
 {
-	const char *starts[LINE_FIELDS_FAST];
-	const char *p = line, *end = line + len;
-	size_t fields = 0, v = 0;
+	size_t pos = 0, fields;
 
-	memset(err, 0, sizeof *err);
-	/* An empty line is one empty value, or no value for a format that takes none. */
-	if (len > 0 || f->nvalues > 0) {
-		for (;;) {
-			const char *stop = memchr(p, delimiter, (size_t)(end - p));
-			if (fields < LINE_FIELDS_FAST)
-				starts[fields] = p;
-			fields++;
-			if (!stop)
-				break;
-			p = stop + 1;
-		}
-	}
-	if (fields != f->nvalues)
-		return wrong_count(f, fields, err);
 	memset(rec, 0, f->size);
-	p = line;
 	for (size_t i = 0; i < f->ngroups; i++) {
 		const struct structfmt_group *g = &f->groups[i];
-		for (size_t k = 0; k < g->nvalues; k++, v++) {
+		for (size_t k = 0; k < g->nvalues; k++) {
 			const char *stop;
-			if (fields <= LINE_FIELDS_FAST)
-				stop = v + 1 < fields ? starts[v + 1] - 1 : end;
-			else if ((stop = memchr(p, delimiter, (size_t)(end - p))) == NULL)
-				stop = end;
-			if (pack_item(f, g, k, p, (size_t)(stop - p), rec, scratch, err) < 0)
-				return -1;
-			p = stop + 1;
+			size_t field_len;
+			if (pos > len)
+				return wrong_count(f, count_fields(f, line, len, delimiter), err);
+			stop = find_byte(line + pos, len - pos, delimiter);
+			field_len = stop ? (size_t)(stop - (line + pos)) : len - pos;
+			if (pack_item(f, g, k, line + pos, field_len, rec, scratch, err) < 0) {
+				fields = count_fields(f, line, len, delimiter);
+				return fields != f->nvalues ? wrong_count(f, fields, err) : refused(g, k, err);
+			}
+			pos += field_len + 1;
 		}
 	}
+	/* Every value packed: the last field must have ended the line. */
+	if (f->nvalues == 0 ? len != 0 : pos != len + 1)
+		return wrong_count(f, count_fields(f, line, len, delimiter), err);
 	return 0;
 }
 
