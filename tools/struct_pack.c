@@ -81,7 +81,8 @@ struct struct_pack {
 	char shown_format[96]; /* the format escaped for messages */
 	struct buf out;        /* bytes waiting for stdout */
 	struct buf scratch;    /* unescaped bytes while packing */
-	bool stdout_closed;    /* a reader went away: stop quietly */
+	bool stdout_closed;    /* a write failed: write no more */
+	bool write_error;      /* ... for a reason worth an exit status 1 (not EPIPE) */
 };
 
 /* ---- arguments ---- */
@@ -211,19 +212,20 @@ static int parse_args(struct struct_pack *sp, int argc, char **argv)
 
 /* ---- output ---- */
 
+/* Writes the output buffer to stdout.  After a failure nothing more is
+ * written: the reason is told once (EPIPE quietly: the reader is gone). */
 static int write_out(struct struct_pack *sp)
 {
 	if (sp->stdout_closed || sp->out.len == 0) {
 		buf_clear(&sp->out);
-		return 0;
+		return sp->stdout_closed ? -1 : 0;
 	}
 	if (io_write_full(STDOUT_FILENO, sp->out.data, sp->out.len) < 0) {
-		if (errno == EPIPE) {
-			sp->stdout_closed = true; /* the reader is gone: end quietly */
-			buf_clear(&sp->out);
-			return -1;
-		}
-		diag_errno("write stdout");
+		sp->stdout_closed = true;
+		sp->write_error = errno != EPIPE;
+		if (sp->write_error)
+			diag_errno("write stdout");
+		buf_clear(&sp->out);
 		return -1;
 	}
 	buf_clear(&sp->out);
@@ -233,7 +235,7 @@ static int write_out(struct struct_pack *sp)
 static int flush_sink(void *ctx) { return write_out(ctx); }
 
 /* Exit status after a failed write: 0 when the reader just went away. */
-static int write_failed(const struct struct_pack *sp) { return sp->stdout_closed ? EXIT_OK : EXIT_FAIL; }
+static int write_failed(const struct struct_pack *sp) { return sp->write_error ? EXIT_FAIL : EXIT_OK; }
 
 /* ---- the format ---- */
 
@@ -346,7 +348,7 @@ static int run_explain(struct struct_pack *sp)
 	describe_order(f, order, sizeof order);
 	if (!sp->json) {
 		printf("format '%s': %s\n", sp->shown_format, order);
-		printf("%-12s %8s %8s %5s  %-8s %-7s %s\n", "field", "offset", "size", "pad", "code", "order", "type");
+		printf("%-7s %7s %7s %4s  %-6s %-6s %s\n", "field", "offset", "size", "pad", "code", "order", "type");
 	}
 	for (size_t i = 0; i < f->ngroups; i++) {
 		const struct structfmt_group *g = &f->groups[i];
@@ -362,7 +364,7 @@ static int run_explain(struct struct_pack *sp)
 			snprintf(code, sizeof code, "%c", g->code);
 		else
 			snprintf(code, sizeof code, "%zu%c", g->count, g->code);
-		printf("%-12s %8zu %8zu %5zu  %-8s %-7s %s\n", fields, g->offset, bytes, g->pad, code,
+		printf("%-7s %7zu %7zu %4zu  %-6s %-6s %s\n", fields, g->offset, bytes, g->pad, code,
 		       group_order(f, g), structfmt_ctype(g->code));
 	}
 	if (sp->json)
@@ -476,12 +478,12 @@ static int pack_stdin(struct struct_pack *sp)
 		}
 		n = io_read(STDIN_FILENO, in.data + in.len, IN_CHUNK);
 		if (n < 0) {
-			status = diag_errno("pack: read stdin");
+			status = diag_errno("read -");
 			break;
 		}
 		in.len += (size_t)n;
 		status = pack_lines(sp, &in, &lineno, n == 0);
-		if (status != EXIT_OK || n == 0)
+		if (status != EXIT_OK || n == 0 || sp->stdout_closed)
 			break;
 	}
 	buf_free(&in);
@@ -523,7 +525,7 @@ static int open_input(struct struct_pack *sp, struct input *in)
 	}
 	in->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (in->fd < 0)
-		return diag_errno("unpack: open %s", path);
+		return diag_errno("open %s", path);
 	return EXIT_OK;
 }
 
@@ -541,7 +543,7 @@ static int skip_offset(struct struct_pack *sp, struct input *in)
 		if (here >= 0 && (uint64_t)st.st_size >= (uint64_t)here &&
 		    left <= (uint64_t)st.st_size - (uint64_t)here) {
 			if (lseek(in->fd, (off_t)left, SEEK_CUR) < 0)
-				return diag_errno("unpack: seek %s", in->name);
+				return diag_errno("seek %s", in->name);
 			in->offset = left;
 			diag_verbose(1, "skipped %llu bytes with lseek", (unsigned long long)left);
 			return EXIT_OK;
@@ -550,7 +552,7 @@ static int skip_offset(struct struct_pack *sp, struct input *in)
 	while (left > 0) {
 		ssize_t n = io_read(in->fd, sink, left < sizeof sink ? (size_t)left : sizeof sink);
 		if (n < 0)
-			return diag_errno("unpack: read %s", in->name);
+			return diag_errno("read %s", in->name);
 		if (n == 0)
 			return diag_error("unpack %s: input ends at byte %llu, before --offset %llu", in->name,
 					  (unsigned long long)in->offset, (unsigned long long)sp->offset);
@@ -599,17 +601,18 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 
 	if (!data)
 		return diag_errno("unpack");
-	while (status == EXIT_OK && !eof && !(sp->have_count && records >= sp->count)) {
+	while (status == EXIT_OK && !eof && !sp->stdout_closed && !(sp->have_count && records >= sp->count)) {
 		size_t done = 0;
 		ssize_t n = io_read(in->fd, data + have, cap - have);
 		if (n < 0) {
-			status = diag_errno("unpack: read %s", in->name);
+			status = diag_errno("read %s", in->name);
 			break;
 		}
 		eof = n == 0;
 		have += (size_t)n;
 		diag_verbose(2, "read %zd bytes", n);
-		while (status == EXIT_OK && have - done >= size && !(sp->have_count && records >= sp->count)) {
+		while (status == EXIT_OK && have - done >= size && !sp->stdout_closed &&
+		       !(sp->have_count && records >= sp->count)) {
 			diag_verbose(2, "record %llu at offset %llu", (unsigned long long)records + 1,
 				     (unsigned long long)in->offset);
 			status = unpack_record(sp, data + done, &sink);
@@ -624,7 +627,7 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 	diag_verbose(1, "unpacked %llu records of %zu bytes", (unsigned long long)records, size);
 	if (write_out(sp) < 0 && status == EXIT_OK)
 		status = write_failed(sp);
-	if (status == EXIT_OK && have > 0 && !(sp->have_count && records >= sp->count))
+	if (status == EXIT_OK && have > 0 && !sp->stdout_closed && !(sp->have_count && records >= sp->count))
 		status = diag_error("unpack %s: partial record at offset %llu: %zu bytes, a record is %zu", in->name,
 				    (unsigned long long)in->offset, have, size);
 	return status;
