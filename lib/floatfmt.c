@@ -541,7 +541,7 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
  * digit: the bytes are read as one word and combined pairwise (1 -> 2 ->
  * 4 -> 8 digits) with three multiplications instead of eight rounds.
  */
-static int64_t eight_digits(const char *p)
+static inline int64_t eight_digits(const char *p)
 {
 	uint64_t v;
 
@@ -561,7 +561,7 @@ static int64_t eight_digits(const char *p)
 }
 
 /* Reads digits from text[*at..len) into *w (at most 19 in all, counted in *count). */
-static void read_digits(const char *text, size_t len, size_t *at, uint64_t *w, size_t *count)
+static inline void read_digits(const char *text, size_t len, size_t *at, uint64_t *w, size_t *count)
 {
 	size_t i = *at, n = *count;
 	uint64_t v = *w;

@@ -407,6 +407,50 @@ static const char *shown(const char *text, size_t len, char out[200])
 	return out;
 }
 
+enum refusal {
+	NOT_INTEGER,
+	OUT_OF_RANGE,
+	NOT_BOOLEAN,
+	NOT_NUMBER,
+	TOO_LARGE,
+	BAD_ESCAPE, /* extra: the offset of the escape */
+	NOT_ONE_BYTE, /* extra: how many bytes there were */
+};
+
+/*
+ * Fills err for a refused value; returns -1 with errno EINVAL.  Kept out
+ * of line (and its buffer out of the packers' frames): refusals are rare,
+ * values are not.
+ */
+__attribute__((noinline, cold)) static int refuse(struct structfmt_error *err, enum refusal why,
+						  const struct structfmt_group *g, const char *text, size_t len,
+						  size_t extra)
+{
+	char show[200];
+
+	shown(text, len, show);
+	switch (why) {
+	case NOT_INTEGER:
+		return fail(err, "'%s' is not an integer", show);
+	case OUT_OF_RANGE:
+		return fail(err, "%s is out of range for '%c' (%lld..%llu)", show, g->code, (long long)g->min,
+			    (unsigned long long)g->max);
+	case NOT_BOOLEAN:
+		return fail(err, "'%s' is not a boolean (True, False, true, false, 1 or 0)", show);
+	case NOT_NUMBER:
+		return fail(err, "'%s' is not a number", show);
+	case TOO_LARGE:
+		if (g->kind == STRUCTFMT_HALF)
+			return fail(err, "%s is too large for 'e' (half float, at most 65504)", show);
+		return fail(err, "%s is too large for 'f' (float)", show);
+	case BAD_ESCAPE:
+		return fail(err, "bad escape at offset %zu in '%s'", extra, show);
+	case NOT_ONE_BYTE:
+		return fail(err, "'%s' is %zu bytes, 'c' takes exactly 1", show, extra);
+	}
+	return fail(err, "'%s' is refused", show);
+}
+
 /*
  * Reads an integer: optional sign, then decimal digits or 0x, 0o, 0b and
  * digits of that base.  0 (with *too_big set when past 2^64 - 1), or -1.
@@ -470,15 +514,12 @@ static int pack_integer(const struct structfmt *f, const struct structfmt_group 
 {
 	bool negative, too_big;
 	uint64_t magnitude, bits, neg_limit;
-	char show[200];
-
 	if (parse_integer(text, len, &negative, &magnitude, &too_big) < 0)
-		return fail(err, "'%s' is not an integer", shown(text, len, show));
+		return refuse(err, NOT_INTEGER, g, text, len, 0);
 	/* How far below zero the code reaches: 0 for unsigned, 2^63 for 'q'. */
 	neg_limit = g->min < 0 ? (uint64_t)(-(g->min + 1)) + 1 : 0;
 	if (too_big || (negative ? magnitude > neg_limit : magnitude > g->max))
-		return fail(err, "%s is out of range for '%c' (%lld..%llu)", shown(text, len, show), g->code,
-			    (long long)g->min, (unsigned long long)g->max);
+		return refuse(err, OUT_OF_RANGE, g, text, len, 0);
 	bits = negative ? (uint64_t)0 - magnitude : magnitude;
 	store_uint(dst, g->item_size, f->big_endian, bits);
 	return 0;
@@ -489,7 +530,6 @@ static int pack_bool(const struct structfmt_group *g, const char *text, size_t l
 {
 	static const char *const truths[] = { "True", "true", "1", NULL };
 	static const char *const lies[] = { "False", "false", "0", NULL };
-	char show[200];
 
 	for (int i = 0; truths[i]; i++) {
 		if (strlen(truths[i]) == len && memcmp(truths[i], text, len) == 0) {
@@ -503,19 +543,18 @@ static int pack_bool(const struct structfmt_group *g, const char *text, size_t l
 			return 0;
 		}
 	}
-	return fail(err, "'%s' is not a boolean (True, False, true, false, 1 or 0)", shown(text, len, show));
+	return refuse(err, NOT_BOOLEAN, g, text, len, 0);
 }
 
 static int pack_real(const struct structfmt *f, const struct structfmt_group *g, const char *text, size_t len,
 		     unsigned char *dst, struct structfmt_error *err)
 {
 	double x;
-	char show[200];
 
 	if (floatfmt_parse(text, len, &x) < 0) {
 		if (errno == ENOMEM)
 			return -1;
-		return fail(err, "'%s' is not a number", shown(text, len, show));
+		return refuse(err, NOT_NUMBER, g, text, len, 0);
 	}
 	if (g->kind == STRUCTFMT_DOUBLE) {
 		uint64_t bits;
@@ -527,13 +566,13 @@ static int pack_real(const struct structfmt *f, const struct structfmt_group *g,
 		/* Python refuses a float too large for 'f' in standard sizes only:
 		 * its native packer casts, and the cast gives inf. */
 		if (!f->native && isinf(y) && !isinf(x))
-			return fail(err, "%s is too large for 'f' (float)", shown(text, len, show));
+			return refuse(err, TOO_LARGE, g, text, len, 0);
 		memcpy(&bits, &y, 4);
 		store_uint(dst, 4, f->big_endian, bits);
 	} else {
 		uint16_t bits;
 		if (double_to_half(x, &bits) < 0)
-			return fail(err, "%s is too large for 'e' (half float, at most 65504)", shown(text, len, show));
+			return refuse(err, TOO_LARGE, g, text, len, 0);
 		store_uint(dst, 2, f->big_endian, bits);
 	}
 	return 0;
@@ -545,7 +584,7 @@ static int pack_real(const struct structfmt *f, const struct structfmt_group *g,
  * & ~x & 0x80..80 sets the top bit of the lowest zero byte (higher bits
  * may be wrong, the lowest never is).  The tail goes byte by byte.
  */
-static const char *find_byte(const char *p, size_t n, char byte)
+static inline const char *find_byte(const char *p, size_t n, char byte)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	const uint64_t pattern = ones * (unsigned char)byte;
@@ -569,11 +608,10 @@ static const char *find_byte(const char *p, size_t n, char byte)
 }
 
 /* The bytes text stands for: text itself when it has no escape, else scratch. */
-static int unescape_value(const char *text, size_t len, struct buf *scratch, const char **bytes, size_t *nbytes,
-			  struct structfmt_error *err)
+static int unescape_value(const struct structfmt_group *g, const char *text, size_t len, struct buf *scratch,
+			  const char **bytes, size_t *nbytes, struct structfmt_error *err)
 {
 	size_t bad = 0;
-	char show[200];
 
 	if (!find_byte(text, len, '\\')) {
 		*bytes = text;
@@ -584,25 +622,24 @@ static int unescape_value(const char *text, size_t len, struct buf *scratch, con
 	if (unescape_bytes(scratch, text, len, &bad) < 0) {
 		if (errno == ENOMEM)
 			return -1;
-		return fail(err, "bad escape at offset %zu in '%s'", bad, shown(text, len, show));
+		return refuse(err, BAD_ESCAPE, g, text, len, bad);
 	}
 	*bytes = scratch->data;
 	*nbytes = scratch->len;
 	return 0;
 }
 
-static int pack_bytes(const struct structfmt_group *g, const char *text, size_t len, unsigned char *dst,
+static inline int pack_bytes(const struct structfmt_group *g, const char *text, size_t len, unsigned char *dst,
 		      struct buf *scratch, struct structfmt_error *err)
 {
 	const char *bytes = NULL;
 	size_t n = 0;
-	char show[200];
 
-	if (unescape_value(text, len, scratch, &bytes, &n, err) < 0)
+	if (unescape_value(g, text, len, scratch, &bytes, &n, err) < 0)
 		return -1;
 	if (g->kind == STRUCTFMT_CHAR) {
 		if (n != 1)
-			return fail(err, "'%s' is %zu bytes, 'c' takes exactly 1", shown(text, len, show), n);
+			return refuse(err, NOT_ONE_BYTE, g, text, len, n);
 		dst[0] = (unsigned char)bytes[0];
 	} else if (g->kind == STRUCTFMT_BYTES) {
 		/* Longer is cut, shorter is padded with NULs (already there): Python's 's'. */
@@ -616,7 +653,7 @@ static int pack_bytes(const struct structfmt_group *g, const char *text, size_t 
 	return 0;
 }
 
-static int pack_item(const struct structfmt *f, const struct structfmt_group *g, size_t k, const char *text,
+static inline int pack_item(const struct structfmt *f, const struct structfmt_group *g, size_t k, const char *text,
 		     size_t len, unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
 {
 	unsigned char *dst = rec + g->offset + k * g->item_size;

@@ -392,7 +392,7 @@ static int report_pack_error(const struct structfmt_error *err, uint64_t line)
 /* Makes room for one more record at the end of the output buffer. */
 static unsigned char *next_record(struct struct_pack *sp)
 {
-	if (buf_reserve(&sp->out, sp->fmt.size) < 0) {
+	if (sp->out.cap - sp->out.len <= sp->fmt.size && buf_reserve(&sp->out, sp->fmt.size) < 0) {
 		diag_errno("pack");
 		return NULL;
 	}
@@ -436,7 +436,8 @@ static int pack_one_line(struct struct_pack *sp, const char *line, size_t len, u
 	if (structfmt_pack_line(&sp->fmt, line, len, sp->delimiter, rec, &sp->scratch, &err) < 0)
 		return report_pack_error(&err, lineno);
 	sp->out.len += sp->fmt.size;
-	diag_verbose(2, "line %llu: record of %zu bytes", (unsigned long long)lineno, sp->fmt.size);
+	if (sp->verbosity >= 2)
+		diag_verbose(2, "line %llu: record of %zu bytes", (unsigned long long)lineno, sp->fmt.size);
 	if (sp->out.len >= OUT_CHUNK && write_out(sp) < 0)
 		return write_failed(sp);
 	return EXIT_OK;
@@ -613,8 +614,9 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 		diag_verbose(2, "read %zd bytes", n);
 		while (status == EXIT_OK && have - done >= size && !sp->stdout_closed &&
 		       !(sp->have_count && records >= sp->count)) {
-			diag_verbose(2, "record %llu at offset %llu", (unsigned long long)records + 1,
-				     (unsigned long long)in->offset);
+			if (sp->verbosity >= 2)
+				diag_verbose(2, "record %llu at offset %llu", (unsigned long long)records + 1,
+					     (unsigned long long)in->offset);
 			status = unpack_record(sp, data + done, &sink);
 			done += size;
 			in->offset += size;
