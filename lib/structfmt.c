@@ -81,6 +81,36 @@ const char *structfmt_ctype(char code)
 	return d ? d->ctype : "?";
 }
 
+const char *structfmt_group_order(const struct structfmt *f, const struct structfmt_group *g)
+{
+	if (g->item_size <= 1 || g->kind == STRUCTFMT_BYTES || g->kind == STRUCTFMT_PASCAL)
+		return "-";
+	return f->big_endian ? "big" : "little";
+}
+
+void structfmt_describe(const struct structfmt *f, char *out, size_t size)
+{
+	const char *host = f->big_endian ? "big-endian" : "little-endian";
+
+	switch (f->order) {
+	case '@':
+		snprintf(out, size, "native byte order (%s), native sizes and alignment", host);
+		break;
+	case '=':
+		snprintf(out, size, "native byte order (%s), standard sizes, no alignment", host);
+		break;
+	case '<':
+		snprintf(out, size, "little-endian, standard sizes, no alignment");
+		break;
+	case '!':
+		snprintf(out, size, "network byte order (big-endian), standard sizes, no alignment");
+		break;
+	default:
+		snprintf(out, size, "big-endian, standard sizes, no alignment");
+		break;
+	}
+}
+
 static int fail(struct structfmt_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct structfmt_error *err, const char *fmt, ...)
@@ -190,6 +220,7 @@ static int place_group(struct structfmt *f, struct structfmt_group *g, const str
 		if (g->count > limit - f->size)
 			return too_long(err, offset);
 		g->offset = f->size;
+		g->bytes = g->count;
 		f->size += g->count;
 	} else {
 		g->item_size = item;
@@ -197,7 +228,8 @@ static int place_group(struct structfmt *f, struct structfmt_group *g, const str
 		if (g->count > (limit - f->size) / item)
 			return too_long(err, offset);
 		g->offset = f->size;
-		f->size += g->count * item;
+		g->bytes = g->count * item;
+		f->size += g->bytes;
 	}
 	g->first_value = f->nvalues;
 	f->nvalues += g->nvalues;

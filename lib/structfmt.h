@@ -44,6 +44,7 @@ struct structfmt_group {
 	size_t count;             /* repeat count; for s and p, the byte length */
 	size_t item_size;         /* bytes of one item (s and p: count) */
 	size_t offset;            /* record offset of the first item */
+	size_t bytes;             /* bytes of all its items */
 	size_t pad;               /* alignment bytes inserted before it ('@' only) */
 	size_t first_value;       /* index of its first value in a record */
 	size_t nvalues;           /* values it takes: count, 1 for s and p, 0 for x */
@@ -88,8 +89,16 @@ int structfmt_parse(struct structfmt *f, const char *format, struct structfmt_er
 /* Releases what structfmt_parse allocated. */
 void structfmt_free(struct structfmt *f);
 
-/* The C type a code stands for ("unsigned short", "IEEE 754 half"). */
+/* The C type a code stands for ("unsigned short", "IEEE 754 binary16"). */
 const char *structfmt_ctype(char code);
+
+/* The byte order of a group's items: "little", "big", or "-" where it
+ * does not apply (single bytes, strings, padding). */
+const char *structfmt_group_order(const struct structfmt *f, const struct structfmt_group *g);
+
+/* Writes the format's rules in words ("network byte order (big-endian),
+ * standard sizes, no alignment") to out. */
+void structfmt_describe(const struct structfmt *f, char *out, size_t size);
 
 /*
  * Packs one record from text values into rec (f->size bytes, padding

@@ -239,29 +239,6 @@ static int write_failed(const struct struct_pack *sp) { return sp->write_error ?
 
 /* ---- the format ---- */
 
-static void describe_order(const struct structfmt *f, char *out, size_t size)
-{
-	const char *host = f->big_endian ? "big-endian" : "little-endian";
-
-	switch (f->order) {
-	case '@':
-		snprintf(out, size, "native byte order (%s), native sizes and alignment", host);
-		break;
-	case '=':
-		snprintf(out, size, "native byte order (%s), standard sizes, no alignment", host);
-		break;
-	case '<':
-		snprintf(out, size, "little-endian, standard sizes, no alignment");
-		break;
-	case '!':
-		snprintf(out, size, "network byte order (big-endian), standard sizes, no alignment");
-		break;
-	default:
-		snprintf(out, size, "big-endian, standard sizes, no alignment");
-		break;
-	}
-}
-
 static int load_format(struct struct_pack *sp)
 {
 	struct structfmt_error err;
@@ -278,7 +255,7 @@ static int load_format(struct struct_pack *sp)
 			return diag_errno("format '%s'", sp->shown_format);
 		return diag_usage("format '%s': %s", sp->shown_format, err.text);
 	}
-	describe_order(&sp->fmt, order, sizeof order);
+	structfmt_describe(&sp->fmt, order, sizeof order);
 	diag_verbose(1, "format '%s': %s; %zu bytes per record, %zu value%s", sp->shown_format, order,
 		     sp->fmt.size, sp->fmt.nvalues, sp->fmt.nvalues == 1 ? "" : "s");
 	return EXIT_OK;
@@ -298,14 +275,6 @@ static int run_size(struct struct_pack *sp)
 {
 	printf("%zu\n", sp->fmt.size);
 	return EXIT_OK;
-}
-
-static const char *group_order(const struct structfmt *f, const struct structfmt_group *g)
-{
-	if (g->item_size <= 1 || g->kind == STRUCTFMT_BYTES || g->kind == STRUCTFMT_PASCAL ||
-	    g->kind == STRUCTFMT_PAD || g->kind == STRUCTFMT_CHAR)
-		return "-";
-	return f->big_endian ? "big" : "little";
 }
 
 static void field_range(const struct structfmt_group *g, char *out, size_t size)
@@ -328,12 +297,11 @@ static void explain_json(const struct structfmt *f, const struct structfmt_group
 	json_uint(&j, "field", g->nvalues ? g->first_value + 1 : 0);
 	json_uint(&j, "values", g->nvalues);
 	json_uint(&j, "offset", g->offset);
-	json_uint(&j, "size", g->kind == STRUCTFMT_BYTES || g->kind == STRUCTFMT_PASCAL ? g->count
-										     : g->count * g->item_size);
+	json_uint(&j, "size", g->bytes);
 	json_uint(&j, "pad", g->pad);
 	json_str(&j, "code", code);
 	json_uint(&j, "count", g->count);
-	json_str(&j, "order", group_order(f, g));
+	json_str(&j, "order", structfmt_group_order(f, g));
 	json_str(&j, "type", structfmt_ctype(g->code));
 	json_end(&j);
 	json_newline(&j);
@@ -345,15 +313,13 @@ static int run_explain(struct struct_pack *sp)
 	char order[96], fields[48], code[32];
 	size_t padding = 0;
 
-	describe_order(f, order, sizeof order);
+	structfmt_describe(f, order, sizeof order);
 	if (!sp->json) {
 		printf("format '%s': %s\n", sp->shown_format, order);
 		printf("%-7s %7s %7s %4s  %-6s %-6s %s\n", "field", "offset", "size", "pad", "code", "order", "type");
 	}
 	for (size_t i = 0; i < f->ngroups; i++) {
 		const struct structfmt_group *g = &f->groups[i];
-		size_t bytes = g->kind == STRUCTFMT_BYTES || g->kind == STRUCTFMT_PASCAL ? g->count
-											  : g->count * g->item_size;
 		padding += g->pad;
 		if (sp->json) {
 			explain_json(f, g, &sp->out);
@@ -364,8 +330,8 @@ static int run_explain(struct struct_pack *sp)
 			snprintf(code, sizeof code, "%c", g->code);
 		else
 			snprintf(code, sizeof code, "%zu%c", g->count, g->code);
-		printf("%-7s %7zu %7zu %4zu  %-6s %-6s %s\n", fields, g->offset, bytes, g->pad, code,
-		       group_order(f, g), structfmt_ctype(g->code));
+		printf("%-7s %7zu %7zu %4zu  %-6s %-6s %s\n", fields, g->offset, g->bytes, g->pad, code,
+		       structfmt_group_order(f, g), structfmt_ctype(g->code));
 	}
 	if (sp->json)
 		return write_out(sp) < 0 ? write_failed(sp) : EXIT_OK;
