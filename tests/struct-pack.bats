@@ -62,10 +62,14 @@ py() {
 }
 
 @test "--delimiter refuses characters that occur inside values" {
-	for d in . - + 5 e x '\'; do
+	for d in . - + 5 e x; do
 		run -2 --separate-stderr sockbox struct-pack pack -d "$d" ii
 		assert_equal "$stderr" "sockbox struct-pack: --delimiter: '$d' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
 	done
+	run -2 --separate-stderr sockbox struct-pack pack -d '\' ii
+	assert_equal "$stderr" "sockbox struct-pack: --delimiter: '\\\\' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
+	run -2 --separate-stderr sockbox struct-pack pack -d $'\n' ii
+	assert_equal "$stderr" "sockbox struct-pack: --delimiter: '\\n' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
 	run -2 --separate-stderr sockbox struct-pack pack -d ab ii
 	assert_equal "$stderr" "sockbox struct-pack: --delimiter: 'ab' is not one character (see 'sockbox struct-pack --help')"
 }

@@ -81,6 +81,7 @@ struct struct_pack {
 	char shown_format[96]; /* the format escaped for messages */
 	struct buf out;        /* bytes waiting for stdout */
 	struct buf scratch;    /* unescaped bytes while packing */
+	uint64_t records;      /* records packed or unpacked so far */
 	bool stdout_closed;    /* a write failed: write no more */
 	bool write_error;      /* ... for a reason worth an exit status 1 (not EPIPE) */
 };
@@ -89,14 +90,24 @@ struct struct_pack {
 
 static int parse_delimiter(struct struct_pack *sp, const char *arg)
 {
+	struct buf shown = BUF_INIT;
 	char c = arg[0];
+	int status = EXIT_OK;
 
-	if (strlen(arg) != 1)
-		return diag_usage("--delimiter: '%s' is not one character", arg);
 	/* Characters that occur inside numbers or escapes would split values. */
-	if (c == '\\' || c == '\n' || c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9') ||
-	    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-		return diag_usage("--delimiter: '%s' occurs inside values and cannot separate them", arg);
+	if (strlen(arg) != 1 || c == '\\' || c == '\n' || c == '.' || c == '+' || c == '-' ||
+	    (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+		if (escape_bytes(&shown, arg, strlen(arg)) < 0)
+			return diag_errno("--delimiter");
+		if (strlen(arg) != 1)
+			status = diag_usage("--delimiter: '%.*s' is not one character", (int)shown.len,
+					    shown.len ? shown.data : "");
+		else
+			status = diag_usage("--delimiter: '%.*s' occurs inside values and cannot separate them",
+					    (int)shown.len, shown.data);
+		buf_free(&shown);
+		return status;
+	}
 	sp->delimiter = c;
 	sp->have_delimiter = true;
 	return EXIT_OK;
@@ -402,6 +413,7 @@ static int pack_one_line(struct struct_pack *sp, const char *line, size_t len, u
 	if (structfmt_pack_line(&sp->fmt, line, len, sp->delimiter, rec, &sp->scratch, &err) < 0)
 		return report_pack_error(&err, lineno);
 	sp->out.len += sp->fmt.size;
+	sp->records++;
 	if (sp->verbosity >= 2)
 		diag_verbose(2, "line %llu: record of %zu bytes", (unsigned long long)lineno, sp->fmt.size);
 	if (sp->out.len >= OUT_CHUNK && write_out(sp) < 0)
@@ -454,7 +466,7 @@ static int pack_stdin(struct struct_pack *sp)
 			break;
 	}
 	buf_free(&in);
-	diag_verbose(1, "packed %llu records", (unsigned long long)lineno - (status != EXIT_OK));
+	diag_verbose(1, "packed %llu records of %zu bytes", (unsigned long long)sp->records, sp->fmt.size);
 	/* Records packed before a refusal still go out, whole. */
 	if (write_out(sp) < 0 && status == EXIT_OK)
 		status = write_failed(sp);
@@ -561,14 +573,13 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 	size_t cap = size >= IN_CHUNK ? size : IN_CHUNK - IN_CHUNK % size;
 	unsigned char *data = malloc(cap);
 	struct structfmt_sink sink = { &sp->out, OUT_CHUNK, flush_sink, sp };
-	uint64_t records = 0;
 	size_t have = 0;
 	int status = EXIT_OK;
 	bool eof = false;
 
 	if (!data)
 		return diag_errno("unpack");
-	while (status == EXIT_OK && !eof && !sp->stdout_closed && !(sp->have_count && records >= sp->count)) {
+	while (status == EXIT_OK && !eof && !sp->stdout_closed && !(sp->have_count && sp->records >= sp->count)) {
 		size_t done = 0;
 		ssize_t n = io_read(in->fd, data + have, cap - have);
 		if (n < 0) {
@@ -579,23 +590,23 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 		have += (size_t)n;
 		diag_verbose(2, "read %zd bytes", n);
 		while (status == EXIT_OK && have - done >= size && !sp->stdout_closed &&
-		       !(sp->have_count && records >= sp->count)) {
+		       !(sp->have_count && sp->records >= sp->count)) {
 			if (sp->verbosity >= 2)
-				diag_verbose(2, "record %llu at offset %llu", (unsigned long long)records + 1,
+				diag_verbose(2, "record %llu at offset %llu", (unsigned long long)sp->records + 1,
 					     (unsigned long long)in->offset);
 			status = unpack_record(sp, data + done, &sink);
 			done += size;
 			in->offset += size;
-			records++;
+			sp->records++;
 		}
 		memmove(data, data + done, have - done);
 		have -= done;
 	}
 	free(data);
-	diag_verbose(1, "unpacked %llu records of %zu bytes", (unsigned long long)records, size);
+	diag_verbose(1, "unpacked %llu records of %zu bytes", (unsigned long long)sp->records, size);
 	if (write_out(sp) < 0 && status == EXIT_OK)
 		status = write_failed(sp);
-	if (status == EXIT_OK && have > 0 && !sp->stdout_closed && !(sp->have_count && records >= sp->count))
+	if (status == EXIT_OK && have > 0 && !sp->stdout_closed && !(sp->have_count && sp->records >= sp->count))
 		status = diag_error("unpack %s: partial record at offset %llu: %zu bytes, a record is %zu", in->name,
 				    (unsigned long long)in->offset, have, size);
 	return status;
