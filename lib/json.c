@@ -227,4 +227,10 @@ void json_fixed(struct json *j, const char *key, double value, int decimals)
 
 void json_bool(struct json *j, const char *key, int value) { raw_value(j, key, value ? "true" : "false"); }
 void json_null(struct json *j, const char *key) { raw_value(j, key, "null"); }
+
+void json_raw(struct json *j, const char *key, const char *text, size_t len)
+{
+	if (start_value(j, key))
+		append(j, text, len);
+}
 void json_newline(struct json *j) { append(j, "\n", 1); }

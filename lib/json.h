@@ -54,6 +54,9 @@ void json_double(struct json *j, const char *key, double value);
 /* A number printed with a fixed count of decimals (timings: 3). */
 void json_fixed(struct json *j, const char *key, double value, int decimals);
 void json_bool(struct json *j, const char *key, int value);
+/* A value already written as JSON text (a number the caller formatted, such
+ * as Python's repr of a float); the caller promises it is valid JSON. */
+void json_raw(struct json *j, const char *key, const char *text, size_t len);
 void json_null(struct json *j, const char *key);
 
 /* Ends a JSON Lines record: appends "\n". */

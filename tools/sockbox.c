@@ -17,6 +17,7 @@ int file_copy_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 int sniff_main(int argc, char **argv);
+int struct_pack_main(int argc, char **argv);
 int udp_broadcast_main(int argc, char **argv);
 
 struct tool {
@@ -31,6 +32,7 @@ static const struct tool tools[] = {
 	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
 	{ "sniff", sniff_main, "capture packets and show their layers, the TCP handshake and teardown" },
+	{ "struct-pack", struct_pack_main, "pack and unpack binary records, Python struct formats" },
 	{ "udp-broadcast", udp_broadcast_main, "send UDP broadcasts and multicasts, or listen for them" },
 	{ NULL, NULL, NULL },
 };
