@@ -30,6 +30,7 @@ int buf_reserve(struct buf *b, size_t extra)
 		return -1;
 	b->data = data;
 	b->cap = cap;
+	b->data[b->len] = '\0'; /* keep the promise from the very first allocation */
 	return 0;
 }
 
