@@ -13,6 +13,7 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int tcp_echo_main(int argc, char **argv);
 
 struct tool {
 	const char *name;
@@ -22,6 +23,7 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "tcp-echo", tcp_echo_main, "TCP echo server (iterative, fork, thread) and client with a load mode" },
 	{ NULL, NULL, NULL },
 };
 
