@@ -261,7 +261,9 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	return EXIT_OK;
 }
 
-static int parse_args(struct tcp_echo *te, int argc, char **argv)
+/* Options and operands into te.  Returns EXIT_OK to run, or with *done set
+ * the status to exit with now (--help, --version, a usage error). */
+static int parse_args(struct tcp_echo *te, int argc, char **argv, int *done)
 {
 	struct opt_state st;
 	struct seen seen = { NULL, NULL, NULL, 0 };
@@ -275,6 +277,7 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	te->conns = 1;
 	te->size = 64;
 	te->stop_fd = te->notify_fd = -1;
+	*done = 1;
 	server_config_init(&te->config, "0");
 	opt_init(&st, &tool_spec, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
@@ -290,6 +293,7 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	te->target = st.index < argc ? argv[st.index] : NULL;
 	if (te->bench && te->count == 0 && te->config.duration == 0)
 		te->config.duration = 5;
+	*done = 0;
 	return EXIT_OK;
 }
 
@@ -1257,9 +1261,9 @@ static int run_client(struct tcp_echo *te)
 int tcp_echo_main(int argc, char **argv)
 {
 	struct tcp_echo te;
-	int rc = parse_args(&te, argc, argv);
+	int done, rc = parse_args(&te, argc, argv, &done);
 
-	if (rc != EXIT_OK)
+	if (done)
 		return rc;
 	return te.listen ? run_server(&te) : run_client(&te);
 }
