@@ -5,33 +5,28 @@ _sockbox_tools="tcp-echo"
 
 _sockbox_words() {
 	case $1 in
-	tcp-echo) echo " -l --listen -m --model --max-clients N --upper server: send the bytes back uppercased --reply TEXT --discard server: read everything, send nothing back --frame length-prefixed messages: 4-byte big-endian length, then the payload --max-frame BYTES -t --timeout --connect-timeout SECS --bench client: load mode, report round trips/s, latency and MB/s -c --conns -s --size -n --count --stream bench: write continuously while reading the echo back --reconnect bench: a new connection for every round trip --json bench: print the report as one JSON object -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog N --port-file FILE --pid-file FILE --max-conns N --duration SECS -h --help --version print the version and exit" ;;
+	tcp-echo) echo " -l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	esac
 }
 
 _sockbox_values() {
 	case "$1 $2" in
-	"tcp-echo --listen"|"tcp-echo -l") echo "@none" ;;
 	"tcp-echo --model"|"tcp-echo -m") echo "iterative fork thread" ;;
-	"tcp-echo N"|"tcp-echo --max-clients") echo "@none" ;;
-	"tcp-echo TEXT"|"tcp-echo --reply") echo "@none" ;;
-	"tcp-echo BYTES"|"tcp-echo --max-frame") echo "@none" ;;
+	"tcp-echo --max-clients") echo "@none" ;;
+	"tcp-echo --reply") echo "@none" ;;
+	"tcp-echo --max-frame") echo "@none" ;;
 	"tcp-echo --timeout"|"tcp-echo -t") echo "@none" ;;
-	"tcp-echo SECS"|"tcp-echo --connect-timeout") echo "@none" ;;
+	"tcp-echo --connect-timeout") echo "@none" ;;
 	"tcp-echo --conns"|"tcp-echo -c") echo "@none" ;;
 	"tcp-echo --size"|"tcp-echo -s") echo "@none" ;;
 	"tcp-echo --count"|"tcp-echo -n") echo "@none" ;;
-	"tcp-echo --verbose"|"tcp-echo -v") echo "@none" ;;
 	"tcp-echo --bind"|"tcp-echo -b") echo "@none" ;;
 	"tcp-echo --port"|"tcp-echo -p") echo "@none" ;;
-	"tcp-echo --ipv4"|"tcp-echo -4") echo "@none" ;;
-	"tcp-echo --ipv6"|"tcp-echo -6") echo "@none" ;;
-	"tcp-echo N"|"tcp-echo --backlog") echo "@none" ;;
-	"tcp-echo FILE"|"tcp-echo --port-file") echo "@none" ;;
-	"tcp-echo FILE"|"tcp-echo --pid-file") echo "@none" ;;
-	"tcp-echo N"|"tcp-echo --max-conns") echo "@none" ;;
-	"tcp-echo SECS"|"tcp-echo --duration") echo "@none" ;;
-	"tcp-echo --help"|"tcp-echo -h") echo "@none" ;;
+	"tcp-echo --backlog") echo "@none" ;;
+	"tcp-echo --port-file") echo "@file" ;;
+	"tcp-echo --pid-file") echo "@file" ;;
+	"tcp-echo --max-conns") echo "@none" ;;
+	"tcp-echo --duration") echo "@none" ;;
 	esac
 }
 
