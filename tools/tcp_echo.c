@@ -623,7 +623,10 @@ static void collect_workers(struct tcp_echo *te)
 		join_threads(te);
 }
 
-static void accept_one(struct tcp_echo *te)
+/* Accepts one client and hands it to the model.  -1 with errno when
+ * accept(2) failed for a reason that will not go away by itself at once
+ * (out of descriptors or memory). */
+static int accept_one(struct tcp_echo *te)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -631,9 +634,10 @@ static void accept_one(struct tcp_echo *te)
 	int fd = sock_accept(te->srv.listen_fd, (struct sockaddr *)&ss, &len, 0);
 
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			diag_errno("accept on %s", te->srv.bound);
-		return;
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		diag_errno("accept on %s", te->srv.bound);
+		return -1;
 	}
 	c = take_slot(te);
 	c->fd = fd;
@@ -657,6 +661,7 @@ static void accept_one(struct tcp_echo *te)
 		start_thread(te, c);
 		break;
 	}
+	return 0;
 }
 
 /* Waits for a client (when accepting), a finished worker, a signal or the
@@ -746,8 +751,10 @@ static int serve_forever(struct tcp_echo *te)
 		ready = wait_main(te, accepting, -1);
 		if (ready < 0)
 			return EXIT_FAIL;
-		if (ready > 0)
-			accept_one(te);
+		/* the queue stays readable when accept fails for want of
+		 * descriptors: pause until a worker ends instead of spinning */
+		if (ready > 0 && accept_one(te) < 0)
+			wait_main(te, 0, 100);
 	}
 	stop_workers(te);
 	return EXIT_OK;
