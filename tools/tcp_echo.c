@@ -864,7 +864,8 @@ static int connect_target(struct tcp_echo *te, const struct addrinfo *list, cons
 		int fd;
 
 		addr_format(ai->ai_addr, ai->ai_addrlen, peer, size);
-		diag_verbose(1, "connect %s: sending SYN, waiting for SYN-ACK", peer);
+		diag_verbose(1, "connect %s: %s", peer,
+			     ai->ai_family == AF_UNIX ? "no handshake on a unix socket" : "sending SYN, waiting for SYN-ACK");
 		fd = sock_connect(ai, seconds_to_ms(te->connect_timeout));
 		if (fd >= 0) {
 			diag_verbose(1, "connect %s: connected from %s", peer, sock_local_text(fd, local, sizeof local));
