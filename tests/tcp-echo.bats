@@ -268,8 +268,10 @@ stop_with_open_connection() {
 @test "tcp-echo SIGUSR1 prints a counters line and the server goes on" {
 	echo_server
 	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"count me"
-	kill -USR1 "$SERVER_PID"
-	wait_until 5 grep -q "counters: 1 accepted, 0 active, 1 closed, 9 bytes in, 9 bytes out, 0 errors" "$SERVER_ERR"
+	# the client may see the close before the server has joined its thread:
+	# ask again until the counters have settled
+	wait_until 5 eval 'kill -USR1 "$SERVER_PID"; sleep 0.05;
+		grep -q "counters: 1 accepted, 0 active, 1 closed, 9 bytes in, 9 bytes out, 0 errors" "$SERVER_ERR"'
 	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"still here"
 }
 
