@@ -9,12 +9,14 @@ PEER=$BATS_TEST_DIRNAME/tcp-echo/peer.py
 # echo_server ARGS...: our server on a free port, -v narration in $SERVER_ERR.
 echo_server() { serve "$SOCKBOX" tcp-echo -l -p 0 -v "$@"; }
 
-# socat_echo: socat's echo server (PEERS.md settings) on a free port, in $PORT.
+# socat_echo: socat's echo server on a free port, in $PORT.  With -b 4096
+# every write fits the pipe space select(2) promised: larger buffers let
+# socat block writing into its own PIPE and deadlock (PEERS.md).
 socat_echo() {
 	local pf=$TMP/socat.port
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$pf"
 	PORT=$(cat "$pf")
-	socat -b 32768 "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" PIPE 2>"$TMP/socat.err" &
+	socat -b 4096 "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" PIPE >/dev/null 2>"$TMP/socat.err" &
 	SOCAT_PID=$!
 	track_pid "$SOCAT_PID"
 	wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" || fail "socat did not listen on $PORT"
@@ -439,7 +441,7 @@ stop_with_open_connection() {
 @test "tcp-echo --bench exits 3 when the echo differs from what was sent" {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$TMP/p"
 	PORT=$(cat "$TMP/p")
-	socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" SYSTEM:"stdbuf -o0 tr 5 x" 2>/dev/null &
+	socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" SYSTEM:"stdbuf -o0 tr 5 x" >/dev/null 2>&1 &
 	track_pid $!
 	wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
 	run -3 --separate-stderr timeout 30 "$SOCKBOX" tcp-echo --bench --count 10 "$PORT"

@@ -18,7 +18,7 @@ CONN_COUNT=${CONN_COUNT:-4000}
 PIDS=()
 cleanup() {
 	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do SERVER=$pid stop_server; done
 }
 trap cleanup EXIT
 
@@ -45,27 +45,39 @@ start_ours() {
 	PORT=$(cat "$pf")
 }
 
+# start_socat: socat's echo server in a session (and process group) of its
+# own, so that stop_server also ends a forked child that deadlocked itself.
 start_socat() {
 	PORT=$(free_port)
-	socat -b 32768 "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" PIPE 2>/dev/null &
+	setsid socat -b 32768 "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" PIPE >/dev/null 2>&1 &
 	SERVER=$!
 	PIDS+=("$SERVER")
 	wait_listen "$PORT"
 }
 
-stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+# stop_server: TERM to the server's process group when it leads one (socat),
+# else to the server alone.
+stop_server() {
+	if [ "$(ps -o pgid= -p "$SERVER" | tr -d ' ')" = "$SERVER" ]; then
+		kill -- "-$SERVER" 2>/dev/null || true
+	else
+		kill "$SERVER" 2>/dev/null || true
+	fi
+	wait "$SERVER" 2>/dev/null || true
+}
 
-# best KEY ARGS...: runs `tcp-echo --bench --json ARGS` RUNS times against
-# $PORT, each bounded by 120 s, and prints the best value of KEY.  A run
-# that fails or hangs is reported and counts as 0.
+# best LABEL KEY ARGS...: runs `tcp-echo --bench --json ARGS` RUNS times
+# against $PORT, each bounded by 120 s (and by the client's own 10 s idle
+# timeout), and prints the best value of KEY.  A run that fails or hangs is
+# reported on stderr and counts as 0, never as a figure.
 best() {
-	local key=$1; shift
-	local best=0 value out
-	for _ in $(seq "$RUNS"); do
+	local label=$1 key=$2; shift 2
+	local best=0 value out run
+	for run in $(seq "$RUNS"); do
 		if out=$(timeout 120 "$SOCKBOX" tcp-echo --bench --json "$@" "$PORT" 2>"$BENCH_TMP/bench.err"); then
 			value=$(jq -r ".$key" <<<"$out")
 		else
-			echo "  run failed or hung (exit $?): $(head -c 200 "$BENCH_TMP/bench.err")" >&2
+			echo "  $label: run $run of $RUNS failed or hung: $(head -c 200 "$BENCH_TMP/bench.err")" >&2
 			value=0
 		fi
 		if [ "$(echo "$value > $best" | bc -l)" = 1 ]; then best=$value; fi
@@ -90,10 +102,10 @@ printf 'ceiling: iperf3 -c 127.0.0.1 -t 5: %.1f Gbit/s (%.0f MB/s one way, no ec
 echo
 echo "throughput through one connection: --bench --stream --size 64K --count $STREAM_COUNT (MB/s echoed)"
 start_ours
-ours_mb=$(best mb_per_s_received --stream --size 64K --count "$STREAM_COUNT")
+ours_mb=$(best tcp-echo mb_per_s_received --stream --size 64K --count "$STREAM_COUNT")
 stop_server
 start_socat
-socat_mb=$(best mb_per_s_received --stream --size 64K --count "$STREAM_COUNT")
+socat_mb=$(best socat mb_per_s_received --stream --size 64K --count "$STREAM_COUNT")
 stop_server
 printf '  tcp-echo (thread)  %10.1f MB/s\n  socat PIPE         %10.1f MB/s\n' "$ours_mb" "$socat_mb"
 echo "  ratio tcp-echo/socat: $(ratio_or_na "$ours_mb" "$socat_mb") (target >= 1.5)"
@@ -101,10 +113,10 @@ echo "  ratio tcp-echo/socat: $(ratio_or_na "$ours_mb" "$socat_mb") (target >= 1
 echo
 echo "64-byte round trips on one connection: --bench --size 64 --duration $RT_SECONDS (round trips/s)"
 start_ours
-ours_rt=$(best round_trips_per_s --size 64 --duration "$RT_SECONDS")
+ours_rt=$(best tcp-echo round_trips_per_s --size 64 --duration "$RT_SECONDS")
 stop_server
 start_socat
-socat_rt=$(best round_trips_per_s --size 64 --duration "$RT_SECONDS")
+socat_rt=$(best socat round_trips_per_s --size 64 --duration "$RT_SECONDS")
 stop_server
 printf '  tcp-echo (thread)  %10.0f /s\n  socat PIPE         %10.0f /s\n' "$ours_rt" "$socat_rt"
 echo "  ratio tcp-echo/socat: $(ratio_or_na "$ours_rt" "$socat_rt") (target >= 1.0)"
@@ -113,13 +125,13 @@ echo
 echo "connections per second: --bench --reconnect --conns 4 --count $CONN_COUNT (connect, 64 bytes there and back, close)"
 for model in iterative fork thread; do
 	start_ours --model "$model"
-	rate=$(best connections_per_s --reconnect --conns 4 --count "$CONN_COUNT")
+	rate=$(best "tcp-echo --model $model" connections_per_s --reconnect --conns 4 --count "$CONN_COUNT")
 	stop_server
 	eval "conn_$model=$rate"
 	printf '  tcp-echo --model %-9s %8.0f /s\n' "$model" "$rate"
 done
 start_socat
-socat_conn=$(best connections_per_s --reconnect --conns 4 --count "$CONN_COUNT")
+socat_conn=$(best socat connections_per_s --reconnect --conns 4 --count "$CONN_COUNT")
 stop_server
 printf '  socat PIPE (fork)         %8.0f /s\n' "$socat_conn"
 # shellcheck disable=SC2154
