@@ -943,6 +943,10 @@ static int read_stdin(struct link *l)
 		return EXIT_OK;
 	}
 	l->awaiting = l->interactive;
+	if (l->send_off > 0 && l->send_off >= l->sendq.len / 2) {
+		buf_consume(&l->sendq, l->send_off); /* keep the queue from growing with what is sent */
+		l->send_off = 0;
+	}
 	if (l->frame)
 		return queue_lines(l, chunk, (size_t)n);
 	if (buf_append(&l->sendq, chunk, (size_t)n) < 0)
@@ -979,24 +983,32 @@ static int write_stdout(const void *data, size_t len, int *quiet_end)
 	return diag_errno("write stdout");
 }
 
-/* --frame: prints every whole reply, one per line. */
+/* --frame: prints every whole reply, one per line; a partial one stays
+ * queued (moved to the front once, not once per frame). */
 static int print_frames(struct link *l, int *quiet_end)
 {
-	while (l->recvq.len >= 4 && !*quiet_end) {
-		const unsigned char *h = (const unsigned char *)l->recvq.data;
+	size_t at = 0;
+	int rc = EXIT_OK;
+
+	while (l->recvq.len - at >= 4 && !*quiet_end) {
+		const unsigned char *h = (const unsigned char *)l->recvq.data + at;
 		uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-		if (len > l->max_frame)
-			return diag_error("receive %s: a frame of %lu bytes is over the limit of %lu (--max-frame)",
-					  l->peer, (unsigned long)len, (unsigned long)l->max_frame);
-		if (l->recvq.len - 4 < len)
+		if (len > l->max_frame) {
+			rc = diag_error("receive %s: a frame of %lu bytes is over the limit of %lu (--max-frame)",
+					l->peer, (unsigned long)len, (unsigned long)l->max_frame);
 			break;
-		if (write_stdout(l->recvq.data + 4, len, quiet_end) != EXIT_OK ||
-		    write_stdout("\n", 1, quiet_end) != EXIT_OK)
-			return EXIT_FAIL;
-		buf_consume(&l->recvq, 4 + (size_t)len);
+		}
+		if (l->recvq.len - at - 4 < len)
+			break;
+		if (write_stdout(h + 4, len, quiet_end) != EXIT_OK || write_stdout("\n", 1, quiet_end) != EXIT_OK) {
+			rc = EXIT_FAIL;
+			break;
+		}
+		at += 4 + (size_t)len;
 		l->need_prompt = l->awaiting;
 	}
-	return EXIT_OK;
+	buf_consume(&l->recvq, at);
+	return rc;
 }
 
 static int receive(struct link *l, int *server_closed, int *quiet_end)
