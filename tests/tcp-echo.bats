@@ -293,6 +293,24 @@ stop_with_open_connection() {
 	grep -q "summary: 0 connections" "$SERVER_ERR"
 }
 
+@test "tcp-echo out of descriptors: reports the failed accept, pauses instead of spinning, recovers" {
+	serve bash -c 'ulimit -n 12; exec "$0" tcp-echo -l -p 0 "$@"' "$SOCKBOX"
+	local holds=() i
+	for i in 1 2 3 4 5 6 7 8; do
+		python3 "$PEER" hold "$PORT" >"$TMP/hold.$i" 2>&1 &
+		holds+=($!)
+		track_pid $!
+	done
+	wait_until 10 grep -q "accept on 127.0.0.1:$PORT: Too many open files" "$SERVER_ERR"
+	# a server that spun on the readable queue would print thousands of these
+	sleep 0.5
+	run -0 grep -c "Too many open files" "$SERVER_ERR"
+	[ "$output" -lt 30 ] || fail "accept failed $output times in half a second: spinning"
+	kill "${holds[@]}"
+	run -0 timeout 20 "$SOCKBOX" tcp-echo "$PORT" <<<"descriptors again"
+	assert_output "descriptors again"
+}
+
 @test "tcp-echo server refuses a port already in use with exit 1" {
 	echo_server
 	run -1 --separate-stderr "$SOCKBOX" tcp-echo -l -p "$PORT"
