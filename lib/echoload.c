@@ -11,6 +11,7 @@
 #include "echoload.h"
 
 #include "clock.h"
+#include "json.h"
 #include "sock.h"
 
 #include <errno.h>
@@ -525,4 +526,78 @@ out:
 	free(run.pattern);
 	free(run.scratch);
 	return rc;
+}
+
+/* ---- reports ------------------------------------------------------------ */
+
+static const char *const mode_names[] = { "roundtrip", "stream", "reconnect" };
+
+const char *echoload_mode_name(enum echoload_mode mode)
+{
+	return (size_t)mode < sizeof mode_names / sizeof mode_names[0] ? mode_names[mode] : "?";
+}
+
+static double per_second(uint64_t n, double seconds)
+{
+	return seconds > 0 ? (double)n / seconds : 0;
+}
+
+void echoload_report_text(const struct echoload_config *c, const struct echoload_result *r,
+			  const char *target, int interrupted, struct buf *out)
+{
+	const struct hist *h = &r->latency;
+
+	buf_printf(out, "bench %s: %s, %u connection%s, %zu-byte messages%s%s\n", target,
+		   echoload_mode_name(c->mode), c->conns, c->conns == 1 ? "" : "s", c->size,
+		   c->frame ? ", framed" : "", interrupted ? " (interrupted)" : "");
+	buf_printf(out, "%-12s %llu in %.3f s (%.1f/s)\n", c->mode == ECHOLOAD_STREAM ? "messages" : "round trips",
+		   (unsigned long long)r->messages, r->seconds, per_second(r->messages, r->seconds));
+	if (c->mode == ECHOLOAD_RECONNECT)
+		buf_printf(out, "%-12s %llu (%.1f/s)\n", "connections", (unsigned long long)r->connections,
+			   per_second(r->connections, r->seconds));
+	if (c->mode != ECHOLOAD_STREAM)
+		buf_printf(out, "%-12s min %.1f us, p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", "latency",
+			   (double)h->min / 1e3, (double)hist_percentile(h, 0.5) / 1e3,
+			   (double)hist_percentile(h, 0.9) / 1e3, (double)hist_percentile(h, 0.99) / 1e3,
+			   (double)h->max / 1e3);
+	buf_printf(out, "%-12s %llu bytes (%.2f MB/s)\n", "sent", (unsigned long long)r->bytes_sent,
+		   per_second(r->bytes_sent, r->seconds) / 1e6);
+	buf_printf(out, "%-12s %llu bytes (%.2f MB/s)\n", "received", (unsigned long long)r->bytes_received,
+		   per_second(r->bytes_received, r->seconds) / 1e6);
+}
+
+void echoload_report_json(const struct echoload_config *c, const struct echoload_result *r,
+			  const char *target, int interrupted, struct buf *out)
+{
+	static const double marks[] = { 0, 0.5, 0.9, 0.99, 1 };
+	static const char *const names[] = { "min", "p50", "p90", "p99", "max" };
+	struct json j;
+
+	json_init(&j, out);
+	json_begin_object(&j, NULL);
+	json_str(&j, "target", target);
+	json_str(&j, "mode", echoload_mode_name(c->mode));
+	json_uint(&j, "conns", c->conns);
+	json_uint(&j, "size", c->size);
+	json_bool(&j, "frame", c->frame);
+	json_fixed(&j, "seconds", r->seconds, 3);
+	json_uint(&j, "round_trips", r->messages);
+	json_fixed(&j, "round_trips_per_s", per_second(r->messages, r->seconds), 1);
+	json_uint(&j, "connections", r->connections);
+	json_fixed(&j, "connections_per_s", per_second(r->connections, r->seconds), 1);
+	if (c->mode == ECHOLOAD_STREAM) {
+		json_null(&j, "latency_us");
+	} else {
+		json_begin_object(&j, "latency_us");
+		for (int i = 0; i < 5; i++)
+			json_fixed(&j, names[i], (double)hist_percentile(&r->latency, marks[i]) / 1e3, 1);
+		json_end(&j);
+	}
+	json_uint(&j, "bytes_sent", r->bytes_sent);
+	json_uint(&j, "bytes_received", r->bytes_received);
+	json_fixed(&j, "mb_per_s_sent", per_second(r->bytes_sent, r->seconds) / 1e6, 2);
+	json_fixed(&j, "mb_per_s_received", per_second(r->bytes_received, r->seconds) / 1e6, 2);
+	json_bool(&j, "interrupted", interrupted);
+	json_end(&j);
+	json_newline(&j);
 }

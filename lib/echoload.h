@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "buf.h"
 #include "hist.h"
 
 enum echoload_mode {
@@ -67,5 +68,28 @@ enum {
 
 /* Runs the load described by c into r: 0, ECHOLOAD_FAILED or ECHOLOAD_MISMATCH. */
 int echoload_run(const struct echoload_config *c, struct echoload_result *r);
+
+/* "roundtrip", "stream" or "reconnect". */
+const char *echoload_mode_name(enum echoload_mode mode);
+
+/*
+ * Appends the report of a run to out, for people: a title line naming
+ * target, mode, connections and message size, then one line each for the
+ * round trips (or messages), the connections (RECONNECT), the latency
+ * (min, p50, p90, p99, max in microseconds; not for STREAM), and the bytes
+ * sent and received with MB/s (10^6 bytes).  interrupted marks a run that
+ * a stop ended early.
+ */
+void echoload_report_text(const struct echoload_config *c, const struct echoload_result *r,
+			  const char *target, int interrupted, struct buf *out);
+
+/*
+ * The same as one JSON object and a newline, with the keys target, mode,
+ * conns, size, frame, seconds, round_trips, round_trips_per_s, connections,
+ * connections_per_s, latency_us (min, p50, p90, p99, max; null for STREAM),
+ * bytes_sent, bytes_received, mb_per_s_sent, mb_per_s_received, interrupted.
+ */
+void echoload_report_json(const struct echoload_config *c, const struct echoload_result *r,
+			  const char *target, int interrupted, struct buf *out);
 
 #endif
