@@ -18,6 +18,7 @@ int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 int sniff_main(int argc, char **argv);
 int struct_pack_main(int argc, char **argv);
+int tcp_echo_main(int argc, char **argv);
 int udp_broadcast_main(int argc, char **argv);
 
 struct tool {
@@ -33,6 +34,7 @@ static const struct tool tools[] = {
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
 	{ "sniff", sniff_main, "capture packets and show their layers, the TCP handshake and teardown" },
 	{ "struct-pack", struct_pack_main, "pack and unpack binary records, Python struct formats" },
+	{ "tcp-echo", tcp_echo_main, "TCP echo server (iterative, fork, thread) and client with a load mode" },
 	{ "udp-broadcast", udp_broadcast_main, "send UDP broadcasts and multicasts, or listen for them" },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,514 @@
+#!/usr/bin/env bats
+# tcp-echo: the server against socat and hostile Python peers, in every
+# concurrency model; the client against a socat echo server; the load mode.
+
+load helper
+
+PEER=$BATS_TEST_DIRNAME/tcp-echo/peer.py
+
+# echo_server ARGS...: our server on a free port, -v narration in $SERVER_ERR.
+echo_server() { serve "$SOCKBOX" tcp-echo -l -p 0 -v "$@"; }
+
+# socat_echo: socat's echo server on a free port, in $PORT.  With -b 4096
+# every write fits the pipe space select(2) promised: larger buffers let
+# socat block writing into its own PIPE and deadlock (PEERS.md).
+socat_echo() {
+	local pf=$TMP/socat.port
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$pf"
+	PORT=$(cat "$pf")
+	socat -b 4096 "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" PIPE >/dev/null 2>"$TMP/socat.err" &
+	SOCAT_PID=$!
+	track_pid "$SOCAT_PID"
+	wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" || fail "socat did not listen on $PORT"
+}
+
+# through_socat FILE OUT: sends FILE to our server with socat as the client.
+through_socat() { timeout 60 socat -t 30 -b 65536 - "TCP:127.0.0.1:$PORT" <"$1" >"$2"; }
+
+# children PID: the processes whose parent is PID, one "PID STATE" a line.
+children() { awk -v p="$1" '$4 == p { print $1, $3 }' /proc/[0-9]*/stat 2>/dev/null || true; }
+no_children() { [ -z "$(children "$1")" ]; }
+has_zombie() { children "$1" | grep -q ' Z$'; }
+
+# bg_line FILE TEXT: waits (10 s) for a line TEXT in FILE.
+bg_line() { wait_until 10 grep -qx "$2" "$1"; }
+
+# ---- the server, against real clients -------------------------------------
+
+@test "tcp-echo server echoes 10 MB of random bytes unchanged to socat" {
+	echo_server
+	head -c 10000000 /dev/urandom >"$TMP/in"
+	through_socat "$TMP/in" "$TMP/out"
+	cmp "$TMP/in" "$TMP/out"
+	grep -q "close 127.0.0.1:[0-9]*: done; 10000000 bytes in, 10000000 bytes out" "$SERVER_ERR"
+}
+
+@test "tcp-echo server prints 'listening on ADDR:PORT' and writes the port file" {
+	echo_server
+	[[ $PORT =~ ^[0-9]+$ ]]
+	grep -qx "sockbox tcp-echo: listening on 127.0.0.1:$PORT" "$SERVER_ERR"
+}
+
+@test "tcp-echo --upper sends back the bytes uppercased" {
+	echo_server --upper
+	printf 'Hello, World! 123\nbinary \377 ok\n' >"$TMP/in"
+	through_socat "$TMP/in" "$TMP/out"
+	printf 'HELLO, WORLD! 123\nBINARY \377 OK\n' >"$TMP/want"
+	cmp "$TMP/want" "$TMP/out"
+}
+
+@test "tcp-echo --reply answers every line, and an unterminated last line at EOF" {
+	echo_server --reply "PONG"
+	printf 'a\nbb\nccc' >"$TMP/in"
+	through_socat "$TMP/in" "$TMP/out"
+	assert_equal "$(cat "$TMP/out")" $'PONG\nPONG\nPONG'
+}
+
+@test "tcp-echo --discard reads everything and sends nothing back" {
+	echo_server --discard
+	head -c 100000 /dev/zero >"$TMP/in"
+	through_socat "$TMP/in" "$TMP/out"
+	assert_equal "$(stat -c %s "$TMP/out")" 0
+	grep -q "100000 bytes in, 0 bytes out" "$SERVER_ERR"
+}
+
+@test "tcp-echo --frame echoes frames split and joined across writes, message by message" {
+	echo_server --frame
+	run -0 timeout 30 python3 "$PEER" frames "$PORT"
+	assert_output "ok 200"
+}
+
+@test "tcp-echo --frame closes a client whose frame is over --max-frame, with a -v message" {
+	echo_server --frame --max-frame 4K
+	run -0 timeout 30 python3 "$PEER" bigframe "$PORT" 5000
+	assert_output "closed"
+	wait_until 5 grep -q "frame of 5000 bytes is over the limit of 4096 (--max-frame)" "$SERVER_ERR"
+	grep -q "close 127.0.0.1:[0-9]*: frame over the limit" "$SERVER_ERR"
+	# the server goes on serving others
+	run -0 timeout 30 python3 "$PEER" frames "$PORT"
+}
+
+@test "tcp-echo --frame: a stream that ends inside a frame is closed without an echo" {
+	echo_server --frame
+	run -0 timeout 30 python3 "$PEER" cutframe "$PORT"
+	assert_output "closed, 0 bytes back"
+	wait_until 5 grep -q "the stream ended inside a frame" "$SERVER_ERR"
+}
+
+@test "tcp-echo honours a half-close: everything owed is sent after the client's FIN" {
+	echo_server
+	run -0 timeout 30 python3 "$PEER" halfclose "$PORT" 3000000
+	assert_output "ok"
+	wait_until 5 grep -q "peer shut down its sending side (EOF): sending what is owed, then closing" "$SERVER_ERR"
+}
+
+serve_100_clients() {
+	local model=$1
+	local pids=()
+	echo_server --model "$model" --max-clients 20
+	for i in $(seq 100); do
+		(printf 'client %s says hello\n' "$i" | timeout 60 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/c.$i") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 100); do
+		assert_equal "$(cat "$TMP/c.$i")" "client $i says hello"
+	done
+	grep -q "model $model" "$SERVER_ERR"
+}
+
+@test "tcp-echo --model thread serves 100 concurrent socat clients correctly (--max-clients 20)" {
+	serve_100_clients thread
+}
+
+@test "tcp-echo --model fork serves 100 concurrent socat clients correctly (--max-clients 20)" {
+	serve_100_clients fork
+}
+
+@test "tcp-echo --model iterative serves 100 concurrent socat clients correctly, one at a time" {
+	serve_100_clients iterative
+	run -0 grep -c "iterative: serving" "$SERVER_ERR"
+	assert_output 100
+}
+
+@test "tcp-echo --max-clients: a client past the bound waits in the backlog until a slot frees" {
+	echo_server --max-clients 1
+	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
+	HOLD=$!
+	track_pid "$HOLD"
+	bg_line "$TMP/hold" held
+	(printf 'second\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/second") &
+	SECOND=$!
+	wait_until 5 grep -q "1 clients being served (--max-clients): new ones wait in the backlog" "$SERVER_ERR"
+	[ ! -s "$TMP/second" ]
+	kill "$HOLD"
+	wait "$SECOND"
+	assert_equal "$(cat "$TMP/second")" "second"
+}
+
+@test "tcp-echo --model fork leaves no zombie once its clients are gone" {
+	echo_server --model fork
+	for i in $(seq 20); do
+		printf 'z%s\n' "$i" | timeout 10 socat -t 10 - "TCP:127.0.0.1:$PORT" >/dev/null
+	done
+	wait_until 10 no_children "$SERVER_PID" || fail "children left: $(children "$SERVER_PID")"
+	! has_zombie "$SERVER_PID"
+	run -0 grep -c "reap child [0-9]* of 127.0.0.1:[0-9]*: exit 0" "$SERVER_ERR"
+	assert_output 20
+}
+
+leak_check() {
+	serve "$SOCKBOX" tcp-echo -l -p 0 --model "$1"
+	local before
+	before=$(fd_count "$SERVER_PID")
+	run -0 timeout 120 "$SOCKBOX" tcp-echo --bench --reconnect --conns 4 --count 1000 "$PORT"
+	assert_line --partial "connections  1000"
+	wait_until 10 eval '[ "$(fd_count "$SERVER_PID")" -eq "$before" ]' ||
+		fail "descriptors: $before before, $(fd_count "$SERVER_PID") after 1000 connections"
+}
+
+@test "tcp-echo --model thread leaks no descriptor over 1,000 connections" {
+	leak_check thread
+}
+
+@test "tcp-echo --model fork leaks no descriptor over 1,000 connections" {
+	leak_check fork
+}
+
+@test "tcp-echo --model iterative leaks no descriptor over 1,000 connections" {
+	leak_check iterative
+}
+
+@test "tcp-echo survives a client that resets mid-stream and serves the next one" {
+	echo_server
+	run -0 timeout 30 python3 "$PEER" reset "$PORT"
+	wait_until 5 grep -q "close 127.0.0.1:[0-9]*: reset by the peer" "$SERVER_ERR"
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"after the reset"
+	assert_output "after the reset"
+}
+
+never_reading_client() {
+	echo_server --model "$1"
+	python3 "$PEER" noread "$PORT" >"$TMP/noread" &
+	track_pid $!
+	bg_line "$TMP/noread" blocked
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"still answering"
+	assert_output "still answering"
+}
+
+@test "tcp-echo --model thread stays responsive while a client never reads" {
+	never_reading_client thread
+}
+
+@test "tcp-echo --model fork stays responsive while a client never reads" {
+	never_reading_client fork
+}
+
+@test "tcp-echo --model iterative with --timeout drops a client that never reads, then serves the next" {
+	echo_server --model iterative --timeout 1
+	python3 "$PEER" noread "$PORT" >"$TMP/noread" &
+	track_pid $!
+	bg_line "$TMP/noread" blocked
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"served after the timeout"
+	assert_output "served after the timeout"
+	grep -q "idle for 1 s (--timeout)" "$SERVER_ERR"
+}
+
+@test "tcp-echo listens and echoes on a unix socket" {
+	echo_server -b "unix:$TMP/echo.sock"
+	assert_equal "$PORT" "$TMP/echo.sock"
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "unix:$TMP/echo.sock" <<<"over a unix socket"
+	assert_output "over a unix socket"
+	run -0 timeout 10 socat - "UNIX-CONNECT:$TMP/echo.sock" <<<"socat too"
+	assert_output "socat too"
+	stop_pid "$SERVER_PID"
+	assert_file_not_exists "$TMP/echo.sock"
+}
+
+@test "tcp-echo listens on [::1] and the client connects to [::1]:PORT" {
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null || skip "no IPv6 loopback"
+	echo_server -b ::1
+	grep -qx "sockbox tcp-echo: listening on \[::1\]:$PORT" "$SERVER_ERR"
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "[::1]:$PORT" <<<"over IPv6"
+	assert_output "over IPv6"
+	run -0 timeout 10 socat -t 5 - "TCP6:[::1]:$PORT" <<<"socat over IPv6"
+	assert_output "socat over IPv6"
+}
+
+stop_with_open_connection() {
+	echo_server --model "$1"
+	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
+	track_pid $!
+	bg_line "$TMP/hold" held
+	stop_pid "$SERVER_PID" TERM
+	assert_equal "$STOP_STATUS" 0
+	bg_line "$TMP/hold" eof
+	run -0 tail -n 1 "$SERVER_ERR"
+	assert_output --regexp "^sockbox tcp-echo: summary: 1 connections, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
+	grep -q "close 127.0.0.1:[0-9]*: the server is stopping" "$SERVER_ERR"
+}
+
+@test "tcp-echo --model thread: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection thread
+}
+
+@test "tcp-echo --model fork: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection fork
+}
+
+@test "tcp-echo --model iterative: SIGINT closes the open connection, prints a summary, exits 0" {
+	echo_server --model iterative
+	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
+	track_pid $!
+	bg_line "$TMP/hold" held
+	stop_pid "$SERVER_PID" INT
+	assert_equal "$STOP_STATUS" 0
+	bg_line "$TMP/hold" eof
+	tail -n 1 "$SERVER_ERR" | grep -q "summary: 1 connections"
+}
+
+@test "tcp-echo SIGUSR1 prints a counters line and the server goes on" {
+	echo_server
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"count me"
+	# the client may see the close before the server has joined its thread:
+	# ask again until the counters have settled
+	wait_until 5 eval 'kill -USR1 "$SERVER_PID"; sleep 0.05;
+		grep -q "counters: 1 accepted, 0 active, 1 closed, 9 bytes in, 9 bytes out, 0 errors" "$SERVER_ERR"'
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"still here"
+}
+
+@test "tcp-echo --max-conns ends the server after N connections with a summary" {
+	echo_server --max-conns 2
+	timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"one"
+	timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"two"
+	wait_exit "$SERVER_PID" 10
+	wait "$SERVER_PID"
+	grep -q "summary: 2 connections, 8 bytes in, 8 bytes out, 0 errors" "$SERVER_ERR"
+}
+
+@test "tcp-echo --duration ends the server by itself" {
+	echo_server --duration 0.3
+	wait_exit "$SERVER_PID" 10
+	wait "$SERVER_PID"
+	grep -q "summary: 0 connections" "$SERVER_ERR"
+}
+
+@test "tcp-echo out of descriptors: reports the failed accept, pauses instead of spinning, recovers" {
+	serve bash -c 'ulimit -n 12; exec "$0" tcp-echo -l -p 0 "$@"' "$SOCKBOX"
+	local holds=() i
+	for i in 1 2 3 4 5 6 7 8; do
+		python3 "$PEER" hold "$PORT" >"$TMP/hold.$i" 2>&1 &
+		holds+=($!)
+		track_pid $!
+	done
+	wait_until 10 grep -q "accept on 127.0.0.1:$PORT: Too many open files" "$SERVER_ERR"
+	# a server that spun on the readable queue would print thousands of these
+	sleep 0.5
+	run -0 grep -c "Too many open files" "$SERVER_ERR"
+	[ "$output" -lt 30 ] || fail "accept failed $output times in half a second: spinning"
+	kill "${holds[@]}"
+	run -0 timeout 20 "$SOCKBOX" tcp-echo "$PORT" <<<"descriptors again"
+	assert_output "descriptors again"
+}
+
+@test "tcp-echo server refuses a port already in use with exit 1" {
+	echo_server
+	run -1 --separate-stderr "$SOCKBOX" tcp-echo -l -p "$PORT"
+	assert_equal "$stderr" "sockbox tcp-echo: listen 127.0.0.1:$PORT: Address already in use"
+}
+
+# ---- the client -----------------------------------------------------------
+
+@test "tcp-echo client: printf 'hi\\n' through a socat echo server prints hi and exits 0" {
+	socat_echo
+	run -0 --separate-stderr timeout 10 "$SOCKBOX" tcp-echo "127.0.0.1:$PORT" < <(printf 'hi\n')
+	assert_output "hi"
+	assert_equal "$stderr" ""
+}
+
+@test "tcp-echo client carries 10 MB of random bytes through socat unchanged, in a pipeline" {
+	socat_echo
+	head -c 10000000 /dev/urandom >"$TMP/in"
+	cat "$TMP/in" | timeout 60 "$SOCKBOX" tcp-echo "$PORT" | cat >"$TMP/out"
+	cmp "$TMP/in" "$TMP/out"
+}
+
+@test "tcp-echo client -v narrates connect, shutdown and the server's close" {
+	echo_server
+	run -0 --separate-stderr timeout 10 "$SOCKBOX" tcp-echo -v "$PORT" <<<"narrate"
+	assert_output "narrate"
+	[[ "$stderr" == *"connect 127.0.0.1:$PORT: connected from 127.0.0.1:"* ]]
+	[[ "$stderr" == *"stdin ended: shutdown(SHUT_WR) sends FIN to 127.0.0.1:$PORT; reading until it closes"* ]]
+	[[ "$stderr" == *"127.0.0.1:$PORT closed the connection (EOF): 8 bytes sent, 8 bytes received"* ]]
+}
+
+@test "tcp-echo client: connection refused is one clear line and exit 1" {
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run -1 --separate-stderr "$SOCKBOX" tcp-echo "127.0.0.1:$port" </dev/null
+	assert_equal "$stderr" "sockbox tcp-echo: connect 127.0.0.1:$port: Connection refused"
+	assert_equal "$output" ""
+}
+
+@test "tcp-echo client: --connect-timeout gives up on a listener that never answers the SYN" {
+	# a listen queue that is full drops new SYNs: the handshake never completes
+	python3 - "$TMP/full.port" <<-'EOF' &
+	import os, socket, sys, time
+	s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+	fill = []
+	for _ in range(3):
+	    c = socket.socket(); c.setblocking(False)
+	    try: c.connect(s.getsockname())
+	    except BlockingIOError: pass
+	    fill.append(c)
+	open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
+	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+	time.sleep(30)
+	EOF
+	track_pid $!
+	wait_for_file "$TMP/full.port"
+	port=$(cat "$TMP/full.port")
+	run -1 --separate-stderr timeout 10 "$SOCKBOX" tcp-echo --connect-timeout 0.3 "$port" </dev/null
+	assert_equal "$stderr" "sockbox tcp-echo: connect 127.0.0.1:$port: Connection timed out"
+}
+
+@test "tcp-echo client: --timeout ends a connection idle that long with exit 1" {
+	echo_server --discard
+	run -1 --separate-stderr timeout 10 bash -c '"$SOCKBOX" tcp-echo --timeout 0.3 "$1" < <(sleep 5)' _ "$PORT"
+	assert_equal "$stderr" "sockbox tcp-echo: receive 127.0.0.1:$PORT: idle for 0.3 s (--timeout)"
+}
+
+@test "tcp-echo client: a reset from the server is one clear line and exit 1" {
+	python3 "$PEER" rst-server "$TMP/rst.port" &
+	track_pid $!
+	wait_for_file "$TMP/rst.port"
+	port=$(cat "$TMP/rst.port")
+	run -1 --separate-stderr timeout 10 bash -c '"$SOCKBOX" tcp-echo "$1" < <(echo hello; sleep 5)' _ "$port"
+	assert_equal "$stderr" "sockbox tcp-echo: receive 127.0.0.1:$port: Connection reset by peer"
+}
+
+@test "tcp-echo client --frame sends each stdin line as one length-prefixed message" {
+	python3 "$PEER" record-server "$TMP/rec.port" >"$TMP/rec.out" &
+	REC=$!
+	track_pid "$REC"
+	wait_for_file "$TMP/rec.port"
+	run -0 --separate-stderr timeout 10 "$SOCKBOX" tcp-echo --frame "$(cat "$TMP/rec.port")" < <(printf 'hi\n\nlast')
+	assert_output "ok"
+	wait "$REC"
+	# "hi" (2 bytes), "" (0 bytes), "last" without its newline (4 bytes)
+	assert_equal "$(cat "$TMP/rec.out")" "00000002686900000000000000046c617374"
+}
+
+@test "tcp-echo client --frame against tcp-echo --frame prints one reply per line" {
+	echo_server --frame
+	run -0 timeout 10 "$SOCKBOX" tcp-echo --frame "$PORT" < <(printf 'one\ntwo two\n\nthree\n')
+	assert_output $'one\ntwo two\n\nthree'
+	grep -q "31 bytes in, 31 bytes out" "$SERVER_ERR"
+}
+
+@test "tcp-echo client: a server that closes first ends the client with exit 0" {
+	echo_server --reply bye --max-conns 1
+	run -0 timeout 10 bash -c '"$SOCKBOX" tcp-echo "$1" < <(echo hello; sleep 0.2)' _ "$PORT"
+	assert_output "bye"
+}
+
+@test "tcp-echo client: a failed write to stdout is reported with exit 1" {
+	echo_server
+	run -1 --separate-stderr bash -c 'echo hi | "$SOCKBOX" tcp-echo "$1" >/dev/full' _ "$PORT"
+	assert_equal "$stderr" "sockbox tcp-echo: write stdout: No space left on device"
+}
+
+# ---- the load mode --------------------------------------------------------
+
+@test "tcp-echo --bench --json prints one object with the documented keys" {
+	echo_server
+	run -0 --separate-stderr timeout 60 "$SOCKBOX" tcp-echo --bench --json --conns 3 --count 300 "$PORT"
+	assert_equal "${#lines[@]}" 1
+	echo "$output" | jq -e '.mode == "roundtrip" and .conns == 3 and .size == 64 and .round_trips == 300
+		and .bytes_sent == 19200 and .bytes_received == 19200 and .connections == 3
+		and (.latency_us | .min <= .p50 and .p50 <= .p90 and .p90 <= .p99 and .p99 <= .max)
+		and .round_trips_per_s > 0 and .mb_per_s_sent > 0 and .interrupted == false'
+}
+
+@test "tcp-echo --bench drives a socat echo server and reports round trips and latency" {
+	socat_echo
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --count 500 --size 1K "$PORT"
+	assert_line --index 0 "bench 127.0.0.1:$PORT: roundtrip, 1 connection, 1024-byte messages"
+	assert_line --regexp "^round trips  500 in [0-9.]+ s \([0-9.]+/s\)$"
+	assert_line --regexp "^latency      min [0-9.]+ us, p50 [0-9.]+ us, p90 [0-9.]+ us, p99 [0-9.]+ us, max [0-9.]+ us$"
+	assert_line --regexp "^sent         512000 bytes \([0-9.]+ MB/s\)$"
+}
+
+@test "tcp-echo --bench --stream carries bulk data through one connection and checks every byte" {
+	echo_server
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --stream --size 64K --count 200 --json "$PORT"
+	echo "$output" | jq -e '.mode == "stream" and .bytes_received == 13107200 and .latency_us == null'
+}
+
+@test "tcp-echo --bench --reconnect --frame opens a connection per round trip" {
+	echo_server --frame
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --reconnect --frame --conns 2 --count 50 --json "$PORT"
+	echo "$output" | jq -e '.mode == "reconnect" and .connections == 50 and .round_trips == 50 and .frame'
+}
+
+@test "tcp-echo --bench --duration runs for about that long" {
+	echo_server
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --duration 0.5 --json "$PORT"
+	echo "$output" | jq -e '.seconds >= 0.5 and .seconds < 5 and .round_trips > 0'
+}
+
+@test "tcp-echo --bench exits 3 when the echo differs from what was sent" {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' >"$TMP/p"
+	PORT=$(cat "$TMP/p")
+	socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork" SYSTEM:"stdbuf -o0 tr 5 x" >/dev/null 2>&1 &
+	track_pid $!
+	wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
+	run -3 --separate-stderr timeout 30 "$SOCKBOX" tcp-echo --bench --count 10 "$PORT"
+	assert_equal "$stderr" "sockbox tcp-echo: echo 127.0.0.1:$PORT: byte 5 of the reply differs from what was sent (sent 0x35, got 0x78)"
+}
+
+@test "tcp-echo --bench: connection refused is one line and exit 1" {
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run -1 --separate-stderr "$SOCKBOX" tcp-echo --bench --count 1 "$port"
+	assert_equal "$stderr" "sockbox tcp-echo: connect 127.0.0.1:$port: Connection refused"
+}
+
+# ---- usage errors ------------------------------------------------------------
+
+@test "tcp-echo usage errors exit 2 with one line each" {
+	local h="(see 'sockbox tcp-echo --help')"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo
+	assert_equal "$stderr" "sockbox tcp-echo: missing HOST:PORT (or -l for the server) $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model threads
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --model 'threads': expected iterative, fork or thread $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l 127.0.0.1:7
+	assert_equal "$stderr" "sockbox tcp-echo: the server takes no operand: use -b ADDR and -p PORT $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --upper 127.0.0.1:7
+	assert_equal "$stderr" "sockbox tcp-echo: --upper is for the server (-l) $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --bench
+	assert_equal "$stderr" "sockbox tcp-echo: --bench is for the client, not the server (-l) $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --conns 4 127.0.0.1:7
+	assert_equal "$stderr" "sockbox tcp-echo: --conns needs --bench $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --upper --reply x
+	assert_equal "$stderr" "sockbox tcp-echo: choose one of --upper, --reply, --discard and --frame $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --bench --stream --frame 7
+	assert_equal "$stderr" "sockbox tcp-echo: --stream cannot be combined with --frame $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --bench --count 5 --duration 1 7
+	assert_equal "$stderr" "sockbox tcp-echo: choose --count or --duration $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --bench --size 0 7
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --size '0': expected a size from 1 to 64M $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --max-clients 0
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --max-clients '0': expected a whole number from 1 to 65536 $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --timeout soon 7
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --timeout 'soon': expected seconds, such as 10 or 0.5 $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo host-without-port
+	assert_equal "$stderr" "sockbox tcp-echo: invalid address 'host-without-port': expected HOST:PORT, [V6]:PORT, PORT or unix:/path $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l -p 70000
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --port '70000': expected 0-65535 $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo 1 2
+	assert_equal "$stderr" "sockbox tcp-echo: too many operands $h"
+}
+
+@test "tcp-echo client: a name that does not resolve is exit 1" {
+	run -1 --separate-stderr "$SOCKBOX" tcp-echo no-such-host.invalid:7 </dev/null
+	[[ "$stderr" == "sockbox tcp-echo: resolve no-such-host.invalid:7: "* ]]
+}

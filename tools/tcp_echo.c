@@ -1,0 +1,968 @@
+/*
+ * tcp_echo.c - a TCP echo server in three concurrency models, and its client.
+ *
+ * Concept: the life of a TCP connection (socket, bind, listen, accept,
+ * connect, shutdown, close); what a concurrency model costs (one client at
+ * a time, a process per client, a thread per client); zombies and reaping;
+ * message framing on a byte stream; half-close.
+ * References: RFC 9293 (TCP); socket(7), tcp(7), accept4(2), shutdown(2),
+ * fork(2), waitpid(2), pthread_create(3), ppoll(2), eventfd(2).
+ */
+#include "addr.h"
+#include "buf.h"
+#include "clock.h"
+#include "diag.h"
+#include "echoload.h"
+#include "handler.h"
+#include "opt.h"
+#include "parse.h"
+#include "relay.h"
+#include "server.h"
+#include "sock.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum {
+	OPT_MAX_CLIENTS = OPT_LONG_ONLY,
+	OPT_UPPER,
+	OPT_REPLY,
+	OPT_DISCARD,
+	OPT_FRAME,
+	OPT_MAX_FRAME,
+	OPT_CONNECT_TIMEOUT,
+	OPT_BENCH,
+	OPT_STREAM,
+	OPT_RECONNECT,
+	OPT_JSON,
+};
+
+static const struct opt_spec options[] = {
+	{ 'l', "listen", NULL, "run the echo server (without it: the client of HOST:PORT)" },
+	{ 'm', "model", "iterative|fork|thread", "server: how clients are served at once (default thread)" },
+	{ OPT_MAX_CLIENTS, "max-clients", "N", "server: serve at most N clients at once, others wait (default 1024)" },
+	{ OPT_UPPER, "upper", NULL, "server: send the bytes back uppercased" },
+	{ OPT_REPLY, "reply", "TEXT", "server: answer every line received with TEXT" },
+	{ OPT_DISCARD, "discard", NULL, "server: read everything, send nothing back" },
+	{ OPT_FRAME, "frame", NULL, "length-prefixed messages: 4-byte big-endian length, then the payload" },
+	{ OPT_MAX_FRAME, "max-frame", "BYTES", "largest frame payload accepted (default 16M)" },
+	{ 't', "timeout", "SECS", "end a connection idle for SECS (client: fail)" },
+	{ OPT_CONNECT_TIMEOUT, "connect-timeout", "SECS", "client: give up connecting after SECS" },
+	{ OPT_BENCH, "bench", NULL, "client: load mode, report round trips/s, latency and MB/s" },
+	{ 'c', "conns", "N", "bench: parallel connections (default 1)" },
+	{ 's', "size", "BYTES", "bench: bytes per message (default 64)" },
+	{ 'n', "count", "N", "bench: messages in all (default: run for --duration, 5 s)" },
+	{ OPT_STREAM, "stream", NULL, "bench: write continuously while reading the echo back" },
+	{ OPT_RECONNECT, "reconnect", NULL, "bench: a new connection for every round trip" },
+	{ OPT_JSON, "json", NULL, "bench: print the report as one JSON object" },
+	{ 'v', "verbose", NULL, "narrate connections, workers, bytes and reaping (repeat for more)" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const struct opt_tool tool_spec = {
+	.name = "tcp-echo",
+	.usage = "-l [-b ADDR] [-p PORT] [OPTIONS]\n"
+		 "[OPTIONS] HOST:PORT\n"
+		 "--bench [OPTIONS] HOST:PORT",
+	.summary = "TCP echo server (iterative, fork or thread model) and its client, with a load mode.",
+	.specs = options,
+	.shared = server_specs,
+};
+
+enum model { MODEL_ITERATIVE, MODEL_FORK, MODEL_THREAD };
+static const char *const model_names[] = { "iterative", "fork", "thread" };
+
+#define CHUNK_SIZE (64u * 1024)        /* one read */
+#define OUT_HIGH (256u * 1024)         /* stop reading while this much is owed */
+#define THREAD_STACK (512u * 1024)
+#define STOP_GRACE_MS 5000              /* workers get this long to close at a stop */
+#define BENCH_IDLE_MS 10000
+
+/* Counters every worker adds to.  In the fork model they live in a shared
+ * anonymous mapping, so a child's bytes reach the parent's summary. */
+struct counters {
+	_Atomic uint64_t accepted;
+	_Atomic uint64_t closed;
+	_Atomic uint64_t bytes_in;
+	_Atomic uint64_t bytes_out;
+	_Atomic uint64_t errors;
+};
+
+struct tcp_echo;
+
+/* One client being served: a slot of the table the main loop keeps. */
+struct conn {
+	struct tcp_echo *te;
+	int in_use;
+	int fd;
+	uint64_t id;
+	char peer[ADDR_TEXT_MAX];
+	pid_t pid;          /* fork: the child serving it */
+	pthread_t thread;   /* thread: the thread serving it */
+	atomic_int done;    /* thread: finished, ready to be joined */
+};
+
+/* What one connection's loop carries: the handler and the bytes owed. */
+struct pump {
+	struct handler handler;
+	struct buf out;
+	size_t out_sent;    /* out.data[0..out_sent) is already sent */
+	char *in;
+	uint64_t bytes_in, bytes_out;
+	uint64_t last_ns;
+	int peer_eof;
+};
+
+struct tcp_echo {
+	/* what the options decide */
+	int listen;
+	enum model model;
+	unsigned max_clients;
+	enum handler_kind kind;
+	const char *reply;
+	uint32_t max_frame;
+	double timeout;
+	double connect_timeout;
+	int bench, stream, reconnect, json;
+	uint64_t conns, size, count;
+	const char *target;
+	struct server_config config;
+	/* the server's run */
+	struct server srv;
+	struct counters *stats;
+	struct conn *slots;
+	unsigned active;
+	int stop_fd;        /* eventfd, readable once the server stops: every worker polls it */
+	int notify_fd;      /* eventfd, a thread finished */
+	sigset_t open_mask; /* the mask ppoll lets signals in with */
+	uint64_t start_ns;
+};
+
+/* ---- options ---------------------------------------------------------- */
+
+static int parse_seconds_opt(const char *name, const char *arg, double *out)
+{
+	if (parse_seconds(arg, 0.001, 1e9, out) < 0)
+		return diag_usage("invalid %s '%s': expected seconds, such as 10 or 0.5", name, arg);
+	return EXIT_OK;
+}
+
+static int parse_count_opt(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (parse_uint(arg, min, max, out) < 0)
+		return diag_usage("invalid %s '%s': expected a whole number from %llu to %llu", name, arg,
+				  (unsigned long long)min, (unsigned long long)max);
+	return EXIT_OK;
+}
+
+/* The options only one side takes: remembered to refuse them on the other. */
+struct seen {
+	const char *server_only;
+	const char *client_only;
+	const char *bench_only;
+	int transforms;
+};
+
+static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const char *arg)
+{
+	const char *name = opt_name(&tool_spec, key);
+	uint64_t n;
+	int rc;
+
+	switch (key) {
+	case 'l': te->listen = 1; return EXIT_OK;
+	case 'v': diag_set_verbosity(diag_verbosity() + 1); return EXIT_OK;
+	case 'm':
+		if ((rc = opt_choice(&tool_spec, key, arg)) < 0)
+			return diag_usage("invalid --model '%s': expected iterative, fork or thread", arg);
+		te->model = (enum model)rc;
+		seen->server_only = "--model";
+		return EXIT_OK;
+	case OPT_MAX_CLIENTS:
+		seen->server_only = "--max-clients";
+		if ((rc = parse_count_opt(name, arg, 1, 65536, &n)) == EXIT_OK)
+			te->max_clients = (unsigned)n;
+		return rc;
+	case OPT_UPPER: case OPT_REPLY: case OPT_DISCARD: case OPT_FRAME:
+		te->kind = key == OPT_UPPER ? HANDLER_UPPER : key == OPT_REPLY ? HANDLER_REPLY
+			 : key == OPT_DISCARD ? HANDLER_DISCARD : HANDLER_FRAME;
+		te->reply = key == OPT_REPLY ? arg : te->reply;
+		seen->transforms++;
+		if (key != OPT_FRAME)
+			seen->server_only = name;
+		return EXIT_OK;
+	case OPT_MAX_FRAME:
+		if (parse_size(arg, 0, HANDLER_FRAME_MAX_DEFAULT, &n) < 0)
+			return diag_usage("invalid --max-frame '%s': expected a size up to 16M", arg);
+		te->max_frame = (uint32_t)n;
+		return EXIT_OK;
+	case 't': return parse_seconds_opt(name, arg, &te->timeout);
+	case OPT_CONNECT_TIMEOUT:
+		seen->client_only = name;
+		return parse_seconds_opt(name, arg, &te->connect_timeout);
+	case OPT_BENCH: te->bench = 1; seen->client_only = name; return EXIT_OK;
+	case OPT_STREAM: te->stream = 1; seen->bench_only = name; return EXIT_OK;
+	case OPT_RECONNECT: te->reconnect = 1; seen->bench_only = name; return EXIT_OK;
+	case OPT_JSON: te->json = 1; seen->bench_only = name; return EXIT_OK;
+	case 'c': seen->bench_only = name; return parse_count_opt(name, arg, 1, 10000, &te->conns);
+	case 'n': seen->bench_only = name; return parse_count_opt(name, arg, 1, UINT64_MAX, &te->count);
+	case 's':
+		seen->bench_only = name;
+		if (parse_size(arg, 1, 64u << 20, &te->size) < 0)
+			return diag_usage("invalid --size '%s': expected a size from 1 to 64M", arg);
+		return EXIT_OK;
+	}
+	rc = server_parse_option(&te->config, &tool_spec, key, arg);
+	if (rc < 0)
+		return EXIT_USAGE;
+	if (key != '4' && key != '6' && key != SERVER_OPT_DURATION)
+		seen->server_only = name;
+	return EXIT_OK;
+}
+
+/* Conflicts between the two sides and between the modes. */
+static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int operands)
+{
+	if (seen->transforms > 1)
+		return diag_usage("choose one of --upper, --reply, --discard and --frame");
+	if (te->listen) {
+		if (seen->client_only || seen->bench_only)
+			return diag_usage("%s is for the client, not the server (-l)",
+					  seen->client_only ? seen->client_only : seen->bench_only);
+		if (operands > 0)
+			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
+		if (te->model == MODEL_ITERATIVE)
+			te->max_clients = 1;
+		return EXIT_OK;
+	}
+	if (seen->server_only)
+		return diag_usage("%s is for the server (-l)", seen->server_only);
+	if (seen->bench_only && !te->bench)
+		return diag_usage("%s needs --bench", seen->bench_only);
+	if (te->config.duration > 0 && !te->bench)
+		return diag_usage("--duration needs -l or --bench");
+	if (te->bench && te->count && te->config.duration > 0)
+		return diag_usage("choose --count or --duration");
+	if (te->stream && (te->reconnect || te->kind == HANDLER_FRAME))
+		return diag_usage("--stream cannot be combined with %s", te->reconnect ? "--reconnect" : "--frame");
+	if (operands != 1)
+		return diag_usage(operands ? "too many operands" : "missing HOST:PORT (or -l for the server)");
+	return EXIT_OK;
+}
+
+/* Options and operands into te.  Returns EXIT_OK to run, or with *done set
+ * the status to exit with now (--help, --version, a usage error). */
+static int parse_args(struct tcp_echo *te, int argc, char **argv, int *done)
+{
+	struct opt_state st;
+	struct seen seen = { NULL, NULL, NULL, 0 };
+	int key, rc;
+
+	memset(te, 0, sizeof *te);
+	te->model = MODEL_THREAD;
+	te->max_clients = 1024;
+	te->kind = HANDLER_ECHO;
+	te->max_frame = HANDLER_FRAME_MAX_DEFAULT;
+	te->conns = 1;
+	te->size = 64;
+	te->stop_fd = te->notify_fd = -1;
+	*done = 1;
+	server_config_init(&te->config, "0");
+	opt_init(&st, &tool_spec, argc, argv);
+	while ((key = opt_next(&st)) != OPT_END) {
+		if (key == OPT_EXIT)
+			return st.status;
+		if ((rc = parse_option(te, &seen, key, st.arg)) != EXIT_OK) {
+			opt_done(&st);
+			return rc;
+		}
+	}
+	if ((rc = check_conflicts(te, &seen, argc - st.index)) != EXIT_OK)
+		return rc;
+	te->target = st.index < argc ? argv[st.index] : NULL;
+	if (te->bench && te->count == 0 && te->config.duration == 0)
+		te->config.duration = 5;
+	*done = 0;
+	return EXIT_OK;
+}
+
+static int seconds_to_ms(double seconds)
+{
+	return seconds > 0 ? (int)(seconds * 1000 + 0.5) : -1;
+}
+
+/* ---- one connection, whatever the model -------------------------------- */
+
+/* Latency matters to an echo: Nagle's algorithm would hold back a small
+ * reply until the previous one is acknowledged. */
+static void set_nodelay(int fd)
+{
+	int one = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/*
+ * Waits for the connection or the stop eventfd.  The thread model keeps
+ * every signal blocked in its workers (the main thread takes them); the
+ * other models let the server's signals in during the wait only, so a
+ * SIGTERM can never slip in between a check of the flag and the sleep.
+ */
+static int wait_conn(struct tcp_echo *te, struct pollfd *pfd, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+	const sigset_t *mask = te->model == MODEL_THREAD ? NULL : &te->open_mask;
+	return ppoll(pfd, 2, timeout_ms < 0 ? NULL : &ts, mask);
+}
+
+static int pump_timeout_ms(struct tcp_echo *te, const struct pump *p)
+{
+	int ms = -1;
+
+	if (te->timeout > 0) {
+		ms = clock_ms_until(p->last_ns + clock_seconds_to_ns(te->timeout));
+		if (ms == 0)
+			ms = 1;
+	}
+	/* the iterative model has no other thread watching --duration */
+	return te->model == MODEL_ITERATIVE ? server_wait_ms(&te->srv, ms) : ms;
+}
+
+static const char *note_error(struct tcp_echo *te, const char *why)
+{
+	atomic_fetch_add(&te->stats->errors, 1);
+	return why;
+}
+
+/* Reads once and feeds the handler.  NULL, or why the connection ends. */
+static const char *pump_read(struct tcp_echo *te, struct conn *c, struct pump *p)
+{
+	ssize_t n = recv(c->fd, p->in, CHUNK_SIZE, 0);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return NULL;
+		return note_error(te, errno == ECONNRESET ? "reset by the peer" : strerror(errno));
+	}
+	if (p->out_sent > 0 && p->out_sent >= p->out.len / 2) {
+		buf_consume(&p->out, p->out_sent); /* keep the owed bytes at the front */
+		p->out_sent = 0;
+	}
+	if (n == 0) {
+		p->peer_eof = 1;
+		diag_verbose(1, "%s: peer shut down its sending side (EOF): sending what is owed, then closing",
+			     c->peer);
+		if (handler_end(&p->handler, &p->out) < 0)
+			return note_error(te, errno == EPROTO ? "the stream ended inside a frame" : strerror(errno));
+		return NULL;
+	}
+	p->bytes_in += (uint64_t)n;
+	p->last_ns = clock_now_ns();
+	atomic_fetch_add_explicit(&te->stats->bytes_in, (uint64_t)n, memory_order_relaxed);
+	diag_verbose(2, "%s: read %zd bytes", c->peer, n);
+	if (handler_input(&p->handler, p->in, (size_t)n, &p->out) < 0) {
+		if (errno != EMSGSIZE)
+			return note_error(te, strerror(errno));
+		diag_verbose(1, "%s: frame of %lu bytes is over the limit of %lu (--max-frame)", c->peer,
+			     (unsigned long)p->handler.frame_len, (unsigned long)p->handler.max_frame);
+		return note_error(te, "frame over the limit");
+	}
+	return NULL;
+}
+
+/* Sends what is owed, as much as the socket buffer takes now. */
+static const char *pump_write(struct tcp_echo *te, struct conn *c, struct pump *p)
+{
+	ssize_t n = send(c->fd, p->out.data + p->out_sent, p->out.len - p->out_sent, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return NULL;
+		return note_error(te, errno == ECONNRESET || errno == EPIPE ? "reset by the peer" : strerror(errno));
+	}
+	p->out_sent += (size_t)n;
+	p->bytes_out += (uint64_t)n;
+	p->last_ns = clock_now_ns();
+	atomic_fetch_add_explicit(&te->stats->bytes_out, (uint64_t)n, memory_order_relaxed);
+	diag_verbose(2, "%s: wrote %zd bytes", c->peer, n);
+	if (p->out_sent == p->out.len) {
+		buf_clear(&p->out);
+		p->out_sent = 0;
+	}
+	return NULL;
+}
+
+static void print_counters(struct tcp_echo *te);
+
+/* What a wait that returned without IO means.  NULL: go on. */
+static const char *pump_interrupted(struct tcp_echo *te, struct conn *c, struct pump *p, int ready)
+{
+	if (ready < 0 && errno != EINTR)
+		return note_error(te, strerror(errno));
+	if (server_stop_requested() || server_expired(&te->srv))
+		return "the server is stopping";
+	if (te->model == MODEL_ITERATIVE && server_report_requested())
+		print_counters(te);
+	if (ready == 0 && te->timeout > 0 && clock_now_ns() >= p->last_ns + clock_seconds_to_ns(te->timeout)) {
+		diag_verbose(1, "%s: idle for %g s (--timeout)", c->peer, te->timeout);
+		return note_error(te, "idle timeout");
+	}
+	return NULL;
+}
+
+/*
+ * The loop of one connection: read when the client sends (unless too much
+ * is owed already: backpressure), send what the handler owes, and when the
+ * client shuts down its sending side, finish sending and close.  The socket
+ * is non-blocking, so a client that never reads only stalls its own loop.
+ */
+static const char *pump_loop(struct tcp_echo *te, struct conn *c, struct pump *p)
+{
+	for (;;) {
+		size_t owed = p->out.len - p->out_sent;
+		struct pollfd pfd[2] = { { c->fd, 0, 0 }, { te->stop_fd, POLLIN, 0 } };
+		const char *why = NULL;
+		int ready;
+
+		if (p->peer_eof && owed == 0)
+			return "done";
+		if (!p->peer_eof && owed < OUT_HIGH)
+			pfd[0].events |= POLLIN;
+		if (owed > 0)
+			pfd[0].events |= POLLOUT;
+		ready = wait_conn(te, pfd, pump_timeout_ms(te, p));
+		if (pfd[1].revents && ready > 0)
+			return "the server is stopping";
+		if (ready <= 0) {
+			if ((why = pump_interrupted(te, c, p, ready)) != NULL)
+				return why;
+			continue;
+		}
+		if ((pfd[0].events & POLLIN) && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			why = pump_read(te, c, p);
+		/* send at once what the read made owed: the socket is usually writable */
+		if (!why && p->out.len > p->out_sent)
+			why = pump_write(te, c, p);
+		if (why)
+			return why;
+	}
+}
+
+static void serve_connection(struct tcp_echo *te, struct conn *c)
+{
+	struct pump p;
+	const char *why;
+
+	memset(&p, 0, sizeof p);
+	handler_init(&p.handler, te->kind, te->reply);
+	p.handler.max_frame = te->max_frame;
+	p.last_ns = clock_now_ns();
+	p.in = malloc(CHUNK_SIZE);
+	if (!p.in)
+		why = note_error(te, "out of memory");
+	else if (sock_set_nonblock(c->fd, 1) < 0)
+		why = note_error(te, strerror(errno));
+	else
+		why = pump_loop(te, c, &p);
+	diag_verbose(1, "close %s: %s; %llu bytes in, %llu bytes out", c->peer, why,
+		     (unsigned long long)p.bytes_in, (unsigned long long)p.bytes_out);
+	close(c->fd);
+	c->fd = -1;
+	atomic_fetch_add(&te->stats->closed, 1);
+	handler_free(&p.handler);
+	buf_free(&p.out);
+	free(p.in);
+}
+
+/* ---- the models ---------------------------------------------------------- */
+
+static struct conn *take_slot(struct tcp_echo *te)
+{
+	for (unsigned i = 0; i < te->max_clients; i++) {
+		if (!te->slots[i].in_use) {
+			struct conn *c = &te->slots[i];
+			memset(c, 0, sizeof *c);
+			c->te = te;
+			c->in_use = 1;
+			c->fd = -1;
+			te->active++;
+			return c;
+		}
+	}
+	return NULL; /* not reached: the loop only accepts below max_clients */
+}
+
+static void free_slot(struct tcp_echo *te, struct conn *c)
+{
+	c->in_use = 0;
+	te->active--;
+}
+
+/* fork: the child serves and exits; the parent closes its copy of the
+ * socket at once (else the connection would outlive the child). */
+static void start_child(struct tcp_echo *te, struct conn *c)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		diag_errno("fork for %s", c->peer);
+		close(c->fd);
+		note_error(te, NULL);
+		atomic_fetch_add(&te->stats->closed, 1);
+		free_slot(te, c);
+		return;
+	}
+	if (pid == 0) {
+		close(te->srv.listen_fd);
+		serve_connection(te, c);
+		_exit(EXIT_OK); /* not exit(): the parent's atexit work is not the child's */
+	}
+	c->pid = pid;
+	close(c->fd);
+	c->fd = -1;
+	diag_verbose(1, "fork: child %ld serves %s", (long)pid, c->peer);
+}
+
+static void *thread_main(void *arg)
+{
+	struct conn *c = arg;
+	uint64_t one = 1;
+
+	serve_connection(c->te, c);
+	atomic_store(&c->done, 1);
+	/* wake the main loop: this slot can be joined */
+	if (write(c->te->notify_fd, &one, sizeof one) < 0)
+		diag_verbose(1, "notify: %s", strerror(errno));
+	return NULL;
+}
+
+static void start_thread(struct tcp_echo *te, struct conn *c)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	diag_verbose(1, "thread: starting one for %s", c->peer);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
+	rc = pthread_create(&c->thread, &attr, thread_main, c);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		diag_errnum(rc, "start a thread for %s", c->peer);
+		close(c->fd);
+		note_error(te, NULL);
+		atomic_fetch_add(&te->stats->closed, 1);
+		free_slot(te, c);
+	}
+}
+
+static void describe_status(int status, char *out, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(out, size, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, size, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, size, "status %d", status);
+}
+
+/* Collects every child that has ended, so none stays a zombie. */
+static void reap_children(struct tcp_echo *te, int block)
+{
+	int status;
+	pid_t pid;
+	char how[48];
+
+	while (te->active > 0 && (pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
+		describe_status(status, how, sizeof how);
+		for (unsigned i = 0; i < te->max_clients; i++) {
+			struct conn *c = &te->slots[i];
+			if (c->in_use && c->pid == pid) {
+				diag_verbose(1, "reap child %ld of %s: %s", (long)pid, c->peer, how);
+				free_slot(te, c);
+				break;
+			}
+		}
+	}
+}
+
+static void join_threads(struct tcp_echo *te)
+{
+	uint64_t count;
+
+	if (read(te->notify_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+		diag_verbose(1, "notify: %s", strerror(errno));
+	for (unsigned i = 0; i < te->max_clients; i++) {
+		struct conn *c = &te->slots[i];
+		if (c->in_use && atomic_load(&c->done)) {
+			pthread_join(c->thread, NULL);
+			diag_verbose(2, "join the thread of %s", c->peer);
+			free_slot(te, c);
+		}
+	}
+}
+
+static void collect_workers(struct tcp_echo *te)
+{
+	if (te->model == MODEL_FORK)
+		reap_children(te, 0);
+	else if (te->model == MODEL_THREAD)
+		join_threads(te);
+}
+
+/* Accepts one client and hands it to the model.  -1 with errno when
+ * accept(2) failed for a reason that will not go away by itself at once
+ * (out of descriptors or memory). */
+static int accept_one(struct tcp_echo *te)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	struct conn *c;
+	int fd = sock_accept(te->srv.listen_fd, (struct sockaddr *)&ss, &len, 0);
+
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		diag_errno("accept on %s", te->srv.bound);
+		return -1;
+	}
+	c = take_slot(te);
+	c->fd = fd;
+	c->id = atomic_fetch_add(&te->stats->accepted, 1) + 1;
+	addr_format((struct sockaddr *)&ss, len, c->peer, sizeof c->peer);
+	if (ss.ss_family == AF_UNIX)
+		snprintf(c->peer, sizeof c->peer, "unix client %llu", (unsigned long long)c->id);
+	set_nodelay(fd);
+	diag_verbose(1, "accept %s (connection %llu)", c->peer, (unsigned long long)c->id);
+	switch (te->model) {
+	case MODEL_ITERATIVE:
+		diag_verbose(1, "iterative: serving %s in the main process; the next client waits in the backlog",
+			     c->peer);
+		serve_connection(te, c);
+		free_slot(te, c);
+		break;
+	case MODEL_FORK:
+		start_child(te, c);
+		break;
+	case MODEL_THREAD:
+		start_thread(te, c);
+		break;
+	}
+	return 0;
+}
+
+/* Waits for a client (when accepting), a finished worker, a signal or the
+ * --duration deadline.  1 when the listening socket is readable. */
+static int wait_main(struct tcp_echo *te, int accepting, int cap_ms)
+{
+	struct pollfd pfd[2] = { { te->srv.listen_fd, POLLIN, 0 }, { te->notify_fd, POLLIN, 0 } };
+	int timeout_ms = server_wait_ms(&te->srv, cap_ms);
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+	int n;
+
+	if (!accepting)
+		pfd[0].fd = -1; /* ignored by ppoll: the queue waits in the kernel */
+	n = ppoll(pfd, 2, timeout_ms < 0 ? NULL : &ts, &te->open_mask);
+	if (n < 0 && errno != EINTR)
+		return diag_errno("ppoll"), -1;
+	return n > 0 && (pfd[0].revents & POLLIN);
+}
+
+static void print_counters(struct tcp_echo *te)
+{
+	diag_info("counters: %llu accepted, %u active, %llu closed, %llu bytes in, %llu bytes out, %llu errors",
+		  (unsigned long long)atomic_load(&te->stats->accepted), te->active,
+		  (unsigned long long)atomic_load(&te->stats->closed),
+		  (unsigned long long)atomic_load(&te->stats->bytes_in),
+		  (unsigned long long)atomic_load(&te->stats->bytes_out),
+		  (unsigned long long)atomic_load(&te->stats->errors));
+}
+
+/* At a stop: tells every worker through the stop eventfd, waits for them
+ * (bounded), and kills the children that do not end in time. */
+static void stop_workers(struct tcp_echo *te)
+{
+	uint64_t one = 1, give_up = clock_now_ns() + STOP_GRACE_MS * 1000000ull;
+
+	if (te->active == 0)
+		return;
+	diag_verbose(1, "stopping: closing %u connection%s", te->active, te->active == 1 ? "" : "s");
+	if (write(te->stop_fd, &one, sizeof one) < 0)
+		diag_errno("write stop event");
+	while (te->active > 0) {
+		collect_workers(te);
+		if (te->active == 0)
+			break;
+		if (clock_now_ns() >= give_up) {
+			if (te->model != MODEL_FORK) {
+				diag_error("stop: %u threads did not end in time", te->active);
+				return;
+			}
+			for (unsigned i = 0; i < te->max_clients; i++)
+				if (te->slots[i].in_use)
+					kill(te->slots[i].pid, SIGKILL);
+			reap_children(te, 1);
+			return;
+		}
+		wait_main(te, 0, 100);
+	}
+}
+
+/* The accept loop of every model: accept while below --max-clients. */
+static int serve_forever(struct tcp_echo *te)
+{
+	int said_full = 0;
+
+	for (;;) {
+		int accepting = 1, ready;
+		uint64_t accepted = atomic_load(&te->stats->accepted);
+
+		collect_workers(te);
+		if (server_report_requested())
+			print_counters(te);
+		if (server_stop_requested() || server_expired(&te->srv))
+			break;
+		if (te->config.max_conns && accepted >= te->config.max_conns) {
+			if (te->active == 0)
+				break;
+			accepting = 0;
+		} else if (te->active >= te->max_clients) {
+			if (!said_full)
+				diag_verbose(1, "%u clients being served (--max-clients): new ones wait in the backlog",
+					     te->active);
+			said_full = 1;
+			accepting = 0;
+		} else {
+			said_full = 0;
+		}
+		ready = wait_main(te, accepting, -1);
+		if (ready < 0)
+			return EXIT_FAIL;
+		/* the queue stays readable when accept fails for want of
+		 * descriptors: pause until a worker ends instead of spinning */
+		if (ready > 0 && accept_one(te) < 0)
+			wait_main(te, 0, 100);
+	}
+	stop_workers(te);
+	return EXIT_OK;
+}
+
+static void on_child(int sig)
+{
+	(void)sig; /* its only job is to interrupt ppoll; waitpid does the rest */
+}
+
+/*
+ * Signals: the handlers only set flags, and the main loop keeps SIGINT,
+ * SIGTERM, SIGUSR1 and SIGCHLD blocked except inside ppoll(2), which
+ * unblocks them atomically while it sleeps.  A child that ends between a
+ * waitpid() and the sleep leaves SIGCHLD pending, and ppoll returns at
+ * once: the race of the classic pause()-based loop cannot happen.
+ */
+static int setup_signals(struct tcp_echo *te)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	if (server_signals_install() < 0)
+		return diag_errno("install signal handlers");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGCHLD);
+	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &block, &te->open_mask) < 0)
+		return diag_errno("install signal handlers");
+	sigdelset(&te->open_mask, SIGINT);
+	sigdelset(&te->open_mask, SIGTERM);
+	sigdelset(&te->open_mask, SIGUSR1);
+	sigdelset(&te->open_mask, SIGCHLD);
+	return EXIT_OK;
+}
+
+static int server_setup(struct tcp_echo *te)
+{
+	int rc;
+
+	te->stats = mmap(NULL, sizeof *te->stats, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (te->stats == MAP_FAILED) {
+		te->stats = NULL;
+		return diag_errno("map the shared counters");
+	}
+	te->slots = calloc(te->max_clients, sizeof *te->slots);
+	te->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	te->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!te->slots || te->stop_fd < 0 || te->notify_fd < 0)
+		return diag_errno("set up the server");
+	if ((rc = setup_signals(te)) != EXIT_OK)
+		return rc;
+	if ((rc = server_open(&te->srv, &te->config, SOCK_STREAM, SOCK_NONBLOCK)) != EXIT_OK)
+		return rc;
+	te->start_ns = clock_now_ns();
+	diag_verbose(1, "model %s, at most %u client%s at once, handler %s", model_names[te->model],
+		     te->max_clients, te->max_clients == 1 ? "" : "s", handler_kind_name(te->kind));
+	return EXIT_OK;
+}
+
+static void server_teardown(struct tcp_echo *te)
+{
+	if (te->srv.config)
+		server_close(&te->srv);
+	if (te->stop_fd >= 0)
+		close(te->stop_fd);
+	if (te->notify_fd >= 0)
+		close(te->notify_fd);
+	free(te->slots);
+	if (te->stats)
+		munmap(te->stats, sizeof *te->stats);
+}
+
+static int run_server(struct tcp_echo *te)
+{
+	int rc = server_setup(te);
+
+	if (rc == EXIT_OK) {
+		rc = serve_forever(te);
+		diag_info("summary: %llu connections, %llu bytes in, %llu bytes out, %llu errors, %.3f s",
+			  (unsigned long long)atomic_load(&te->stats->accepted),
+			  (unsigned long long)atomic_load(&te->stats->bytes_in),
+			  (unsigned long long)atomic_load(&te->stats->bytes_out),
+			  (unsigned long long)atomic_load(&te->stats->errors),
+			  (double)(clock_now_ns() - te->start_ns) / 1e9);
+	}
+	server_teardown(te);
+	return rc;
+}
+
+/* ---- the client ---------------------------------------------------------- */
+
+/* Tries each resolved address in turn; the first that connects wins. */
+static int connect_target(struct tcp_echo *te, const struct addrinfo *list, const struct addrinfo **used,
+			  char *peer, size_t size)
+{
+	int err = 0;
+
+	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+		char local[ADDR_TEXT_MAX];
+		int fd;
+
+		addr_format(ai->ai_addr, ai->ai_addrlen, peer, size);
+		diag_verbose(1, "connect %s: %s", peer,
+			     ai->ai_family == AF_UNIX ? "no handshake on a unix socket" : "sending SYN, waiting for SYN-ACK");
+		fd = sock_connect(ai, seconds_to_ms(te->connect_timeout));
+		if (fd >= 0) {
+			diag_verbose(1, "connect %s: connected from %s", peer, sock_local_text(fd, local, sizeof local));
+			*used = ai;
+			return fd;
+		}
+		err = errno;
+	}
+	diag_errnum(err, "connect %s", peer);
+	return -1;
+}
+
+/* ---- the load mode -------------------------------------------------------- */
+
+static int run_bench(struct tcp_echo *te, const struct addrinfo *ai, int fd, const char *peer)
+{
+	struct echoload_config c;
+	struct echoload_result *r = malloc(sizeof *r);
+	int rc;
+
+	if (!r) {
+		close(fd);
+		return diag_errno("allocate the bench report");
+	}
+	memset(&c, 0, sizeof c);
+	c.target = ai;
+	c.first_fd = fd;
+	c.mode = te->stream ? ECHOLOAD_STREAM : te->reconnect ? ECHOLOAD_RECONNECT : ECHOLOAD_ROUNDTRIP;
+	c.conns = (unsigned)te->conns;
+	c.size = (size_t)te->size;
+	c.frame = te->kind == HANDLER_FRAME;
+	c.count = te->count;
+	c.duration = te->config.duration;
+	c.connect_timeout_ms = seconds_to_ms(te->connect_timeout);
+	c.idle_timeout_ms = te->timeout > 0 ? seconds_to_ms(te->timeout) : BENCH_IDLE_MS;
+	c.stop = server_stop_requested;
+	diag_verbose(1, "bench %s: %s, %u connection%s of %zu-byte messages", peer, echoload_mode_name(c.mode),
+		     c.conns, c.conns == 1 ? "" : "s", c.size);
+	rc = echoload_run(&c, r);
+	if (rc == 0) {
+		struct buf out = BUF_INIT;
+		if (te->json)
+			echoload_report_json(&c, r, peer, server_stop_requested(), &out);
+		else
+			echoload_report_text(&c, r, peer, server_stop_requested(), &out);
+		fwrite(out.data, 1, out.len, stdout);
+		buf_free(&out);
+	} else {
+		diag_error("%s", r->fail_text);
+	}
+	free(r);
+	return rc == 0 ? EXIT_OK : rc == ECHOLOAD_MISMATCH ? 3 : EXIT_FAIL;
+}
+
+static int run_client(struct tcp_echo *te)
+{
+	struct addr_spec spec;
+	struct addrinfo *list = NULL;
+	const struct addrinfo *used = NULL;
+	char peer[ADDR_TEXT_MAX];
+	int fd, rc;
+
+	if (addr_parse(te->target, 0, &spec) < 0)
+		return diag_usage("invalid address '%s': expected HOST:PORT, [V6]:PORT, PORT or unix:/path",
+				  te->target);
+	rc = addr_resolve(&spec, "127.0.0.1", NULL, te->config.family, SOCK_STREAM, 0, &list);
+	if (rc != 0)
+		return diag_error("resolve %s: %s", te->target, addr_strerror(rc));
+	/* SIGPIPE stays away: a closed stdout or socket is an error to report */
+	signal(SIGPIPE, SIG_IGN);
+	if (te->bench && server_signals_install() < 0) {
+		addr_free(list);
+		return diag_errno("install signal handlers");
+	}
+	fd = connect_target(te, list, &used, peer, sizeof peer);
+	if (fd < 0)
+		rc = EXIT_FAIL;
+	else if (te->bench)
+		rc = run_bench(te, used, fd, peer);
+	else {
+		struct relay_options ro = { te->kind == HANDLER_FRAME, te->max_frame, te->timeout,
+					    isatty(STDIN_FILENO) && isatty(STDERR_FILENO) };
+		rc = relay_run(fd, peer, &ro);
+		close(fd);
+	}
+	addr_free(list);
+	return rc;
+}
+
+int tcp_echo_main(int argc, char **argv)
+{
+	struct tcp_echo te;
+	int done, rc = parse_args(&te, argc, argv, &done);
+
+	if (done)
+		return rc;
+	return te.listen ? run_server(&te) : run_client(&te);
+}
