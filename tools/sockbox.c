@@ -13,6 +13,9 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int epoll_server_main(int argc, char **argv);
+int poll_server_main(int argc, char **argv);
+int select_server_main(int argc, char **argv);
 
 struct tool {
 	const char *name;
@@ -22,6 +25,9 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "epoll-server", epoll_server_main, "single-threaded TCP server on epoll: echo, reply or http" },
+	{ "poll-server", poll_server_main, "single-threaded TCP server on poll: echo, reply or http" },
+	{ "select-server", select_server_main, "single-threaded TCP server on select: echo, reply or http" },
 	{ NULL, NULL, NULL },
 };
 
