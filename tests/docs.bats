@@ -22,12 +22,12 @@ load helper
 @test "every option of every tool is documented in its man page" {
 	for t in $(sockbox --list); do
 		page=$ROOT/man/sockbox-$t.1
-		while IFS=$'\t' read -r short long arg help; do
+		while IFS=$'\037' read -r short long arg help; do
 			grep -qE "Fl -${long#--}( |$)" "$page" || fail "$page does not document $long"
 			if [ -n "$short" ]; then
 				grep -qE "Fl ${short#-}( |$)" "$page" || fail "$page does not document $short"
 			fi
-		done < <(sockbox "$t" --list-options)
+		done < <(sockbox "$t" --list-options | tr '\t' '\037')
 	done
 }
 
@@ -48,11 +48,11 @@ load helper
 
 @test "every option of every tool appears in the bash, zsh and fish completions" {
 	for t in $(sockbox --list); do
-		while IFS=$'\t' read -r short long arg help; do
+		while IFS=$'\037' read -r short long arg help; do
 			grep -q -- "$long" "$ROOT/completions/sockbox.bash" || fail "bash completion lacks $t $long"
 			grep -q -- "$long" "$ROOT/completions/_sockbox" || fail "zsh completion lacks $t $long"
 			grep -q -- "-l ${long#--}" "$ROOT/completions/sockbox.fish" || fail "fish completion lacks $t $long"
-		done < <(sockbox "$t" --list-options)
+		done < <(sockbox "$t" --list-options | tr '\t' '\037')
 	done
 }
 
