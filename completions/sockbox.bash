@@ -5,62 +5,50 @@ _sockbox_tools="epoll-server poll-server select-server"
 
 _sockbox_words() {
 	case $1 in
-	epoll-server) echo " --handler echo|upper|discard|reply|http --reply TEXT --root DIR --max-clients N --idle-timeout SECS --edge edge-triggered: read and write until EAGAIN -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog N --port-file FILE --pid-file FILE --max-conns N --duration SECS -h --help --version print the version and exit" ;;
-	poll-server) echo " --handler echo|upper|discard|reply|http --reply TEXT --root DIR --max-clients N --idle-timeout SECS -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog N --port-file FILE --pid-file FILE --max-conns N --duration SECS -h --help --version print the version and exit" ;;
-	select-server) echo " --handler echo|upper|discard|reply|http --reply TEXT --root DIR --max-clients N --idle-timeout SECS -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog N --port-file FILE --pid-file FILE --max-conns N --duration SECS -h --help --version print the version and exit" ;;
+	epoll-server) echo " --handler --reply --root --max-clients --idle-timeout --edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	poll-server) echo " --handler --reply --root --max-clients --idle-timeout -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	select-server) echo " --handler --reply --root --max-clients --idle-timeout -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	esac
 }
 
 _sockbox_values() {
 	case "$1 $2" in
-	"epoll-server echo|upper|discard|reply|http"|"epoll-server --handler") echo "@none" ;;
-	"epoll-server TEXT"|"epoll-server --reply") echo "@none" ;;
-	"epoll-server DIR"|"epoll-server --root") echo "@none" ;;
-	"epoll-server N"|"epoll-server --max-clients") echo "@none" ;;
-	"epoll-server SECS"|"epoll-server --idle-timeout") echo "@none" ;;
-	"epoll-server --verbose"|"epoll-server -v") echo "@none" ;;
+	"epoll-server --handler") echo "echo upper discard reply http" ;;
+	"epoll-server --reply") echo "@none" ;;
+	"epoll-server --root") echo "@file" ;;
+	"epoll-server --max-clients") echo "@none" ;;
+	"epoll-server --idle-timeout") echo "@none" ;;
 	"epoll-server --bind"|"epoll-server -b") echo "@none" ;;
 	"epoll-server --port"|"epoll-server -p") echo "@none" ;;
-	"epoll-server --ipv4"|"epoll-server -4") echo "@none" ;;
-	"epoll-server --ipv6"|"epoll-server -6") echo "@none" ;;
-	"epoll-server N"|"epoll-server --backlog") echo "@none" ;;
-	"epoll-server FILE"|"epoll-server --port-file") echo "@none" ;;
-	"epoll-server FILE"|"epoll-server --pid-file") echo "@none" ;;
-	"epoll-server N"|"epoll-server --max-conns") echo "@none" ;;
-	"epoll-server SECS"|"epoll-server --duration") echo "@none" ;;
-	"epoll-server --help"|"epoll-server -h") echo "@none" ;;
-	"poll-server echo|upper|discard|reply|http"|"poll-server --handler") echo "@none" ;;
-	"poll-server TEXT"|"poll-server --reply") echo "@none" ;;
-	"poll-server DIR"|"poll-server --root") echo "@none" ;;
-	"poll-server N"|"poll-server --max-clients") echo "@none" ;;
-	"poll-server SECS"|"poll-server --idle-timeout") echo "@none" ;;
-	"poll-server --verbose"|"poll-server -v") echo "@none" ;;
+	"epoll-server --backlog") echo "@none" ;;
+	"epoll-server --port-file") echo "@file" ;;
+	"epoll-server --pid-file") echo "@file" ;;
+	"epoll-server --max-conns") echo "@none" ;;
+	"epoll-server --duration") echo "@none" ;;
+	"poll-server --handler") echo "echo upper discard reply http" ;;
+	"poll-server --reply") echo "@none" ;;
+	"poll-server --root") echo "@file" ;;
+	"poll-server --max-clients") echo "@none" ;;
+	"poll-server --idle-timeout") echo "@none" ;;
 	"poll-server --bind"|"poll-server -b") echo "@none" ;;
 	"poll-server --port"|"poll-server -p") echo "@none" ;;
-	"poll-server --ipv4"|"poll-server -4") echo "@none" ;;
-	"poll-server --ipv6"|"poll-server -6") echo "@none" ;;
-	"poll-server N"|"poll-server --backlog") echo "@none" ;;
-	"poll-server FILE"|"poll-server --port-file") echo "@none" ;;
-	"poll-server FILE"|"poll-server --pid-file") echo "@none" ;;
-	"poll-server N"|"poll-server --max-conns") echo "@none" ;;
-	"poll-server SECS"|"poll-server --duration") echo "@none" ;;
-	"poll-server --help"|"poll-server -h") echo "@none" ;;
-	"select-server echo|upper|discard|reply|http"|"select-server --handler") echo "@none" ;;
-	"select-server TEXT"|"select-server --reply") echo "@none" ;;
-	"select-server DIR"|"select-server --root") echo "@none" ;;
-	"select-server N"|"select-server --max-clients") echo "@none" ;;
-	"select-server SECS"|"select-server --idle-timeout") echo "@none" ;;
-	"select-server --verbose"|"select-server -v") echo "@none" ;;
+	"poll-server --backlog") echo "@none" ;;
+	"poll-server --port-file") echo "@file" ;;
+	"poll-server --pid-file") echo "@file" ;;
+	"poll-server --max-conns") echo "@none" ;;
+	"poll-server --duration") echo "@none" ;;
+	"select-server --handler") echo "echo upper discard reply http" ;;
+	"select-server --reply") echo "@none" ;;
+	"select-server --root") echo "@file" ;;
+	"select-server --max-clients") echo "@none" ;;
+	"select-server --idle-timeout") echo "@none" ;;
 	"select-server --bind"|"select-server -b") echo "@none" ;;
 	"select-server --port"|"select-server -p") echo "@none" ;;
-	"select-server --ipv4"|"select-server -4") echo "@none" ;;
-	"select-server --ipv6"|"select-server -6") echo "@none" ;;
-	"select-server N"|"select-server --backlog") echo "@none" ;;
-	"select-server FILE"|"select-server --port-file") echo "@none" ;;
-	"select-server FILE"|"select-server --pid-file") echo "@none" ;;
-	"select-server N"|"select-server --max-conns") echo "@none" ;;
-	"select-server SECS"|"select-server --duration") echo "@none" ;;
-	"select-server --help"|"select-server -h") echo "@none" ;;
+	"select-server --backlog") echo "@none" ;;
+	"select-server --port-file") echo "@file" ;;
+	"select-server --pid-file") echo "@file" ;;
+	"select-server --max-conns") echo "@none" ;;
+	"select-server --duration") echo "@none" ;;
 	esac
 }
 
