@@ -186,7 +186,7 @@ concurrent_clients() {
 	wait_active "$n" 30
 	touch "$TMP/go"
 	for ((i = 0; i < n; i++)); do
-		wait "${pids[$i]}" || fail "client $((i + 1)) failed: $(cat "$TMP/err.$((i + 1))")"
+		wait "${pids[$i]}" || fail "client $((i + 1)) failed with status $?: $(cat "$TMP/err.$((i + 1))")"
 	done
 	wait_active 0
 }
