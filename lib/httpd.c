@@ -759,10 +759,10 @@ static const struct httpd_cache_entry *cache_fill(struct httpd_site *site, const
 	struct httpd_cache_entry *e = &site->cache[hash_path(path)];
 	char fields[512];
 	int fields_len = format_file_fields(fields, sizeof fields, path, st->st_size, st->st_mtim.tv_sec);
-	size_t body_len = (size_t)st->st_size, got = 0;
+	size_t body_len = (size_t)st->st_size, got = 0, path_len = strlen(path);
 	char *response;
 
-	if (fields_len < 0 || (size_t)fields_len >= sizeof fields || strlen(path) >= sizeof e->path)
+	if (fields_len < 0 || (size_t)fields_len >= sizeof fields || path_len >= sizeof e->path)
 		return NULL;
 	response = malloc((size_t)fields_len + body_len + 1);
 	if (!response)
@@ -782,7 +782,7 @@ static const struct httpd_cache_entry *cache_fill(struct httpd_site *site, const
 		got += (size_t)n;
 	}
 	free(e->response);
-	snprintf(e->path, sizeof e->path, "%s", path);
+	memcpy(e->path, path, path_len + 1);
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
 	e->size = st->st_size;
