@@ -54,9 +54,15 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
-size_t conn_pending(const struct conn *c) { return c->out.len - c->out_head; }
+size_t conn_pending(const struct conn *c)
+{
+	return c->out.len - c->out_head;
+}
 
-static size_t in_pending(const struct conn *c) { return c->in.len - c->in_head; }
+static size_t in_pending(const struct conn *c)
+{
+	return c->in.len - c->in_head;
+}
 
 /* Room left under the bound for new output. */
 static size_t out_room(const struct conn *c, const struct conn_service *svc)
@@ -116,7 +122,7 @@ static int pump_http(struct conn *c, struct conn_service *svc)
 		return 0;
 	compact_out(c);
 	used = httpd_input(&c->http, svc->site, c->in.data + c->in_head, in_pending(c), &c->out,
-			   out_room(c, svc), &c->file);
+	                   out_room(c, svc), &c->file);
 	if (used < 0)
 		return -1;
 	c->in_head += (size_t)used;
@@ -187,7 +193,7 @@ ssize_t conn_read(struct conn *c, struct conn_service *svc)
 	svc->bytes_in += (uint64_t)n;
 	compact_out(c);
 	if (svc->http ? feed_http(c, svc, svc->scratch, (size_t)n) < 0
-		      : handler_input(&c->handler, svc->scratch, (size_t)n, &c->out) < 0)
+	              : handler_input(&c->handler, svc->scratch, (size_t)n, &c->out) < 0)
 		return fail(c);
 	update_pause(c, svc);
 	return n;

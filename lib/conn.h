@@ -34,34 +34,34 @@
 
 /* What every connection of one server shares. */
 struct conn_service {
-	int http;                   /* 1: the http handler, 0: handler_kind */
-	enum handler_kind kind;     /* echo, upper, discard, reply */
-	const char *reply;          /* reply: the text */
-	struct httpd_site *site;    /* http: the root and the cache */
-	char *scratch;              /* one read buffer for every connection */
+	int http;                /* 1: the http handler, 0: handler_kind */
+	enum handler_kind kind;  /* echo, upper, discard, reply */
+	const char *reply;       /* reply: the text */
+	struct httpd_site *site; /* http: the root and the cache */
+	char *scratch;           /* one read buffer for every connection */
 	size_t scratch_size;
-	size_t out_bound;           /* backpressure bound of unsent output */
-	uint64_t bytes_in;          /* totals over every connection */
+	size_t out_bound;  /* backpressure bound of unsent output */
+	uint64_t bytes_in; /* totals over every connection */
 	uint64_t bytes_out;
 };
 
 struct conn {
 	int fd;
 	char peer[ADDR_TEXT_MAX];
-	struct buf out;             /* bytes owed to the client: out.data[out_head..out.len) */
+	struct buf out; /* bytes owed to the client: out.data[out_head..out.len) */
 	size_t out_head;
-	struct httpd_file file;     /* http: a file region owed once out is sent */
-	struct buf in;              /* http: bytes read and not yet answered, in.data[in_head..in.len) */
+	struct httpd_file file; /* http: a file region owed once out is sent */
+	struct buf in;          /* http: bytes read and not yet answered, in.data[in_head..in.len) */
 	size_t in_head;
-	struct handler handler;     /* stream handlers */
+	struct handler handler; /* stream handlers */
 	struct httpd_conn http;
 	uint64_t bytes_in;
 	uint64_t bytes_out;
-	int read_closed;            /* the client ended its sending side */
-	int failed;                 /* reset, or an error: close without flushing */
-	int paused;                 /* backpressure: not read until output drains */
-	int read_drained;           /* the last read said EAGAIN (edge-triggered bookkeeping) */
-	int write_blocked;          /* the last send said EAGAIN */
+	int read_closed;   /* the client ended its sending side */
+	int failed;        /* reset, or an error: close without flushing */
+	int paused;        /* backpressure: not read until output drains */
+	int read_drained;  /* the last read said EAGAIN (edge-triggered bookkeeping) */
+	int write_blocked; /* the last send said EAGAIN */
 	/* owned by the loop that holds the connection */
 	size_t slot;                /* index in the server's table */
 	unsigned watched;           /* events the kernel was last told to watch */

@@ -18,20 +18,21 @@
 
 /* The page served when no --root is given. */
 static const char builtin_page[] =
-	"<!DOCTYPE html>\n"
-	"<html><head><meta charset=\"utf-8\"><title>sockbox</title></head>\n"
-	"<body>\n"
-	"<h1>sockbox</h1>\n"
-	"<p>This page comes from a single-threaded sockbox server: one event loop,\n"
-	"non-blocking sockets, readiness from select, poll or epoll.\n"
-	"Give it <code>--root DIR</code> to serve files.</p>\n"
-	"</body></html>\n";
+    "<!DOCTYPE html>\n"
+    "<html><head><meta charset=\"utf-8\"><title>sockbox</title></head>\n"
+    "<body>\n"
+    "<h1>sockbox</h1>\n"
+    "<p>This page comes from a single-threaded sockbox server: one event loop,\n"
+    "non-blocking sockets, readiness from select, poll or epoll.\n"
+    "Give it <code>--root DIR</code> to serve files.</p>\n"
+    "</body></html>\n";
 
 struct status_text {
 	int status;
 	const char *reason;
 };
 
+/* clang-format off */
 static const struct status_text statuses[] = {
 	{ 200, "OK" },
 	{ 301, "Moved Permanently" },
@@ -78,6 +79,7 @@ static const struct content_type content_types[] = {
 	{ "tar", "application/x-tar" },
 	{ "zip", "application/zip" },
 };
+/* clang-format on */
 
 const char *httpd_reason(int status)
 {
@@ -211,7 +213,10 @@ found:
 	return (ssize_t)i;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static int token_equals(const char *s, size_t len, const char *word)
 {
@@ -303,7 +308,7 @@ static int parse_request_line(const char **pp, const char *end, struct httpd_req
 
 /* field-line = field-name ":" OWS field-value OWS; obs-fold is refused (RFC 9112 5.2). */
 static int parse_field(const char **pp, const char *end, const char **name, size_t *name_len,
-		       const char **value, size_t *value_len)
+                       const char **value, size_t *value_len)
 {
 	const char *p = *pp, *start = p, *v, *vend;
 
@@ -596,7 +601,10 @@ static void put(struct buf *out, const char *s, size_t len)
 	out->len += len;
 }
 
-static void put_str(struct buf *out, const char *s) { put(out, s, strlen(s)); }
+static void put_str(struct buf *out, const char *s)
+{
+	put(out, s, strlen(s));
+}
 
 static void put_uint(struct buf *out, uint64_t n)
 {
@@ -612,7 +620,8 @@ static void put_uint(struct buf *out, uint64_t n)
 
 static void put_status_line(struct buf *out, struct httpd_site *site, int status)
 {
-	char code[4] = { (char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10), ' ' };
+	char code[4] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10),
+	                ' '};
 
 	put(out, "HTTP/1.1 ", 9);
 	put(out, code, 4);
@@ -655,7 +664,7 @@ int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int
 }
 
 static int append_redirect(struct httpd_site *site, const struct httpd_request *req, int keep_alive,
-			   struct buf *out)
+                           struct buf *out)
 {
 	const char *path, *query;
 	size_t path_len;
@@ -691,11 +700,11 @@ static int format_file_fields(char *out, size_t size, const char *path, off_t le
 
 	format_http_date(mtime, modified, sizeof modified);
 	return snprintf(out, size, "Content-Type: %s\r\nContent-Length: %lld\r\nLast-Modified: %s\r\n",
-			type_of(path), (long long)length, modified);
+	                type_of(path), (long long)length, modified);
 }
 
 static int append_head(struct httpd_site *site, const char *fields, size_t fields_len, int keep_alive,
-		       int minor, size_t body_room, struct buf *out)
+                       int minor, size_t body_room, struct buf *out)
 {
 	if (buf_reserve(out, RESPONSE_OVERHEAD + fields_len + body_room) < 0)
 		return -1;
@@ -708,12 +717,13 @@ static int append_head(struct httpd_site *site, const char *fields, size_t field
 
 /* A cached response: its fixed fields, then the body, in one buffer. */
 static int append_cached(struct httpd_site *site, const struct httpd_cache_entry *e,
-			 const struct httpd_request *req, struct buf *out)
+                         const struct httpd_request *req, struct buf *out)
 {
 	size_t body_len = e->len - e->head_len;
 	int head_only = req->method == HTTPD_HEAD;
 
-	if (append_head(site, e->response, e->head_len, req->keep_alive, req->minor, head_only ? 0 : body_len, out) < 0)
+	if (append_head(site, e->response, e->head_len, req->keep_alive, req->minor, head_only ? 0 : body_len,
+	                out) < 0)
 		return -1;
 	if (!head_only)
 		put(out, e->response + e->head_len, body_len);
@@ -754,7 +764,7 @@ static const struct httpd_cache_entry *cache_lookup(struct httpd_site *site, con
 
 /* Reads a small file whole into its cache slot; NULL (errno) when it cannot. */
 static const struct httpd_cache_entry *cache_fill(struct httpd_site *site, const char *path, int fd,
-						  const struct stat *st)
+                                                  const struct stat *st)
 {
 	struct httpd_cache_entry *e = &site->cache[hash_path(path)];
 	char fields[512];
@@ -796,7 +806,7 @@ static const struct httpd_cache_entry *cache_fill(struct httpd_site *site, const
 
 /* A file too large for the cache: its head now, its bytes by sendfile later. */
 static int append_large_file(struct httpd_site *site, const struct httpd_request *req, const char *path,
-			     int fd, const struct stat *st, struct buf *out, struct httpd_file *file)
+                             int fd, const struct stat *st, struct buf *out, struct httpd_file *file)
 {
 	char fields[512];
 	int fields_len = format_file_fields(fields, sizeof fields, path, st->st_size, st->st_mtim.tv_sec);
@@ -826,7 +836,7 @@ static const struct httpd_cache_entry *builtin_entry(struct httpd_site *site)
 	if (e->response)
 		return e;
 	fields_len = format_file_fields(fields, sizeof fields, "index.html", (off_t)(sizeof builtin_page - 1),
-					time(NULL));
+	                                time(NULL));
 	if (fields_len < 0 || (size_t)fields_len >= sizeof fields)
 		return NULL;
 	e->response = malloc((size_t)fields_len + sizeof builtin_page);
@@ -842,7 +852,7 @@ static const struct httpd_cache_entry *builtin_entry(struct httpd_site *site)
 
 /* Answers a well-formed GET or HEAD: the status it sent. */
 static int serve_path(struct httpd_site *site, const struct httpd_request *req, struct buf *out,
-		      struct httpd_file *file, int *failed)
+                      struct httpd_file *file, int *failed)
 {
 	char path[HTTPD_LINE_MAX + 16];
 	const struct httpd_cache_entry *e;
@@ -861,7 +871,8 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 			rc = 500;
 	}
 	if (rc != 0) {
-		*failed = httpd_append_status(site, rc, req->keep_alive && !status_closes(rc), head_only, out) < 0;
+		*failed =
+		    httpd_append_status(site, rc, req->keep_alive && !status_closes(rc), head_only, out) < 0;
 		return rc;
 	}
 	e = cache_lookup(site, path);
@@ -898,7 +909,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 
 /* Answers one head: appends the response, and records what follows it. */
 static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *head, size_t head_len,
-		  struct buf *out, struct httpd_file *file)
+                  struct buf *out, struct httpd_file *file)
 {
 	struct httpd_request req;
 	int status = httpd_parse_request(head, head_len, &req);
@@ -908,7 +919,7 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 		failed = httpd_append_status(site, status, 0, 0, out) < 0;
 		hc->closing = 1;
 		diag_verbose(2, "fd %d: malformed request head -> %d %s, closing", hc->log_fd, status,
-			     httpd_reason(status));
+		             httpd_reason(status));
 	} else {
 		if (req.method == HTTPD_OTHER) {
 			status = 405;
@@ -918,8 +929,8 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 		}
 		hc->closing = !req.keep_alive || status_closes(status);
 		diag_verbose(2, "fd %d: %.*s %.*s HTTP/1.%d -> %d %s%s", hc->log_fd, (int)req.method_len,
-			     req.method_text, (int)(req.target_len > 200 ? 200 : req.target_len), req.target,
-			     req.minor, status, httpd_reason(status), hc->closing ? ", closing" : "");
+		             req.method_text, (int)(req.target_len > 200 ? 200 : req.target_len), req.target,
+		             req.minor, status, httpd_reason(status), hc->closing ? ", closing" : "");
 	}
 	if (failed)
 		return -1;
@@ -930,7 +941,7 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 }
 
 ssize_t httpd_input(struct httpd_conn *hc, struct httpd_site *site, const char *in, size_t len,
-		    struct buf *out, size_t room, struct httpd_file *file)
+                    struct buf *out, size_t room, struct httpd_file *file)
 {
 	size_t used = 0, start_len = out->len;
 
@@ -959,7 +970,7 @@ ssize_t httpd_input(struct httpd_conn *hc, struct httpd_site *site, const char *
 		hc->scan_from = 0;
 		if (head_len < 0) {
 			diag_verbose(2, "fd %d: request head too large -> %d %s, closing", hc->log_fd, status,
-				     httpd_reason(status));
+			             httpd_reason(status));
 			if (httpd_append_status(site, status, 0, 0, out) < 0)
 				return -1;
 			hc->closing = 1;

@@ -43,12 +43,12 @@
 
 #include "buf.h"
 
-#define HTTPD_LINE_MAX 4096          /* request line; 414 beyond */
-#define HTTPD_HEAD_MAX 8192          /* request line plus fields; 431 beyond */
-#define HTTPD_FIELDS_MAX 100         /* header fields; 431 beyond */
-#define HTTPD_BODY_MAX (1024 * 1024) /* a request body is read and dropped; 413 beyond */
-#define HTTPD_CACHE_FILE_MAX (16 * 1024) /* files up to this size are cached */
-#define HTTPD_CACHE_SLOTS 64
+#define HTTPD_LINE_MAX       4096          /* request line; 414 beyond */
+#define HTTPD_HEAD_MAX       8192          /* request line plus fields; 431 beyond */
+#define HTTPD_FIELDS_MAX     100           /* header fields; 431 beyond */
+#define HTTPD_BODY_MAX       (1024 * 1024) /* a request body is read and dropped; 413 beyond */
+#define HTTPD_CACHE_FILE_MAX (16 * 1024)   /* files up to this size are cached */
+#define HTTPD_CACHE_SLOTS    64
 
 enum httpd_method { HTTPD_GET, HTTPD_HEAD, HTTPD_OTHER };
 
@@ -57,7 +57,7 @@ struct httpd_request {
 	enum httpd_method method;
 	const char *method_text;
 	size_t method_len;
-	const char *target;      /* as sent: "/a%20b?q=1" or "http://host/a" */
+	const char *target; /* as sent: "/a%20b?q=1" or "http://host/a" */
 	size_t target_len;
 	int minor;               /* 0 for HTTP/1.0, 1 for HTTP/1.1 (and 1.x) */
 	int keep_alive;          /* the connection persists after this response */
@@ -75,34 +75,34 @@ struct httpd_file {
 };
 
 struct httpd_cache_entry {
-	char path[256];          /* relative to the root, "" when the slot is free */
+	char path[256]; /* relative to the root, "" when the slot is free */
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
 	struct timespec ctime;
-	char *response;          /* status line and fields up to the blank line, then the body */
-	size_t head_len;         /* bytes of response before the body */
-	size_t len;              /* whole response (head and body) */
+	char *response;  /* status line and fields up to the blank line, then the body */
+	size_t head_len; /* bytes of response before the body */
+	size_t len;      /* whole response (head and body) */
 };
 
 /* What every connection of one server shares. */
 struct httpd_site {
-	int root_fd;             /* O_PATH directory, -1 for the built-in page */
-	int have_openat2;        /* 0 once the kernel said ENOSYS */
-	time_t date_second;      /* the second date_text was made for */
-	char date_text[40];      /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+	int root_fd;        /* O_PATH directory, -1 for the built-in page */
+	int have_openat2;   /* 0 once the kernel said ENOSYS */
+	time_t date_second; /* the second date_text was made for */
+	char date_text[40]; /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 	struct httpd_cache_entry cache[HTTPD_CACHE_SLOTS];
-	uint64_t requests;       /* requests answered, every status */
+	uint64_t requests; /* requests answered, every status */
 	uint64_t cache_hits;
 };
 
 /* One connection's parsing state. */
 struct httpd_conn {
-	size_t scan_from;        /* how far the search for the head's end has looked */
-	uint64_t body_left;      /* request body bytes still to drop */
-	int closing;             /* a response said Connection: close: take no more input */
-	int log_fd;              /* the socket, named in -vv narration */
+	size_t scan_from;   /* how far the search for the head's end has looked */
+	uint64_t body_left; /* request body bytes still to drop */
+	int closing;        /* a response said Connection: close: take no more input */
+	int log_fd;         /* the socket, named in -vv narration */
 	uint64_t requests;
 };
 
@@ -125,7 +125,7 @@ void httpd_conn_init(struct httpd_conn *hc, int log_fd);
  * answered with its status, never an error here.
  */
 ssize_t httpd_input(struct httpd_conn *hc, struct httpd_site *site, const char *in, size_t len,
-		    struct buf *out, size_t room, struct httpd_file *file);
+                    struct buf *out, size_t room, struct httpd_file *file);
 
 /*
  * Finds the end of the request head in data[0..len): returns the head's
@@ -153,8 +153,7 @@ int httpd_target_path(const char *target, size_t len, char *out, size_t size, in
 
 /* The response to a request no file is involved in (an error, a 503):
  * appends status line, fields and a short text body. */
-int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int head_only,
-			struct buf *out);
+int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int head_only, struct buf *out);
 
 /* The reason phrase of status ("Not Found"). */
 const char *httpd_reason(int status);

@@ -18,13 +18,12 @@
 #include <unistd.h>
 
 static const char refusal_text[] = "too many clients\n";
-static const char refusal_http[] =
-	"HTTP/1.1 503 Service Unavailable\r\n"
-	"Content-Type: text/plain; charset=utf-8\r\n"
-	"Content-Length: 17\r\n"
-	"Connection: close\r\n"
-	"\r\n"
-	"too many clients\n";
+static const char refusal_http[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                   "Content-Type: text/plain; charset=utf-8\r\n"
+                                   "Content-Length: 17\r\n"
+                                   "Connection: close\r\n"
+                                   "\r\n"
+                                   "too many clients\n";
 
 /* The order of the --handler choices in every tool's option table. */
 enum { CHOICE_ECHO, CHOICE_UPPER, CHOICE_DISCARD, CHOICE_REPLY, CHOICE_HTTP };
@@ -45,13 +44,15 @@ int mux_parse_option(struct mux_config *cfg, const struct opt_tool *tool, int ke
 	case MUX_OPT_HANDLER:
 		choice = opt_choice(tool, key, arg);
 		if (choice < 0) {
-			diag_usage("invalid --handler '%s': expected echo, upper, discard, reply or http", arg);
+			diag_usage("invalid --handler '%s': expected echo, upper, discard, reply or http",
+			           arg);
 			return -1;
 		}
 		cfg->http = choice == CHOICE_HTTP;
-		cfg->kind = choice == CHOICE_UPPER ? HANDLER_UPPER
-			  : choice == CHOICE_DISCARD ? HANDLER_DISCARD
-			  : choice == CHOICE_REPLY ? HANDLER_REPLY : HANDLER_ECHO;
+		cfg->kind = choice == CHOICE_UPPER     ? HANDLER_UPPER
+		            : choice == CHOICE_DISCARD ? HANDLER_DISCARD
+		            : choice == CHOICE_REPLY   ? HANDLER_REPLY
+		                                       : HANDLER_ECHO;
 		cfg->handler_given = 1;
 		return 1;
 	case MUX_OPT_REPLY:
@@ -115,16 +116,17 @@ static void raise_fd_limit(void)
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-			diag_verbose(1, "descriptor limit stays at %llu: setrlimit: %s", (unsigned long long)before,
-				     strerror(errno));
+			diag_verbose(1, "descriptor limit stays at %llu: setrlimit: %s",
+			             (unsigned long long)before, strerror(errno));
 			return;
 		}
-		diag_verbose(1, "raised the descriptor limit (RLIMIT_NOFILE) from %llu to its hard limit %llu",
-			     (unsigned long long)before, (unsigned long long)rl.rlim_max);
+		diag_verbose(1,
+		             "raised the descriptor limit (RLIMIT_NOFILE) from %llu to its hard limit %llu",
+		             (unsigned long long)before, (unsigned long long)rl.rlim_max);
 		return;
 	}
 	diag_verbose(1, "descriptor limit (RLIMIT_NOFILE) is %llu, already the hard limit",
-		     (unsigned long long)before);
+	             (unsigned long long)before);
 }
 
 int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
@@ -160,10 +162,11 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 	if (rc != EXIT_OK)
 		return rc;
 	diag_verbose(1, "handler %s%s%s; output bound %s per client; idle timeout %s",
-		     cfg->http ? "http" : handler_kind_name(cfg->kind),
-		     cfg->http ? (cfg->root ? ", root " : ", built-in page") : "",
-		     cfg->http && cfg->root ? cfg->root : "", format_size(CONN_OUT_BOUND, bound, sizeof bound),
-		     cfg->idle_timeout > 0 ? "set" : "none");
+	             cfg->http ? "http" : handler_kind_name(cfg->kind),
+	             cfg->http ? (cfg->root ? ", root " : ", built-in page") : "",
+	             cfg->http && cfg->root ? cfg->root : "",
+	             format_size(CONN_OUT_BOUND, bound, sizeof bound),
+	             cfg->idle_timeout > 0 ? "set" : "none");
 	m->now_ns = clock_now_ns();
 	m->running = 1;
 	return EXIT_OK;
@@ -230,7 +233,7 @@ static void table_remove(struct mux *m, struct conn *c)
 void mux_drop(struct mux *m, struct conn *c, const char *why)
 {
 	diag_verbose(2, "fd %d %s: closed (%s), %llu bytes in, %llu bytes out", c->fd, c->peer, why,
-		     (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
+	             (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
 	idle_unlink(m, c);
 	table_remove(m, c);
 	m->counters.active--;
@@ -273,8 +276,9 @@ static int refuse_without_descriptor(struct mux *m, int err)
 	m->spare_fd = -1;
 	fd = sock_accept(m->server.listen_fd, NULL, NULL, SOCK_NONBLOCK);
 	if (fd >= 0)
-		refuse(m, fd, "a client", err == EMFILE ? "out of descriptors (EMFILE, the RLIMIT_NOFILE limit)"
-						       : "out of descriptors (ENFILE, the system-wide limit)");
+		refuse(m, fd, "a client",
+		       err == EMFILE ? "out of descriptors (EMFILE, the RLIMIT_NOFILE limit)"
+		                     : "out of descriptors (ENFILE, the system-wide limit)");
 	m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return fd >= 0 ? 0 : -1;
 }
@@ -282,7 +286,7 @@ static int refuse_without_descriptor(struct mux *m, int err)
 static void stop_listening(struct mux *m)
 {
 	diag_verbose(1, "--max-conns %llu clients accepted: no longer listening",
-		     (unsigned long long)m->config->server.max_conns);
+	             (unsigned long long)m->config->server.max_conns);
 	close(m->server.listen_fd);
 	m->server.listen_fd = -1;
 }
@@ -310,13 +314,15 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 	}
 	addr_format((struct sockaddr *)&ss, len, peer, sizeof peer);
 	if (fd >= fd_limit) {
-		snprintf(why, sizeof why, "descriptor %d is at or above FD_SETSIZE (%d): select cannot watch it",
-			 fd, fd_limit);
+		snprintf(why, sizeof why,
+		         "descriptor %d is at or above FD_SETSIZE (%d): select cannot watch it", fd,
+		         fd_limit);
 		refuse(m, fd, peer, why);
 		return 0;
 	}
 	if (m->config->max_clients && m->count >= m->config->max_clients) {
-		snprintf(why, sizeof why, "--max-clients %llu reached", (unsigned long long)m->config->max_clients);
+		snprintf(why, sizeof why, "--max-clients %llu reached",
+		         (unsigned long long)m->config->max_clients);
 		refuse(m, fd, peer, why);
 		return 0;
 	}
@@ -383,9 +389,12 @@ int mux_serve_readable(struct mux *m, struct conn *c, int until_eagain)
 	} while (until_eagain && n > 0 && conn_wants_read(c));
 	m->round.reads++;
 	m->round.read_bytes += got;
-	diag_verbose(2, "fd %d %s: readable: %d read%s, %llu bytes%s%s", c->fd, c->peer, reads, reads == 1 ? "" : "s",
-		     (unsigned long long)got, n == 0 ? ", end of stream" : c->failed ? ", failed" : "",
-		     c->paused ? ", paused (output over the bound)" : "");
+	diag_verbose(2, "fd %d %s: readable: %d read%s, %llu bytes%s%s", c->fd, c->peer, reads,
+	             reads == 1 ? "" : "s", (unsigned long long)got,
+	             n == 0      ? ", end of stream"
+	             : c->failed ? ", failed"
+	                         : "",
+	             c->paused ? ", paused (output over the bound)" : "");
 	if (got > 0 && (!m->svc.http || c->http.requests != requests))
 		touch(m, c);
 	count_write(m, c, sent);
@@ -397,7 +406,7 @@ int mux_serve_writable(struct mux *m, struct conn *c)
 	ssize_t sent = conn_write(c, &m->svc);
 
 	diag_verbose(2, "fd %d %s: writable: sent %lld bytes, %zu left%s", c->fd, c->peer, (long long)sent,
-		     conn_pending(c), c->write_blocked ? " (EAGAIN: the send buffer is full)" : "");
+	             conn_pending(c), c->write_blocked ? " (EAGAIN: the send buffer is full)" : "");
 	count_write(m, c, sent);
 	return settle(m, c);
 }
@@ -450,10 +459,10 @@ void mux_round_end(struct mux *m, size_t watched, int ready)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", refused %u", r->refused);
 	if (r->reads && len < sizeof done)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", read %u (%llu bytes)", r->reads,
-					(unsigned long long)r->read_bytes);
+		                        (unsigned long long)r->read_bytes);
 	if (r->writes && len < sizeof done)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", sent %u (%llu bytes)", r->writes,
-					(unsigned long long)r->written_bytes);
+		                        (unsigned long long)r->written_bytes);
 	if (r->closed && len < sizeof done)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", closed %u", r->closed);
 	if (ready < 0)
@@ -462,7 +471,7 @@ void mux_round_end(struct mux *m, size_t watched, int ready)
 		diag_verbose(1, "%s: %zu watched, none ready (timeout)%s", m->call, watched, done);
 	else
 		diag_verbose(1, "%s: %zu watched, %d ready%s%s", m->call, watched, ready, len ? ":" : "",
-			     len ? done + 1 : "");
+		             len ? done + 1 : "");
 }
 
 int mux_done(const struct mux *m)
@@ -477,10 +486,10 @@ void mux_report(const struct mux *m)
 	const struct mux_counters *k = &m->counters;
 
 	diag_info("accepted %llu, active %llu, peak %llu, refused %llu, bytes in %llu, bytes out %llu, "
-		  "loop iterations %llu",
-		  (unsigned long long)k->accepted, (unsigned long long)k->active, (unsigned long long)k->peak,
-		  (unsigned long long)k->refused, (unsigned long long)m->svc.bytes_in,
-		  (unsigned long long)m->svc.bytes_out, (unsigned long long)k->loops);
+	          "loop iterations %llu",
+	          (unsigned long long)k->accepted, (unsigned long long)k->active, (unsigned long long)k->peak,
+	          (unsigned long long)k->refused, (unsigned long long)m->svc.bytes_in,
+	          (unsigned long long)m->svc.bytes_out, (unsigned long long)k->loops);
 }
 
 int mux_finish(struct mux *m)

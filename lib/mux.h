@@ -53,13 +53,13 @@ enum {
 
 struct mux_config {
 	struct server_config server;
-	int http;                /* --handler http */
-	enum handler_kind kind;  /* the stream handler otherwise */
-	const char *reply;       /* --reply TEXT */
-	const char *root;        /* --root DIR, NULL for the built-in page */
-	uint64_t max_clients;    /* 0: no limit */
-	double idle_timeout;     /* seconds, 0: none */
-	int handler_given;       /* --handler was on the command line */
+	int http;               /* --handler http */
+	enum handler_kind kind; /* the stream handler otherwise */
+	const char *reply;      /* --reply TEXT */
+	const char *root;       /* --root DIR, NULL for the built-in page */
+	uint64_t max_clients;   /* 0: no limit */
+	double idle_timeout;    /* seconds, 0: none */
+	int handler_given;      /* --handler was on the command line */
 };
 
 struct mux_counters {
@@ -67,7 +67,7 @@ struct mux_counters {
 	uint64_t active;
 	uint64_t peak;
 	uint64_t refused;
-	uint64_t loops;          /* wait calls */
+	uint64_t loops; /* wait calls */
 };
 
 /* What one wait call led to, for the -v line that narrates it. */
@@ -83,19 +83,19 @@ struct mux_round {
 
 struct mux {
 	const struct mux_config *config;
-	const char *call;        /* "select", "poll", "epoll_wait": the word -v uses */
+	const char *call; /* "select", "poll", "epoll_wait": the word -v uses */
 	struct server server;
 	struct conn_service svc;
 	struct httpd_site site;
-	struct conn **conns;     /* the open connections, conns[c->slot] == c */
+	struct conn **conns; /* the open connections, conns[c->slot] == c */
 	size_t count;
 	size_t cap;
-	struct conn *oldest;     /* the idle list */
+	struct conn *oldest; /* the idle list */
 	struct conn *newest;
 	uint64_t idle_ns;
-	uint64_t now_ns;         /* the clock read after the last wait call */
-	int spare_fd;            /* given up to accept and refuse when out of descriptors */
-	int running;             /* mux_open succeeded: the summary is owed */
+	uint64_t now_ns; /* the clock read after the last wait call */
+	int spare_fd;    /* given up to accept and refuse when out of descriptors */
+	int running;     /* mux_open succeeded: the summary is owed */
 	struct mux_counters counters;
 	struct mux_round round;
 };

@@ -29,6 +29,7 @@
 
 enum { OPT_EDGE = OPT_LONG_ONLY };
 
+/* clang-format off */
 static const struct opt_spec options[] = {
 	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
 	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
@@ -45,6 +46,7 @@ static const struct opt_tool spec = {
 	"Serve TCP clients from one thread with epoll: echo, upper, discard, reply or http.",
 	options, server_specs, NULL, 0,
 };
+/* clang-format on */
 
 /* Events returned per epoll_wait; more ready ones wait for the next call. */
 #define MAX_EVENTS 1024
@@ -52,8 +54,8 @@ static const struct opt_tool spec = {
 struct epoll_server {
 	struct mux_config config;
 	struct mux mux;
-	int edge;                       /* --edge: EPOLLET on every descriptor */
-	int epoll_fd;                   /* the kernel's interest list */
+	int edge;                              /* --edge: EPOLLET on every descriptor */
+	int epoll_fd;                          /* the kernel's interest list */
 	struct epoll_event events[MAX_EVENTS]; /* what one epoll_wait reported */
 };
 
@@ -100,7 +102,7 @@ static int setup_call(struct epoll_server *s)
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->mux.server.listen_fd, &ev) < 0)
 		return diag_errno("epoll_ctl add listener");
 	diag_verbose(1, "epoll: %s-triggered; the interest list lives in the kernel (epoll fd %d)",
-		     s->edge ? "edge" : "level", s->epoll_fd);
+	             s->edge ? "edge" : "level", s->epoll_fd);
 	return EXIT_OK;
 }
 
@@ -111,7 +113,8 @@ static unsigned wanted_events(const struct epoll_server *s, const struct conn *c
 {
 	if (s->edge)
 		return EPOLLIN | EPOLLOUT | EPOLLET;
-	return (conn_wants_read(c) ? (unsigned)EPOLLIN : 0u) | (conn_wants_write(c) ? (unsigned)EPOLLOUT : 0u);
+	return (conn_wants_read(c) ? (unsigned)EPOLLIN : 0u) |
+	       (conn_wants_write(c) ? (unsigned)EPOLLOUT : 0u);
 }
 
 /* A new client goes on the kernel's list once: one epoll_ctl. */
@@ -143,7 +146,7 @@ static int update_interest(struct epoll_server *s, struct conn *c)
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		return -1;
 	diag_verbose(2, "fd %d: epoll_ctl MOD: now watching%s%s", c->fd, want & EPOLLIN ? " EPOLLIN" : "",
-		     want & EPOLLOUT ? " EPOLLOUT" : "");
+	             want & EPOLLOUT ? " EPOLLOUT" : "");
 	c->watched = want;
 	return 0;
 }

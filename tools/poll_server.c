@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+/* clang-format off */
 static const struct opt_spec options[] = {
 	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
 	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
@@ -42,14 +43,15 @@ static const struct opt_tool spec = {
 	"Serve TCP clients from one thread with poll: echo, upper, discard, reply or http.",
 	options, server_specs, NULL, 0,
 };
+/* clang-format on */
 
 struct poll_server {
 	struct mux_config config;
 	struct mux mux;
-	struct pollfd *fds;             /* the interest array handed to poll() */
-	struct conn **owners;           /* owners[i] is the client of fds[i], NULL for the listener */
-	size_t nfds;                    /* entries filled for this call */
-	size_t cap;                     /* entries allocated */
+	struct pollfd *fds;   /* the interest array handed to poll() */
+	struct conn **owners; /* owners[i] is the client of fds[i], NULL for the listener */
+	size_t nfds;          /* entries filled for this call */
+	size_t cap;           /* entries allocated */
 };
 
 /* -1 when the server should run, else the status to exit with now. */
@@ -105,7 +107,8 @@ static int setup_call(struct poll_server *s)
 {
 	if (reserve_entries(s, 64) < 0)
 		return diag_errno("allocate poll array");
-	diag_verbose(1, "poll: level-triggered; the interest array is rebuilt and passed whole on every call");
+	diag_verbose(1,
+	             "poll: level-triggered; the interest array is rebuilt and passed whole on every call");
 	return EXIT_OK;
 }
 
@@ -154,12 +157,12 @@ static size_t build_interest(struct poll_server *s)
 	size_t n = 0;
 
 	if (m->server.listen_fd >= 0) {
-		s->fds[n] = (struct pollfd){ .fd = m->server.listen_fd, .events = POLLIN, .revents = 0 };
+		s->fds[n] = (struct pollfd){.fd = m->server.listen_fd, .events = POLLIN, .revents = 0};
 		s->owners[n++] = NULL;
 	}
 	for (size_t i = 0; i < m->count; i++) {
 		struct conn *c = m->conns[i];
-		s->fds[n] = (struct pollfd){ .fd = c->fd, .events = wanted_events(c), .revents = 0 };
+		s->fds[n] = (struct pollfd){.fd = c->fd, .events = wanted_events(c), .revents = 0};
 		s->owners[n++] = c;
 	}
 	s->nfds = n;

@@ -27,6 +27,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+/* clang-format off */
 static const struct opt_spec options[] = {
 	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
 	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
@@ -42,13 +43,14 @@ static const struct opt_tool spec = {
 	"Serve TCP clients from one thread with select: echo, upper, discard, reply or http.",
 	options, server_specs, NULL, 0,
 };
+/* clang-format on */
 
 struct select_server {
 	struct mux_config config;
 	struct mux mux;
-	fd_set readable;                /* in: watch for reading; out: ready for reading */
-	fd_set writable;                /* the same for writing */
-	int max_fd;                     /* the highest descriptor in either set */
+	fd_set readable; /* in: watch for reading; out: ready for reading */
+	fd_set writable; /* the same for writing */
+	int max_fd;      /* the highest descriptor in either set */
 };
 
 /* -1 when the server should run, else the status to exit with now. */
@@ -82,11 +84,12 @@ static int setup_call(struct select_server *s)
 {
 	if (s->mux.server.listen_fd >= FD_SETSIZE) {
 		errno = EMFILE;
-		return diag_error("listen: descriptor %d is at or above FD_SETSIZE (%d)", s->mux.server.listen_fd,
-				  FD_SETSIZE);
+		return diag_error("listen: descriptor %d is at or above FD_SETSIZE (%d)",
+		                  s->mux.server.listen_fd, FD_SETSIZE);
 	}
-	diag_verbose(1, "select: level-triggered; two fd_sets of FD_SETSIZE (%d) bits are rebuilt for every call",
-		     FD_SETSIZE);
+	diag_verbose(
+	    1, "select: level-triggered; two fd_sets of FD_SETSIZE (%d) bits are rebuilt for every call",
+	    FD_SETSIZE);
 	return EXIT_OK;
 }
 
