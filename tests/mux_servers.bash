@@ -531,3 +531,18 @@ check_http_hostile() {
 	run -0 curl -sS "http://127.0.0.1:$PORT/hello.txt"
 	assert_output "hello from the root"
 }
+
+# Every server a check started is stopped first; then its stderr must hold
+# no sanitizer report (under `make check-asan` a leak or an overflow shows
+# up there, at exit, after the check's own assertions passed).
+teardown() {
+	common_teardown
+	local f
+	for f in "$TMP"/server.*.err; do
+		[ -e "$f" ] || continue
+		if grep -qE "Sanitizer|runtime error:" "$f"; then
+			cat "$f" >&2
+			fail "sanitizer report from the server in $f"
+		fi
+	done
+}
