@@ -221,8 +221,9 @@ read -r idle_p50 idle_p99 < <(rt_latency || echo "0 0")
 touch "$BENCH_TMP/release"
 wait "$holder" || true
 stop_server
-printf '  resident memory: %d KiB with none, %d KiB with %s held (%.1f MiB; target < 64 MiB)\n' \
-	"$base_rss" "$idle_rss" "$(cat "$BENCH_TMP/held" 2>/dev/null || echo "?")" "$(echo "$idle_rss / 1024" | bc -l)"
+printf '  resident memory: %d KiB with no client, %d KiB with %s (%.1f MiB; target < 64 MiB)\n' \
+	"$base_rss" "$idle_rss" "$(cut -d' ' -f1,2 "$BENCH_TMP/held" 2>/dev/null || echo "?") connections" \
+	"$(echo "$idle_rss / 1024" | bc -l)"
 printf '  one client, 64-byte round trips: p50 %s us, p99 %s us alone; p50 %s us, p99 %s us beside the idle crowd\n' \
 	"$base_p50" "$base_p99" "$idle_p50" "$idle_p99"
 echo "  ratio p99 crowd/alone: $(ratio_or_na "$idle_p99" "$base_p99")"
