@@ -131,7 +131,7 @@ static void raise_fd_limit(void)
 
 int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 {
-	char bound[32];
+	char bound[32], idle[32];
 	int rc;
 
 	memset(m, 0, sizeof *m);
@@ -161,12 +161,14 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 	rc = server_open(&m->server, &cfg->server, SOCK_STREAM, SOCK_NONBLOCK);
 	if (rc != EXIT_OK)
 		return rc;
+	if (cfg->idle_timeout > 0)
+		snprintf(idle, sizeof idle, "%gs", cfg->idle_timeout);
 	diag_verbose(1, "handler %s%s%s; output bound %s per client; idle timeout %s",
 	             cfg->http ? "http" : handler_kind_name(cfg->kind),
 	             cfg->http ? (cfg->root ? ", root " : ", built-in page") : "",
 	             cfg->http && cfg->root ? cfg->root : "",
 	             format_size(CONN_OUT_BOUND, bound, sizeof bound),
-	             cfg->idle_timeout > 0 ? "set" : "none");
+	             cfg->idle_timeout > 0 ? idle : "none");
 	m->now_ns = clock_now_ns();
 	m->running = 1;
 	return EXIT_OK;
@@ -313,6 +315,8 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 		return -1;
 	}
 	addr_format((struct sockaddr *)&ss, len, peer, sizeof peer);
+	if (strcmp(peer, "unix:") == 0)
+		snprintf(peer, sizeof peer, "unix:(unnamed)");
 	if (fd >= fd_limit) {
 		snprintf(why, sizeof why,
 		         "descriptor %d is at or above FD_SETSIZE (%d): select cannot watch it", fd,
