@@ -33,6 +33,8 @@ load mux_servers
 @test "epoll-server http answers HEAD with the headers only" { check_http_head; }
 @test "epoll-server http serves a built-in page without --root" { check_http_builtin_page; }
 @test "epoll-server http answers pipelined requests in order on one connection" { check_http_pipelined; }
+@test "epoll-server http sends a large file with sendfile, then the next pipelined answer" { check_http_pipelined_after_sendfile; }
+@test "epoll-server http -vv narrates each request with its status" { check_http_narration; }
 @test "epoll-server http keeps a connection alive for curl's second URL" { check_http_keepalive; }
 @test "epoll-server http answers 503 over --max-clients" { check_http_max_clients_503; }
 @test "epoll-server http closes a slowloris head after --idle-timeout" { check_http_slowloris; }

@@ -422,6 +422,34 @@ check_http_pipelined() {
 	assert_output --partial "accepted 1, active 0,"
 }
 
+check_http_pipelined_after_sendfile() {
+	make_root
+	start --handler http --root "$WWW"
+	printf 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$TMP/req"
+	timeout 20 socat -t5 - "TCP:127.0.0.1:$PORT" <"$TMP/req" >"$TMP/resp"
+	# the first body is the file, byte for byte, and the second response follows it
+	python3 - "$TMP/resp" "$WWW/big.bin" <<'PY'
+import sys
+resp, big = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+head, _, rest = resp.partition(b"\r\n\r\n")
+assert head.startswith(b"HTTP/1.1 200 OK"), head[:40]
+assert b"Content-Length: 300000" in head, head
+assert rest[:300000] == big, "the large body differs"
+second = rest[300000:]
+assert second.startswith(b"HTTP/1.1 200 OK"), second[:40]
+assert second.endswith(b"\r\n\r\nhello from the root\n"), second[-40:]
+PY
+}
+
+check_http_narration() {
+	make_root
+	start -vv --handler http --root "$WWW"
+	run -0 curl -sS -o /dev/null "http://127.0.0.1:$PORT/hello.txt" "http://127.0.0.1:$PORT/nope"
+	wait_until 5 grep -q "GET /nope HTTP/1.1 -> 404 Not Found" "$SERVER_ERR" || fail "no request narrated"
+	run grep -E "^sockbox $TOOL: fd [0-9]+: GET /hello\.txt HTTP/1\.1 -> 200 OK\$" "$SERVER_ERR"
+	assert_success
+}
+
 check_http_keepalive() {
 	make_root
 	printf 'second file\n' >"$WWW/two.txt"

@@ -33,6 +33,8 @@ load mux_servers
 @test "select-server http answers HEAD with the headers only" { check_http_head; }
 @test "select-server http serves a built-in page without --root" { check_http_builtin_page; }
 @test "select-server http answers pipelined requests in order on one connection" { check_http_pipelined; }
+@test "select-server http sends a large file with sendfile, then the next pipelined answer" { check_http_pipelined_after_sendfile; }
+@test "select-server http -vv narrates each request with its status" { check_http_narration; }
 @test "select-server http keeps a connection alive for curl's second URL" { check_http_keepalive; }
 @test "select-server http answers 503 over --max-clients" { check_http_max_clients_503; }
 @test "select-server http closes a slowloris head after --idle-timeout" { check_http_slowloris; }
