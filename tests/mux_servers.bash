@@ -178,9 +178,9 @@ concurrent_clients() {
 	for ((i = 1; i <= n; i++)); do
 		(
 			printf 'client %d says hello\n' "$i"
-			while [ ! -e "$TMP/go" ]; do sleep 0.05; done
+			while [ ! -e "$TMP/go" ]; do sleep 0.1; done
 			printf 'and goodbye %d\n' "$i"
-		) | timeout 60 socat -t10 - "TCP:127.0.0.1:$PORT" >"$TMP/out.$i" 2>"$TMP/err.$i" &
+		) | timeout 120 socat -t10 - "TCP:127.0.0.1:$PORT" >"$TMP/out.$i" 2>"$TMP/err.$i" &
 		pids+=($!)
 	done
 	wait_active "$n" 30
