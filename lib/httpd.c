@@ -279,7 +279,7 @@ static int parse_request_line(const char **pp, const char *end, struct httpd_req
 		return 400;
 	req->method_text = start;
 	req->method_len = (size_t)(p - start);
-	if (token_equals(start, req->method_len, "GET") && memcmp(start, "GET", 3) == 0)
+	if (req->method_len == 3 && memcmp(start, "GET", 3) == 0)
 		req->method = HTTPD_GET;
 	else if (req->method_len == 4 && memcmp(start, "HEAD", 4) == 0)
 		req->method = HTTPD_HEAD;
@@ -663,8 +663,30 @@ int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int
 	return 0;
 }
 
-static int append_redirect(struct httpd_site *site, const struct httpd_request *req, int keep_alive,
-                           struct buf *out)
+/* Appends path percent-encoded: unreserved bytes and '/' as they are
+ * (RFC 3986 2.3), every other byte as %XX. */
+static void put_encoded_path(struct buf *out, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~/", *p)) {
+			out->data[out->len++] = (char)*p;
+		} else {
+			out->data[out->len++] = '%';
+			out->data[out->len++] = hex[*p >> 4];
+			out->data[out->len++] = hex[*p & 15];
+		}
+	}
+}
+
+/* A directory named without its trailing slash: 301 to the name with one.
+ * The Location is built from the normalised path, never from the raw
+ * target, so "//evil.example" or "/\evil.example" cannot become a
+ * redirect to another host. */
+static int append_redirect(struct httpd_site *site, const struct httpd_request *req, const char *normal,
+                           int keep_alive, struct buf *out)
 {
 	const char *path, *query;
 	size_t path_len;
@@ -673,11 +695,12 @@ static int append_redirect(struct httpd_site *site, const struct httpd_request *
 	if (target_path_part(req->target, req->target_len, &path, &path_len) != 0)
 		return httpd_append_status(site, 400, 0, req->method == HTTPD_HEAD, out);
 	query = path + path_len;
-	if (buf_reserve(out, RESPONSE_OVERHEAD + 128 + req->target_len + sizeof body) < 0)
+	if (buf_reserve(out, RESPONSE_OVERHEAD + 128 + 3 * strlen(normal) + req->target_len + sizeof body) <
+	    0)
 		return -1;
 	put_status_line(out, site, 301);
-	put_str(out, "Location: ");
-	put(out, path, path_len);
+	put_str(out, "Location: /");
+	put_encoded_path(out, normal);
 	put(out, "/", 1);
 	if (query < req->target + req->target_len && *query == '?')
 		put(out, query, (size_t)(req->target + req->target_len - query));
@@ -890,7 +913,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 	}
 	if (S_ISDIR(st.st_mode) && !is_dir) {
 		close(fd);
-		*failed = append_redirect(site, req, req->keep_alive, out) < 0;
+		*failed = append_redirect(site, req, path, req->keep_alive, out) < 0;
 		return 301;
 	}
 	if (!S_ISREG(st.st_mode)) {

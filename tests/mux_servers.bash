@@ -386,6 +386,12 @@ check_http_statuses() {
 	assert_output 400
 	run -0 curl -sS --path-as-is "$url/sub/../hello.txt"
 	assert_output "hello from the root"
+	# a redirect's Location comes from the normalised path: never another host
+	mkdir "$WWW/evil.example" "$WWW/with space"
+	run -0 curl -sS --path-as-is -D - -o /dev/null "$url//evil.example"
+	assert_line $'Location: /evil.example/\r'
+	run -0 curl -sS -D - -o /dev/null "$url/with%20space?q=1"
+	assert_line $'Location: /with%20space/?q=1\r'
 }
 
 check_http_head() {
