@@ -13,9 +13,12 @@
 #include <string.h>
 
 /* Each tool lives in tools/NAME.c and exports exactly this entry point. */
+int epoll_server_main(int argc, char **argv);
 int file_copy_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
+int poll_server_main(int argc, char **argv);
+int select_server_main(int argc, char **argv);
 int sniff_main(int argc, char **argv);
 int struct_pack_main(int argc, char **argv);
 int tcp_echo_main(int argc, char **argv);
@@ -29,9 +32,12 @@ struct tool {
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
+	{ "epoll-server", epoll_server_main, "single-threaded TCP server on epoll: echo, reply or http" },
 	{ "file-copy", file_copy_main, "copy a file safely and fast: atomic replace, holes, zero-copy" },
 	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
 	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
+	{ "poll-server", poll_server_main, "single-threaded TCP server on poll: echo, reply or http" },
+	{ "select-server", select_server_main, "single-threaded TCP server on select: echo, reply or http" },
 	{ "sniff", sniff_main, "capture packets and show their layers, the TCP handshake and teardown" },
 	{ "struct-pack", struct_pack_main, "pack and unpack binary records, Python struct formats" },
 	{ "tcp-echo", tcp_echo_main, "TCP echo server (iterative, fork, thread) and client with a load mode" },
