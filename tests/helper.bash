@@ -88,6 +88,9 @@ serve() {
 	local pf=$TMP/port.$n.$RANDOM
 	SERVER_OUT=$TMP/server.$n.out
 	SERVER_ERR=$TMP/server.$n.err
+	# The sockbox function would run in a background subshell whose PID is
+	# not the server's: run the binary itself so SERVER_PID is the server.
+	[ "$1" = sockbox ] && set -- "$SOCKBOX" "${@:2}"
 	"$@" --port-file "$pf" >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
 	SERVER_PID=$!
 	track_pid "$SERVER_PID"
@@ -103,6 +106,7 @@ bg() {
 	local n=${#TRACKED_PIDS[@]}
 	BG_OUT=$TMP/bg.$n.out
 	BG_ERR=$TMP/bg.$n.err
+	[ "$1" = sockbox ] && set -- "$SOCKBOX" "${@:2}" # BG_PID must be the process itself
 	"$@" >"$BG_OUT" 2>"$BG_ERR" 3>&- &
 	BG_PID=$!
 	track_pid "$BG_PID"
