@@ -46,7 +46,7 @@ int escape_bytes(struct buf *out, const void *data, size_t len)
 	return 0;
 }
 
-static int hex_value(char c)
+int escape_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -93,8 +93,8 @@ int unescape_bytes(struct buf *out, const char *text, size_t len, size_t *bad_of
 			goto malformed;
 		if (text[i + 1] == 'x') {
 			int hi, lo;
-			hi = i + 2 < len ? hex_value(text[i + 2]) : -1;
-			lo = i + 3 < len ? hex_value(text[i + 3]) : -1;
+			hi = i + 2 < len ? escape_hex_value(text[i + 2]) : -1;
+			lo = i + 3 < len ? escape_hex_value(text[i + 3]) : -1;
 			if (hi < 0 || lo < 0)
 				goto malformed;
 			byte = hi * 16 + lo;

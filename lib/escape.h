@@ -19,6 +19,9 @@
 /* Appends the escaped form of data[0..len) to out: 0, or -1 when out of memory. */
 int escape_bytes(struct buf *out, const void *data, size_t len);
 
+/* Value of the hexadecimal digit c (0-9, a-f, A-F), or -1 for any other character. */
+int escape_hex_value(char c);
+
 /*
  * Appends the bytes text[0..len) stands for to out.  0; -1 with errno
  * EINVAL on a malformed escape (*bad_offset set to its offset in text), or

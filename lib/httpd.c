@@ -3,6 +3,8 @@
  */
 #include "httpd.h"
 
+#include "escape.h"
+
 #include "diag.h"
 
 #include <errno.h>
@@ -395,17 +397,6 @@ int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 
 /* ---- the path ---- */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The path part of the target: "/a/b" of "/a/b?q", of "http://h:1/a/b". */
 static int target_path_part(const char *target, size_t len, const char **path, size_t *path_len)
 {
@@ -445,8 +436,8 @@ int httpd_target_path(const char *target, size_t len, char *out, size_t size, in
 	for (size_t k = 0; k < path_len; k++) {
 		unsigned char c = (unsigned char)path[k];
 		if (c == '%') {
-			int hi = k + 2 < path_len ? hex_value(path[k + 1]) : -1;
-			int lo = k + 2 < path_len ? hex_value(path[k + 2]) : -1;
+			int hi = k + 2 < path_len ? escape_hex_value(path[k + 1]) : -1;
+			int lo = k + 2 < path_len ? escape_hex_value(path[k + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return 400;
 			c = (unsigned char)(hi * 16 + lo);
