@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 STREAM_COUNT=${STREAM_COUNT:-16384}   # 64 KiB writes: 1 GiB through the echo
 RT_SECONDS=${RT_SECONDS:-2}
 CONN_COUNT=${CONN_COUNT:-4000}
