@@ -13,7 +13,6 @@ cleanup() {
 	rm -rf "$DEMO"
 }
 trap cleanup EXIT
-sockbox() { "$SOCKBOX" "$@"; }
 
 # step "WHAT IT SHOWS" CMD...: prints the explanation and the command, runs it.
 step() {
@@ -37,6 +36,8 @@ wait_port() {
 }
 
 export SOCKBOX DEMO
+# `sockbox` is the binary itself, found on PATH (a shell function would put
+# a subshell between a backgrounded server and the PID a stop records).
 export PATH="$(dirname "$SOCKBOX"):$PATH"
 echo "sockbox demo: $("$SOCKBOX" --version), scratch directory $DEMO"
 for tool in $("$SOCKBOX" --list); do
