@@ -89,7 +89,10 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
 		mkdir -p build/fuzz/corpus-$$t tests/fuzz/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
-			build/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | tail -n 4 || exit 1; \
+			-artifact_prefix=build/fuzz/$$t- build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+			>build/fuzz/$$t.log 2>&1; status=$$?; \
+		tail -n 4 build/fuzz/$$t.log; \
+		if [ $$status -ne 0 ]; then echo "fuzz: $$t failed (exit $$status), see build/fuzz/$$t.log" >&2; exit 1; fi; \
 	done
 
 # Each target is compiled with the whole of lib, so it may call any module.
