@@ -5,12 +5,12 @@ _sockbox_tools="epoll-server file-copy http-probe log-writer poll-server select-
 
 _sockbox_words() {
 	case $1 in
-	epoll-server) echo " --handler --reply --root --max-clients --idle-timeout --edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	epoll-server) echo " --edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
 	file-copy) echo " --method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
 	http-probe) echo " -X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
 	log-writer) echo " -u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
-	poll-server) echo " --handler --reply --root --max-clients --idle-timeout -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
-	select-server) echo " --handler --reply --root --max-clients --idle-timeout -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	poll-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
+	select-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
 	sniff) echo " -i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "pack unpack size explain -d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo " -l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
@@ -20,11 +20,6 @@ _sockbox_words() {
 
 _sockbox_values() {
 	case "$1 $2" in
-	"epoll-server --handler") echo "echo upper discard reply http" ;;
-	"epoll-server --reply") echo "@none" ;;
-	"epoll-server --root") echo "@file" ;;
-	"epoll-server --max-clients") echo "@none" ;;
-	"epoll-server --idle-timeout") echo "@none" ;;
 	"epoll-server --bind"|"epoll-server -b") echo "@none" ;;
 	"epoll-server --port"|"epoll-server -p") echo "@none" ;;
 	"epoll-server --backlog") echo "@none" ;;
@@ -32,6 +27,11 @@ _sockbox_values() {
 	"epoll-server --pid-file") echo "@file" ;;
 	"epoll-server --max-conns") echo "@none" ;;
 	"epoll-server --duration") echo "@none" ;;
+	"epoll-server --handler") echo "echo upper discard reply http" ;;
+	"epoll-server --reply") echo "@none" ;;
+	"epoll-server --root") echo "@file" ;;
+	"epoll-server --max-clients") echo "@none" ;;
+	"epoll-server --idle-timeout") echo "@none" ;;
 	"file-copy --method") echo "auto copy-file-range sendfile read-write" ;;
 	"file-copy --buffer-size") echo "@none" ;;
 	"file-copy --sparse") echo "auto always never" ;;
@@ -61,11 +61,6 @@ _sockbox_values() {
 	"log-writer --sync"|"log-writer -s") echo "never entry SECS" ;;
 	"log-writer --max-size"|"log-writer -m") echo "@none" ;;
 	"log-writer --keep"|"log-writer -k") echo "@none" ;;
-	"poll-server --handler") echo "echo upper discard reply http" ;;
-	"poll-server --reply") echo "@none" ;;
-	"poll-server --root") echo "@file" ;;
-	"poll-server --max-clients") echo "@none" ;;
-	"poll-server --idle-timeout") echo "@none" ;;
 	"poll-server --bind"|"poll-server -b") echo "@none" ;;
 	"poll-server --port"|"poll-server -p") echo "@none" ;;
 	"poll-server --backlog") echo "@none" ;;
@@ -73,11 +68,11 @@ _sockbox_values() {
 	"poll-server --pid-file") echo "@file" ;;
 	"poll-server --max-conns") echo "@none" ;;
 	"poll-server --duration") echo "@none" ;;
-	"select-server --handler") echo "echo upper discard reply http" ;;
-	"select-server --reply") echo "@none" ;;
-	"select-server --root") echo "@file" ;;
-	"select-server --max-clients") echo "@none" ;;
-	"select-server --idle-timeout") echo "@none" ;;
+	"poll-server --handler") echo "echo upper discard reply http" ;;
+	"poll-server --reply") echo "@none" ;;
+	"poll-server --root") echo "@file" ;;
+	"poll-server --max-clients") echo "@none" ;;
+	"poll-server --idle-timeout") echo "@none" ;;
 	"select-server --bind"|"select-server -b") echo "@none" ;;
 	"select-server --port"|"select-server -p") echo "@none" ;;
 	"select-server --backlog") echo "@none" ;;
@@ -85,6 +80,11 @@ _sockbox_values() {
 	"select-server --pid-file") echo "@file" ;;
 	"select-server --max-conns") echo "@none" ;;
 	"select-server --duration") echo "@none" ;;
+	"select-server --handler") echo "echo upper discard reply http" ;;
+	"select-server --reply") echo "@none" ;;
+	"select-server --root") echo "@file" ;;
+	"select-server --max-clients") echo "@none" ;;
+	"select-server --idle-timeout") echo "@none" ;;
 	"sniff --interface"|"sniff -i") echo "@none" ;;
 	"sniff --read"|"sniff -r") echo "@file" ;;
 	"sniff --count"|"sniff -c") echo "@none" ;;

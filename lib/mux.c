@@ -17,6 +17,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* clang-format off */
+const struct opt_spec mux_specs[] = {
+	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
+	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
+	{ MUX_OPT_ROOT, "root", "DIR", "http handler: serve the files under DIR (default a built-in page)" },
+	{ MUX_OPT_MAX_CLIENTS, "max-clients", "N", "refuse clients beyond N at once (a 503 for http)" },
+	{ MUX_OPT_IDLE_TIMEOUT, "idle-timeout", "SECS", "close a client that makes no progress for SECS" },
+	{ 0, NULL, NULL, NULL },
+};
+/* clang-format on */
+
+const struct opt_spec *const mux_blocks[] = { server_specs, mux_specs, NULL };
+
 static const char refusal_text[] = "too many clients\n";
 static const char refusal_http[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                    "Content-Type: text/plain; charset=utf-8\r\n"

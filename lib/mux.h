@@ -39,7 +39,7 @@
 #include "opt.h"
 #include "server.h"
 
-/* Option keys of the shared block; each tool lists them in its own table. */
+/* Option keys of the block the three servers share (mux_specs). */
 enum {
 	MUX_OPT_HANDLER = OPT_SHARED_BASE + 0x100,
 	MUX_OPT_REPLY,
@@ -47,6 +47,12 @@ enum {
 	MUX_OPT_MAX_CLIENTS,
 	MUX_OPT_IDLE_TIMEOUT,
 };
+
+/* --handler --reply --root --max-clients --idle-timeout, declared once. */
+extern const struct opt_spec mux_specs[];
+
+/* What a multiplexing server puts in .shared: { server_specs, mux_specs, NULL }. */
+extern const struct opt_spec *const mux_blocks[];
 
 /* The size of the one read buffer all connections share. */
 #define MUX_SCRATCH_SIZE (64 * 1024)

@@ -56,9 +56,13 @@ static void add_short(char *shortopts, size_t size, const struct opt_spec *s)
 void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char **argv)
 {
 	size_t ntool = count_specs(tool->specs);
-	size_t nshared = count_specs(tool->shared);
+	size_t nshared = 0;
 	size_t n = 0;
-	struct option *longopts = calloc(ntool + nshared + 5, sizeof *longopts);
+	struct option *longopts;
+
+	for (size_t b = 0; tool->shared && tool->shared[b]; b++)
+		nshared += count_specs(tool->shared[b]);
+	longopts = calloc(ntool + nshared + 5, sizeof *longopts);
 
 	memset(st, 0, sizeof *st);
 	st->tool = tool;
@@ -73,9 +77,11 @@ void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char 
 		add_long(longopts, &n, &tool->specs[i]);
 		add_short(st->shortopts, sizeof st->shortopts, &tool->specs[i]);
 	}
-	for (size_t i = 0; i < nshared; i++) {
-		add_long(longopts, &n, &tool->shared[i]);
-		add_short(st->shortopts, sizeof st->shortopts, &tool->shared[i]);
+	for (size_t b = 0; tool->shared && tool->shared[b]; b++) {
+		for (const struct opt_spec *s = tool->shared[b]; s->name; s++) {
+			add_long(longopts, &n, s);
+			add_short(st->shortopts, sizeof st->shortopts, s);
+		}
 	}
 	for (size_t i = 0; common_specs[i].name; i++) {
 		add_long(longopts, &n, &common_specs[i]);
@@ -98,9 +104,10 @@ static const struct opt_spec *find_spec(const struct opt_tool *tool, int key)
 	for (size_t i = 0; tool->specs && tool->specs[i].name; i++)
 		if (tool->specs[i].key == key)
 			return &tool->specs[i];
-	for (size_t i = 0; tool->shared && tool->shared[i].name; i++)
-		if (tool->shared[i].key == key)
-			return &tool->shared[i];
+	for (size_t b = 0; tool->shared && tool->shared[b]; b++)
+		for (const struct opt_spec *s = tool->shared[b]; s->name; s++)
+			if (s->key == key)
+				return s;
 	return NULL;
 }
 
@@ -171,8 +178,9 @@ void opt_print_help(const struct opt_tool *tool)
 	printf("\nOptions:\n");
 	for (size_t i = 0; tool->specs && tool->specs[i].name; i++)
 		print_spec_line(&tool->specs[i]);
-	for (size_t i = 0; tool->shared && tool->shared[i].name; i++)
-		print_spec_line(&tool->shared[i]);
+	for (size_t b = 0; tool->shared && tool->shared[b]; b++)
+		for (const struct opt_spec *s = tool->shared[b]; s->name; s++)
+			print_spec_line(s);
 	for (size_t i = 0; common_specs[i].name; i++)
 		print_spec_line(&common_specs[i]);
 	printf("\nSee sockbox-%s(1) for the whole story.\n", tool->name);
@@ -181,8 +189,13 @@ void opt_print_help(const struct opt_tool *tool)
 /* One line per option: SHORT<TAB>LONG<TAB>ARG<TAB>HELP (empty fields stay empty). */
 static void print_option_list(const struct opt_tool *tool)
 {
-	const struct opt_spec *lists[3] = { tool->specs, tool->shared, common_specs };
-	for (int l = 0; l < 3; l++) {
+	const struct opt_spec *lists[8] = { tool->specs };
+	size_t nlists = 1;
+
+	for (size_t b = 0; tool->shared && tool->shared[b] && nlists < 7; b++)
+		lists[nlists++] = tool->shared[b];
+	lists[nlists++] = common_specs;
+	for (size_t l = 0; l < nlists; l++) {
 		for (size_t i = 0; lists[l] && lists[l][i].name; i++) {
 			const struct opt_spec *s = &lists[l][i];
 			if (s->key > 0 && s->key < OPT_LONG_ONLY)

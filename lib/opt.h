@@ -61,7 +61,7 @@ struct opt_tool {
 	const char *usage;       /* "[OPTIONS] SRC DST"; several lines split by '\n' */
 	const char *summary;     /* one sentence printed under the usage */
 	const struct opt_spec *specs; /* terminated by an entry with name NULL */
-	const struct opt_spec *shared; /* a lib module's block (server_specs), or NULL */
+	const struct opt_spec *const *shared; /* lib blocks (server_blocks, mux_blocks), NULL-terminated, or NULL */
 	const char *const *commands;  /* subcommands, NULL-terminated, or NULL */
 	int stop_at_operand;     /* 1: options end at the first operand (values may start with '-') */
 };

@@ -29,6 +29,8 @@ const struct opt_spec server_specs[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
+const struct opt_spec *const server_blocks[] = { server_specs, NULL };
+
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t report_count;
 

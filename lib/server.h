@@ -17,7 +17,7 @@
  * return EINTR because the handlers are installed without SA_RESTART),
  * SIGUSR1 requests the counters, SIGPIPE is ignored.
  *
- * A tool puts `.shared = server_specs` in its struct opt_tool and hands
+ * A tool puts `.shared = server_blocks` in its struct opt_tool and hands
  * every option key it does not know to server_parse_option.
  */
 #ifndef SOCKBOX_SERVER_H
@@ -37,6 +37,9 @@ enum {
 };
 
 extern const struct opt_spec server_specs[];
+
+/* The blocks a server tool puts in .shared: { server_specs, NULL }. */
+extern const struct opt_spec *const server_blocks[];
 
 struct server_config {
 	const char *bind;      /* as given, NULL for the default */

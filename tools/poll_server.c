@@ -29,11 +29,6 @@
 
 /* clang-format off */
 static const struct opt_spec options[] = {
-	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
-	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
-	{ MUX_OPT_ROOT, "root", "DIR", "http handler: serve the files under DIR (default a built-in page)" },
-	{ MUX_OPT_MAX_CLIENTS, "max-clients", "N", "refuse clients beyond N at once (a 503 for http)" },
-	{ MUX_OPT_IDLE_TIMEOUT, "idle-timeout", "SECS", "close a client that makes no progress for SECS" },
 	{ 'v', "verbose", NULL, "narrate each wait call (-vv: each event)" },
 	{ 0, NULL, NULL, NULL },
 };
@@ -43,7 +38,7 @@ static const struct opt_tool spec = {
 	.usage = "[OPTIONS]",
 	.summary = "Serve TCP clients from one thread with poll: echo, upper, discard, reply or http.",
 	.specs = options,
-	.shared = server_specs,
+	.shared = mux_blocks,
 };
 /* clang-format on */
 

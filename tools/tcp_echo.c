@@ -79,7 +79,7 @@ static const struct opt_tool tool_spec = {
 		 "--bench [OPTIONS] HOST:PORT",
 	.summary = "TCP echo server (iterative, fork or thread model) and its client, with a load mode.",
 	.specs = options,
-	.shared = server_specs,
+	.shared = server_blocks,
 };
 
 enum model { MODEL_ITERATIVE, MODEL_FORK, MODEL_THREAD };

@@ -77,7 +77,7 @@ static const struct opt_tool spec = {
 		   "Both use port 9999 unless -p says otherwise; listen binds 0.0.0.0 by default\n"
 		   "(a broadcast never arrives at 127.0.0.1), and for send -b is the source address.",
 	.specs = options,
-	.shared = server_specs,
+	.shared = server_blocks,
 	.commands = commands,
 };
 
