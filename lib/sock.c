@@ -124,29 +124,24 @@ fail:
 	return -1;
 }
 
-char *sock_local_text(int fd, char *out, size_t size)
+/* getsockname or getpeername of fd, formatted; "?" when the call fails. */
+static char *name_text(int fd, int peer, char *out, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+	int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+		      : getsockname(fd, (struct sockaddr *)&ss, &len);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+	if (rc < 0) {
 		snprintf(out, size, "?");
 		return out;
 	}
 	return addr_format((struct sockaddr *)&ss, len, out, size);
 }
 
-char *sock_peer_text(int fd, char *out, size_t size)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
+char *sock_local_text(int fd, char *out, size_t size) { return name_text(fd, 0, out, size); }
 
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
-		snprintf(out, size, "?");
-		return out;
-	}
-	return addr_format((struct sockaddr *)&ss, len, out, size);
-}
+char *sock_peer_text(int fd, char *out, size_t size) { return name_text(fd, 1, out, size); }
 
 unsigned sock_local_port(int fd)
 {

@@ -20,3 +20,17 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
 # rate AMOUNT SECONDS: AMOUNT/SECONDS, no decimals.
 rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago, for peers
+# (nginx, socat, iperf3) that cannot listen on port 0 and publish it.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_listen PORT: until a socket listens on PORT (10 s).  Asks ss(8)
+# rather than connecting: a probe would be a one-shot server's only client.
+wait_listen() {
+	local tries=500
+	until [ -n "$(ss -Htln "sport = :$1")" ]; do
+		((tries-- > 0)) || { echo "bench: nothing listens on $1" >&2; return 1; }
+		sleep 0.02
+	done
+}

@@ -35,16 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-wait_listen() {
-	local tries=500
-	until [ -n "$(ss -Htln "sport = :$1")" ]; do
-		((tries-- > 0)) || { echo "bench: nothing listens on $1" >&2; return 1; }
-		sleep 0.02
-	done
-}
-
 # start_ours TOOL ARGS...: a server on a free port; sets PORT and SERVER.
 start_ours() {
 	local tool=$1 pf=$BENCH_TMP/port.$RANDOM

@@ -22,18 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# wait_listen PORT: until a socket listens on PORT (10 s).  Asks ss(8)
-# rather than connecting: a probe would be iperf3 -1's only client.
-wait_listen() {
-	local tries=500
-	until [ -n "$(ss -Htln "sport = :$1")" ]; do
-		((tries-- > 0)) || { echo "bench: nothing listens on $1" >&2; return 1; }
-		sleep 0.02
-	done
-}
-
 # start_ours ARGS...: our server on a free port; sets PORT and SERVER.
 start_ours() {
 	local pf=$BENCH_TMP/port.$RANDOM
