@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "pkt.h"
 #include "pktfmt.h"
+#include "sigfd.h"
 #include "tcpflow.h"
 
 #include <errno.h>
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,7 +79,8 @@ struct sniff {
 	pcap_dumper_t *dumper;
 	FILE *write_file;
 	enum pkt_link link;
-	int sig_fd;
+	int sig_fd;        /* lib/sigfd descriptor during a live capture, else -1 */
+	sigset_t old_mask; /* the signal mask before sigfd_open */
 	uint64_t deadline_ns;
 	uint64_t seen;
 	int stop, status, told_numbering;
@@ -415,31 +416,24 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 /* ---- the capture loop ---- */
 
-/* During a live capture SIGINT and SIGTERM arrive through a descriptor,
- * polled with the capture, so the loop ends cleanly: the summary printed,
- * the saved file complete.  Reading a file keeps their default action, so
- * a read from a pipe that blocks can still be interrupted. */
-static int open_signals(struct sniff *s, sigset_t *old)
+/* During a live capture SIGINT, SIGTERM and SIGHUP arrive through a
+ * descriptor (lib/sigfd), polled with the capture, so the loop ends
+ * cleanly: the summary printed, the saved file complete.  Reading a file
+ * keeps their default action, so a read from a pipe that blocks can still
+ * be interrupted. */
+static int open_signals(struct sniff *s)
 {
-	sigset_t set;
-	sigemptyset(&set);
 	if (s->read_path)
-		return sigprocmask(SIG_BLOCK, &set, old) < 0 ? diag_errno("read signal mask") : EXIT_OK;
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return diag_errno("block signals");
-	s->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (s->sig_fd < 0)
-		return diag_errno("signalfd");
-	return EXIT_OK;
+		return EXIT_OK;
+	s->sig_fd = sigfd_open(&s->old_mask);
+	return s->sig_fd < 0 ? diag_errno("signalfd") : EXIT_OK;
 }
 
 static int signalled(struct sniff *s)
 {
-	struct signalfd_siginfo info;
-	if (s->sig_fd >= 0 && read(s->sig_fd, &info, sizeof info) == (ssize_t)sizeof info) {
-		diag_verbose(1, "signal %u: stopping", info.ssi_signo);
+	int sig = s->sig_fd >= 0 ? sigfd_read(s->sig_fd) : -1;
+	if (sig > 0) {
+		diag_verbose(1, "signal %d: stopping", sig);
 		return 1;
 	}
 	return 0;
@@ -551,8 +545,7 @@ static void cleanup(struct sniff *s)
 {
 	if (s->pcap)
 		pcap_close(s->pcap);
-	if (s->sig_fd >= 0)
-		close(s->sig_fd);
+	sigfd_close(s->sig_fd, &s->old_mask);
 	tcpflow_free(s->flows);
 	free(s->frame);
 	buf_free(&s->out);
@@ -563,7 +556,6 @@ static void cleanup(struct sniff *s)
 int sniff_main(int argc, char **argv)
 {
 	struct sniff s = { .snaplen = SNAPLEN_MAX, .sig_fd = -1 };
-	sigset_t old_mask;
 	int status;
 
 	if ((status = parse_args(&s, argc, argv)) >= 0) {
@@ -571,7 +563,7 @@ int sniff_main(int argc, char **argv)
 		return status;
 	}
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE */
-	status = open_signals(&s, &old_mask);
+	status = open_signals(&s);
 	if (status == EXIT_OK)
 		status = setup(&s);
 	if (status == EXIT_OK) {
@@ -583,6 +575,5 @@ int sniff_main(int argc, char **argv)
 		status = s.status;
 	status = close_writer(&s, status);
 	cleanup(&s);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return status;
 }
