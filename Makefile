@@ -20,7 +20,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
-           -Wpointer-arith -Wvla -Wundef -Wcast-align
+           -Wpointer-arith -Wvla -Wundef -Wcast-align -Wmissing-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Ilib
 # libpcap (sniff) and OpenSSL (https in http-probe), found with pkg-config.
 PKGS     = libpcap openssl
@@ -29,7 +29,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lssl
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
-LIB_SRCS  := $(sort $(wildcard lib/*.c))
+LIB_SRCS  := $(sort $(wildcard lib/*/*.c))
 SRCS      := $(TOOL_SRCS) $(LIB_SRCS)
 OBJS      := $(SRCS:%.c=build/%.o)
 ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)

@@ -15,10 +15,11 @@
  *
  * References: epoll(7), epoll_create(2), epoll_ctl(2), epoll_wait(2).
  */
-#include "diag.h"
-#include "mux.h"
-#include "opt.h"
-#include "server.h"
+#include "tools.h"
+#include "cli/diag.h"
+#include "serve/mux.h"
+#include "cli/opt.h"
+#include "serve/server.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -10,14 +10,15 @@
  * References: copy_file_range(2), sendfile(2), lseek(2), rename(2),
  * fsync(2), posix_fadvise(2); sockbox(7), section FILES AND IO.
  */
-#include "clock.h"
-#include "copy.h"
-#include "diag.h"
-#include "opt.h"
-#include "parse.h"
-#include "progress.h"
-#include "replace.h"
-#include "sigflag.h"
+#include "tools.h"
+#include "base/clock.h"
+#include "file/copy.h"
+#include "cli/diag.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "cli/progress.h"
+#include "file/replace.h"
+#include "sig/sigflag.h"
 
 #include <errno.h>
 #include <fcntl.h>

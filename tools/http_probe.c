@@ -12,20 +12,21 @@
  * (TLS 1.3), RFC 6066 (SNI), RFC 7301 (ALPN), RFC 3986 (URLs), curl(1)'s
  * -w timing variables, whose cumulative convention the JSON keeps.
  */
-#include "buf.h"
-#include "clock.h"
-#include "diag.h"
-#include "escape.h"
-#include "http.h"
-#include "httpc.h"
-#include "io.h"
-#include "json.h"
-#include "opt.h"
-#include "outfile.h"
-#include "parse.h"
-#include "server.h"
-#include "stats.h"
-#include "url.h"
+#include "tools.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "cli/diag.h"
+#include "base/escape.h"
+#include "http/http.h"
+#include "http/httpc.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "cli/opt.h"
+#include "file/outfile.h"
+#include "cli/parse.h"
+#include "serve/server.h"
+#include "base/stats.h"
+#include "http/url.h"
 
 #include <errno.h>
 #include <fcntl.h>

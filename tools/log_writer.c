@@ -9,16 +9,17 @@
  * References: open(2), flock(2), write(2), pread(2), ftruncate(2),
  * fdatasync(2), rename(2), signalfd(2), strftime(3), ctime(3).
  */
-#include "buf.h"
-#include "clock.h"
-#include "diag.h"
-#include "io.h"
-#include "opt.h"
-#include "parse.h"
-#include "rotate.h"
-#include "sigfd.h"
-#include "stamp.h"
-#include "tail.h"
+#include "tools.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "cli/diag.h"
+#include "base/io.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "file/rotate.h"
+#include "sig/sigfd.h"
+#include "file/stamp.h"
+#include "file/tail.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,10 +15,11 @@
  *
  * References: select(2), select_tut(2), socket(7).
  */
-#include "diag.h"
-#include "mux.h"
-#include "opt.h"
-#include "server.h"
+#include "tools.h"
+#include "cli/diag.h"
+#include "serve/mux.h"
+#include "cli/opt.h"
+#include "serve/server.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -11,18 +11,19 @@
  * References: pcap(3PCAP), pcap-filter(7), pcap-linktype(7), tcpdump(8),
  * RFC 9293 (TCP), RFC 791 (IPv4), RFC 8200 (IPv6), RFC 826 (ARP).
  */
-#include "buf.h"
-#include "clock.h"
-#include "diag.h"
-#include "explain.h"
-#include "io.h"
-#include "json.h"
-#include "opt.h"
-#include "parse.h"
-#include "pkt.h"
-#include "pktfmt.h"
-#include "sigfd.h"
-#include "tcpflow.h"
+#include "tools.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "cli/diag.h"
+#include "pkt/explain.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "pkt/pkt.h"
+#include "pkt/pktfmt.h"
+#include "sig/sigfd.h"
+#include "pkt/tcpflow.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

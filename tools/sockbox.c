@@ -6,23 +6,12 @@
  * tools: --list, --help, `make install-links` and the completion scripts
  * are all derived from it.
  */
-#include "diag.h"
-#include "version.h"
+#include "cli/diag.h"
+#include "cli/version.h"
+#include "tools.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Each tool lives in tools/NAME.c and exports exactly this entry point. */
-int epoll_server_main(int argc, char **argv);
-int file_copy_main(int argc, char **argv);
-int http_probe_main(int argc, char **argv);
-int log_writer_main(int argc, char **argv);
-int poll_server_main(int argc, char **argv);
-int select_server_main(int argc, char **argv);
-int sniff_main(int argc, char **argv);
-int struct_pack_main(int argc, char **argv);
-int tcp_echo_main(int argc, char **argv);
-int udp_broadcast_main(int argc, char **argv);
 
 struct tool {
 	const char *name;

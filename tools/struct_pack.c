@@ -11,14 +11,15 @@
  * reference implementation, byte for byte); IEEE 754-2008 (binary16/32/64);
  * RFC 1700 and byteorder(3) (network byte order is big-endian).
  */
-#include "buf.h"
-#include "diag.h"
-#include "escape.h"
-#include "io.h"
-#include "json.h"
-#include "opt.h"
-#include "parse.h"
-#include "structfmt.h"
+#include "tools.h"
+#include "base/buf.h"
+#include "cli/diag.h"
+#include "base/escape.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "struct/structfmt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,17 +8,18 @@
  * References: RFC 9293 (TCP); socket(7), tcp(7), accept4(2), shutdown(2),
  * fork(2), waitpid(2), pthread_create(3), ppoll(2), eventfd(2).
  */
-#include "addr.h"
-#include "buf.h"
-#include "clock.h"
-#include "diag.h"
-#include "echoload.h"
-#include "handler.h"
-#include "opt.h"
-#include "parse.h"
-#include "relay.h"
-#include "server.h"
-#include "sock.h"
+#include "tools.h"
+#include "net/addr.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "cli/diag.h"
+#include "serve/echoload.h"
+#include "serve/handler.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "serve/relay.h"
+#include "serve/server.h"
+#include "net/sock.h"
 
 #include <errno.h>
 #include <netinet/in.h>

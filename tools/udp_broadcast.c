@@ -12,20 +12,21 @@
  * (host multicast), RFC 4291 (IPv6 multicast addresses); udp(7), ip(7),
  * ipv6(7), socket(7).
  */
-#include "addr.h"
-#include "buf.h"
-#include "clock.h"
-#include "dest.h"
-#include "dgram.h"
-#include "diag.h"
-#include "escape.h"
-#include "iface.h"
-#include "io.h"
-#include "json.h"
-#include "opt.h"
-#include "parse.h"
-#include "server.h"
-#include "sock.h"
+#include "tools.h"
+#include "net/addr.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "net/dest.h"
+#include "net/dgram.h"
+#include "cli/diag.h"
+#include "base/escape.h"
+#include "net/iface.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "serve/server.h"
+#include "net/sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

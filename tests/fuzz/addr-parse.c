@@ -3,7 +3,7 @@
  * address operands come from users and from scripts that build them from
  * untrusted text.  Any input must parse or be refused, never overrun.
  */
-#include "addr.h"
+#include "net/addr.h"
 
 #include <stdint.h>
 #include <stdlib.h>

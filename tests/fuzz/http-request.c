@@ -6,8 +6,8 @@
  * from anyone who can connect: any input must be answered or refused,
  * never read past, never crash.
  */
-#include "buf.h"
-#include "httpd.h"
+#include "base/buf.h"
+#include "http/httpd.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * split a response anywhere, and the parser promises the same result for
  * every split.  The first byte chooses a HEAD request and the piece size.
  */
-#include "http.h"
+#include "http/http.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,11 +9,11 @@
  * to the TCP connection tracker twice, as a retransmission would be, each
  * time put in the words of --explain.
  */
-#include "explain.h"
-#include "json.h"
-#include "pkt.h"
-#include "pktfmt.h"
-#include "tcpflow.h"
+#include "pkt/explain.h"
+#include "base/json.h"
+#include "pkt/pkt.h"
+#include "pkt/pktfmt.h"
+#include "pkt/tcpflow.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,9 +7,9 @@
  * also read as a float: whatever reads must read back to the same bits
  * from its repr (a wrong digit aborts).
  */
-#include "buf.h"
-#include "floatfmt.h"
-#include "structfmt.h"
+#include "base/buf.h"
+#include "struct/floatfmt.h"
+#include "struct/structfmt.h"
 
 #include <math.h>
 #include <stdint.h>

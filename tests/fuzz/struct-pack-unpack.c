@@ -7,9 +7,9 @@
  * the parser must accept or refuse without reading past the format, and no
  * record may be read past its end (ASan watches).
  */
-#include "buf.h"
-#include "json.h"
-#include "structfmt.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "struct/structfmt.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * no boundaries, so a handler must not depend on them); a frame handler
  * echoes only whole frames, each one exactly as received.
  */
-#include "handler.h"
+#include "serve/handler.h"
 
 #include <stdint.h>
 #include <stdlib.h>

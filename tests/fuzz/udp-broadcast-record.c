@@ -7,9 +7,9 @@
  * whose payload unescapes to the bytes received, and a JSON record one line
  * with no raw control character.
  */
-#include "dgram.h"
-#include "escape.h"
-#include "iface.h"
+#include "net/dgram.h"
+#include "base/escape.h"
+#include "net/iface.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

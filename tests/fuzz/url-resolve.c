@@ -6,7 +6,7 @@
  * on a request line (starts with '/', no space or control character) and
  * whose text parses back to the same URL.
  */
-#include "url.h"
+#include "http/url.h"
 
 #include <stdint.h>
 #include <stdlib.h>
