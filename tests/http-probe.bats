@@ -624,6 +624,18 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	assert_equal "$(cat "$TMP/keep")" "hello from nginx"
 }
 
+@test "-o gives a new file 0666 less the umask; a replaced file keeps its mode; /dev/null is written, not replaced" {
+	start_nginx
+	(umask 027 && sockbox http-probe -o "$TMP/new" "http://127.0.0.1:$NGINX_PORT/" >/dev/null)
+	assert_equal "$(stat -c %a "$TMP/new")" 640
+	printf 'old\n' >"$TMP/keep"
+	chmod 600 "$TMP/keep"
+	run -0 sockbox http-probe -o "$TMP/keep" "http://127.0.0.1:$NGINX_PORT/"
+	assert_equal "$(stat -c %a "$TMP/keep") $(cat "$TMP/keep")" "600 hello from nginx"
+	run -0 sockbox http-probe -o /dev/null "http://127.0.0.1:$NGINX_PORT/"
+	assert [ -c /dev/null ]
+}
+
 @test "-H Host: replaces the default Host field" {
 	peer --log "$TMP/requests"
 	run -0 sockbox http-probe -H 'Host: virtual.example' "http://127.0.0.1:$PORT/"

@@ -49,6 +49,16 @@ bg_line() { wait_until 10 grep -qx "$2" "$1"; }
 	grep -qx "sockbox tcp-echo: listening on 127.0.0.1:$PORT" "$SERVER_ERR"
 }
 
+@test "tcp-echo --port-file and --pid-file get 0666 less the umask; a port file it cannot write exits 1 naming it" {
+	serve bash -c 'umask 027; exec "$0" tcp-echo -l -p 0 "$@"' "$SOCKBOX" --pid-file "$TMP/pid"
+	wait_for_file "$TMP/pid"
+	assert_equal "$(stat -c %a "$TMP/pid") $(stat -c %a "$TMP"/port.*)" "640 640"
+	run -1 --separate-stderr sockbox tcp-echo -l -p 0 --port-file "$TMP/no/such/port"
+	assert_regex "$stderr" $'^sockbox tcp-echo: listening on 127\\.0\\.0\\.1:[0-9]+\n'"sockbox tcp-echo: write port file $TMP/no/such/port: No such file or directory\$"
+	run -0 find "$TMP" -name '.port*'
+	assert_output ""
+}
+
 @test "tcp-echo --upper sends back the bytes uppercased" {
 	echo_server --upper
 	printf 'Hello, World! 123\nbinary \377 ok\n' >"$TMP/in"

@@ -12,12 +12,12 @@
  */
 #include "tools.h"
 #include "base/clock.h"
+#include "file/atomic.h"
 #include "file/copy.h"
 #include "cli/diag.h"
 #include "cli/opt.h"
 #include "cli/parse.h"
 #include "cli/progress.h"
-#include "file/replace.h"
 #include "sig/sigflag.h"
 
 #include <errno.h>
@@ -89,7 +89,7 @@ struct file_copy {
 	struct stat dst_st;
 	int direct; /* stdout or an existing device or FIFO: written in place */
 	int out_fd; /* what the copy writes to: the temporary file, or DST itself when direct */
-	struct replace rep;
+	struct atomic rep; /* DST, through a temporary file or in place */
 	int committed; /* the rename happened: a late signal changes nothing */
 	mode_t umask;
 	struct progress progress;
@@ -294,9 +294,9 @@ static int open_in_place(struct file_copy *fc)
 				  fc->dst, kind);
 	fc->direct = 1;
 	diag_verbose(1, "%s is a %s: writing into it in place, no temporary file", fc->dst, kind);
-	fc->out_fd = open(fc->dst, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fc->out_fd < 0)
+	if (atomic_open(&fc->rep, fc->dst, 0) < 0)
 		return sigflag_caught() ? EXIT_FAIL : diag_errno("open %s", fc->dst);
+	fc->out_fd = fc->rep.fd;
 	return 0;
 }
 
@@ -359,8 +359,11 @@ static int resolve_destination(struct file_copy *fc)
  * a missing directory, no permission to write in it, a read-only disk. */
 static int create_temporary(struct file_copy *fc)
 {
-	if (replace_begin(&fc->rep, fc->dst) < 0)
+	if (atomic_open(&fc->rep, fc->dst, fc->no_clobber ? ATOMIC_NO_CLOBBER : 0) < 0) {
+		if (errno == EEXIST && fc->no_clobber)
+			return diag_error("create %s: File exists (--no-clobber)", fc->dst);
 		return diag_errno("create %s", fc->dst);
+	}
 	fc->out_fd = fc->rep.fd;
 	diag_verbose(1, "temporary file %s (mode 0600 until complete)", fc->rep.tmp);
 	return EXIT_OK;
@@ -562,7 +565,7 @@ static int set_attributes(struct file_copy *fc)
 		mode = 0666 & ~fc->umask;
 	if (fc->preserve || fc->dst_exists)
 		mode = set_owner(fc, mode);
-	if (fchmod(fc->out_fd, mode) < 0)
+	if (atomic_set_mode(&fc->rep, mode) < 0)
 		return diag_errno("chmod %s", fc->dst);
 	diag_verbose(1, "mode %04o", (unsigned)mode);
 	if (fc->preserve) {
@@ -582,7 +585,7 @@ static int commit(struct file_copy *fc)
 	fc->out_fd = -1;
 	if (sigflag_caught()) /* a signal during fsync or verify */
 		return EXIT_FAIL;
-	if (replace_commit(&fc->rep, fc->no_clobber) < 0) {
+	if (atomic_commit(&fc->rep) < 0) {
 		if (errno == EEXIST && fc->no_clobber)
 			return diag_error("create %s: File exists (--no-clobber)", fc->dst);
 		if (strcmp(fc->rep.failed, "close") == 0)
@@ -593,7 +596,7 @@ static int commit(struct file_copy *fc)
 	diag_verbose(1, "rename %s -> %s%s", fc->rep.tmp, fc->dst,
 		     fc->dst_exists ? ": the old file is replaced in one step" : "");
 	if (fc->fsync) {
-		if (replace_sync_dir(fc->dst) < 0)
+		if (atomic_sync_dir(fc->dst) < 0)
 			return diag_errno("fsync the directory of %s", fc->dst);
 		diag_verbose(1, "fsync of the directory of %s: the new name is durable too", fc->dst);
 	}
@@ -605,11 +608,14 @@ static int copy_in_place(struct file_copy *fc)
 {
 	int status = copy_data(fc);
 
-	if (status != EXIT_OK || !fc->fsync)
+	if (status != EXIT_OK)
 		return status;
 	/* fsync of a pipe or a terminal means nothing, and says EINVAL. */
-	if (fsync(fc->out_fd) < 0 && errno != EINVAL)
+	if (fc->fsync && fsync(fc->out_fd) < 0 && errno != EINVAL)
 		return diag_errno("fsync %s", fc->dst);
+	/* A device, not standard output: close(2) may report a late error. */
+	if (fc->rep.direct && atomic_commit(&fc->rep) < 0)
+		return diag_errno("close %s", fc->dst);
 	return EXIT_OK;
 }
 
@@ -649,14 +655,12 @@ static int run(struct file_copy *fc)
 
 static void clean_up(struct file_copy *fc)
 {
-	if (fc->direct && fc->out_fd > STDERR_FILENO)
-		close(fc->out_fd);
-	if (fc->rep.exists) {
-		if (replace_abort(&fc->rep) == 0)
-			diag_verbose(1, "removed the temporary file %s", fc->rep.tmp);
-		else
-			diag_errno("remove %s", fc->rep.tmp);
-	}
+	int had_temporary = fc->rep.tmp_exists;
+
+	if (atomic_abort(&fc->rep) < 0)
+		diag_errno("remove %s", fc->rep.tmp);
+	else if (had_temporary)
+		diag_verbose(1, "removed the temporary file %s", fc->rep.tmp);
 	if (fc->src_fd > STDERR_FILENO)
 		close(fc->src_fd);
 }

@@ -22,7 +22,7 @@
 #include "base/io.h"
 #include "base/json.h"
 #include "cli/opt.h"
-#include "file/outfile.h"
+#include "file/atomic.h"
 #include "cli/parse.h"
 #include "serve/server.h"
 #include "base/stats.h"
@@ -152,7 +152,7 @@ struct http_probe {
 	/* the run */
 	struct exchange ex;
 	struct buf request, text, body_tail;
-	struct outfile out;
+	struct atomic out;
 	uint64_t seq, attempt, hops;
 	struct url next_url; /* where a planned redirect goes */
 	int stdout_closed;   /* stdout's reader went away: stop */
@@ -522,10 +522,10 @@ static void narrate_end(const struct http_probe *p)
 /* ---- the body: -o, --body, --expect-body ---- */
 
 /* -o FILE: written beside FILE and renamed over it once the response is
- * complete, so FILE is never half written (lib/outfile.h). */
+ * complete, so FILE is never half written (lib/file/atomic.h). */
 static int open_output(struct http_probe *p)
 {
-	if (outfile_open(&p->out, p->output) == 0)
+	if (atomic_open(&p->out, p->output, 0) == 0)
 		return 0;
 	snprintf(p->ex.error, sizeof p->ex.error, "open %s: %s", p->output, strerror(errno));
 	return -1;
@@ -533,10 +533,9 @@ static int open_output(struct http_probe *p)
 
 static void close_output(struct http_probe *p, int ok)
 {
-	if (!ok)
-		outfile_abort(&p->out);
-	else if (outfile_commit(&p->out) < 0)
+	if (ok && atomic_commit(&p->out) < 0)
 		snprintf(p->ex.error, sizeof p->ex.error, "write %s: %s", p->output, strerror(errno));
+	atomic_abort(&p->out);
 }
 
 static int is_redirect(int status)

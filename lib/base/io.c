@@ -4,11 +4,6 @@
 #include "base/io.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 ssize_t io_read(int fd, void *buf, size_t len)
@@ -65,40 +60,4 @@ ssize_t io_pread_full(int fd, void *buf, size_t len, off_t offset)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
-}
-
-int io_write_file_atomic(const char *path, const void *data, size_t len)
-{
-	size_t tmplen = strlen(path) + 16;
-	char *tmp = malloc(tmplen);
-	int fd, saved;
-
-	if (!tmp)
-		return -1;
-	snprintf(tmp, tmplen, "%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	/* mkostemp makes 0600; a port or pid file is for every reader. */
-	if (fchmod(fd, 0644) < 0 || io_write_full(fd, data, len) < 0 || close(fd) < 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		free(tmp);
-		errno = saved;
-		return -1;
-	}
-	free(tmp);
-	return 0;
 }

@@ -22,11 +22,4 @@ int io_write_full(int fd, const void *buf, size_t len);
 /* pread(2) of exactly len bytes at offset unless EOF comes first: bytes read, -1 on error. */
 ssize_t io_pread_full(int fd, void *buf, size_t len, off_t offset);
 
-/*
- * Writes data to path atomically: a temporary file in the same directory,
- * then rename(2), so a reader sees the old content or all of the new one,
- * never a part.  Used for --port-file and --pid-file.  0 or -1.
- */
-int io_write_file_atomic(const char *path, const void *data, size_t len);
-
 #endif

@@ -5,7 +5,7 @@
 
 #include "base/clock.h"
 #include "cli/diag.h"
-#include "base/io.h"
+#include "file/atomic.h"
 #include "cli/parse.h"
 #include "net/sock.h"
 
@@ -127,7 +127,7 @@ static int resolve_bind(const struct server_config *c, int socktype, struct addr
 
 static int publish(const char *path, const char *what, const char *text)
 {
-	if (path && io_write_file_atomic(path, text, strlen(text)) < 0)
+	if (path && atomic_write_file(path, text, strlen(text)) < 0)
 		return diag_errno("write %s file %s", what, path);
 	return EXIT_OK;
 }
