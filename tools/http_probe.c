@@ -201,22 +201,13 @@ static int valid_field_arg(const char *arg, int name_alone_ok)
 	return http_parse_field_line(arg, strlen(arg), &name, &value, &why) == 0;
 }
 
-/* HOST:PORT:ADDR[,ADDR...], checked here, used when connecting. */
+/* HOST:PORT:ADDR[,ADDR...], split here to check it, and again by httpc
+ * when connecting. */
 static int valid_resolve_arg(const char *arg)
 {
-	const char *colon = strchr(arg, ':');
-	uint64_t port;
-	char digits[8];
-	const char *second;
+	struct httpc_resolve resolve;
 
-	if (!colon || colon == arg)
-		return 0;
-	second = strchr(colon + 1, ':');
-	if (!second || (size_t)(second - colon - 1) >= sizeof digits || second[1] == '\0')
-		return 0;
-	memcpy(digits, colon + 1, (size_t)(second - colon - 1));
-	digits[second - colon - 1] = '\0';
-	return parse_uint(digits, 1, 65535, &port) == 0;
+	return httpc_resolve_parse(arg, &resolve) == 0;
 }
 
 /* -d DATA, -d @FILE or -d @- */

@@ -260,16 +260,22 @@ static int slice_is(struct http_slice s, const char *word)
 	return s.len == strlen(word) && strncasecmp(s.ptr, word, s.len) == 0;
 }
 
+int http_list_has_token(const char *value, size_t len, const char *token)
+{
+	const char *p = value, *end = value + len;
+	struct http_slice e;
+
+	while (next_element(&p, end, &e))
+		if (slice_is(element_head(e), token))
+			return 1;
+	return 0;
+}
+
 int http_fields_has_token(const struct http_fields *f, const char *name, const char *token)
 {
-	for (size_t i = http_fields_find(f, name, 0); i < f->count; i = http_fields_find(f, name, i + 1)) {
-		const char *p = http_fields_value(f, i);
-		const char *end = p + f->list[i].value_len;
-		struct http_slice e;
-		while (next_element(&p, end, &e))
-			if (slice_is(element_head(e), token))
-				return 1;
-	}
+	for (size_t i = http_fields_find(f, name, 0); i < f->count; i = http_fields_find(f, name, i + 1))
+		if (http_list_has_token(http_fields_value(f, i), f->list[i].value_len, token))
+			return 1;
 	return 0;
 }
 
@@ -347,37 +353,68 @@ static int transfer_framing(const struct http_fields *f, int is_request, struct 
 	return 0;
 }
 
-/* Content-Length (8.6 of RFC 9110): digits; a list of equal values is one. */
+/* One decimal value, 1*DIGIT: 0, or -1 with errno EINVAL or EOVERFLOW. */
+static int parse_length(struct http_slice e, uint64_t *out, const char **why)
+{
+	uint64_t v = 0;
+
+	if (e.len == 0) {
+		*why = "malformed content-length";
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t k = 0; k < e.len; k++) {
+		unsigned digit = (unsigned char)e.ptr[k] - (unsigned)'0';
+		if (digit > 9) {
+			*why = "malformed content-length";
+			errno = EINVAL;
+			return -1;
+		}
+		if (v > (HTTP_LENGTH_MAX - digit) / 10) {
+			/* keep checking the rest: "99999999999999999999x" is malformed */
+			v = (uint64_t)HTTP_LENGTH_MAX + 1;
+			continue;
+		}
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return 0;
+}
+
+int http_content_length(const char *value, size_t len, uint64_t *length, int *seen, const char **why)
+{
+	const char *p = value, *end = value + len;
+	struct http_slice e;
+
+	while (next_element(&p, end, &e)) {
+		uint64_t v;
+		if (parse_length(e, &v, why) < 0)
+			return -1;
+		if (*seen && v != *length) {
+			*why = "conflicting content-length values";
+			errno = EINVAL;
+			return -1;
+		}
+		*length = v;
+		*seen = 1;
+	}
+	if (*length > HTTP_LENGTH_MAX) {
+		*why = "content-length too large";
+		errno = EOVERFLOW;
+		return -1;
+	}
+	return 0;
+}
+
 static int length_framing(const struct http_fields *f, struct http_framing *out, const char **why)
 {
-	int have = 0;
+	int seen = 0;
 
 	for (size_t i = http_fields_find(f, "Content-Length", 0); i < f->count;
-	     i = http_fields_find(f, "Content-Length", i + 1)) {
-		const char *p = http_fields_value(f, i);
-		const char *end = p + f->list[i].value_len;
-		struct http_slice e;
-		while (next_element(&p, end, &e)) {
-			uint64_t v = 0;
-			if (e.len == 0 || e.len > 18) {
-				*why = e.len == 0 ? "malformed content-length" : "content-length too large";
-				return -1;
-			}
-			for (size_t k = 0; k < e.len; k++) {
-				if (!is_digit((unsigned char)e.ptr[k])) {
-					*why = "malformed content-length";
-					return -1;
-				}
-				v = v * 10 + (uint64_t)(e.ptr[k] - '0');
-			}
-			if (have && v != out->length) {
-				*why = "conflicting content-length values";
-				return -1;
-			}
-			out->length = v;
-			have = 1;
-		}
-	}
+	     i = http_fields_find(f, "Content-Length", i + 1))
+		if (http_content_length(http_fields_value(f, i), f->list[i].value_len, &out->length, &seen,
+		                        why) < 0)
+			return -1;
 	out->kind = HTTP_BODY_LENGTH;
 	return 0;
 }

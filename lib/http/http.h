@@ -20,8 +20,9 @@
  *	hello                                   body, framed by Content-Length,
  *	                                        by chunks, or by the close
  *
- * The request side (the request line, a server's parser) lives with the
- * servers; it builds on the field, framing and chunked pieces here.
+ * The request side (the request line, a server's parser) lives in httpd.h;
+ * it parses in place, without allocating, on the slice primitives here:
+ * tokens, field lines, list elements, Content-Length and reason phrases.
  */
 #ifndef SOCKBOX_HTTP_H
 #define SOCKBOX_HTTP_H
@@ -62,6 +63,35 @@ int http_is_field_value(const char *s, size_t len);
  */
 int http_parse_field_line(const char *line, size_t len, struct http_slice *name, struct http_slice *value,
                           const char **why);
+
+/* 1 when the comma-separated list value[0..len) (RFC 9110 5.6.1) has token
+ * among its elements, any case, parameters after ';' ignored:
+ * "keep-alive, close" has "close". */
+int http_list_has_token(const char *value, size_t len, const char *token);
+
+/* ---- Content-Length (RFC 9110 8.6, RFC 9112 6.3) ---- */
+
+/* The largest Content-Length taken: what an off_t holds. */
+#define HTTP_LENGTH_MAX ((uint64_t)INT64_MAX)
+
+/*
+ * The one Content-Length policy, for requests (httpd) and responses
+ * (http_framing) alike:
+ *  - a value is 1*DIGIT in decimal; leading zeros are allowed ("007" is 7);
+ *    a sign, whitespace inside, hex, an empty value or an empty list
+ *    element ("5,") is malformed;
+ *  - a list of identical values ("5, 5"), or several fields that all say
+ *    5, is the one value 5 (6.3 item 5); values that differ are an error,
+ *    since two parties could each pick another one (request smuggling);
+ *  - a value above HTTP_LENGTH_MAX is too large, however many digits;
+ *  - a message that also has Transfer-Encoding is refused whatever the
+ *    values (6.3 item 3): the callers check that, before or after.
+ * Call it once per Content-Length field value, in order, with *seen 0 at
+ * first: it sets *length and *seen, checking each value against the ones
+ * before.  0, or -1 with *why set and errno EOVERFLOW (too large: a server
+ * answers 413) or EINVAL (malformed or conflicting: 400).
+ */
+int http_content_length(const char *value, size_t len, uint64_t *length, int *seen, const char **why);
 
 /* ---- the list of header (or trailer) fields ---- */
 
@@ -138,10 +168,9 @@ struct http_framing {
  * has no body whatever its fields say).  Transfer-Encoding wins over
  * Content-Length; both together are refused, as a sign of request
  * smuggling, and so is Transfer-Encoding in an HTTP/1.0 message.
- * Content-Length must be digits; several equal values are one value,
- * differing ones are an error.  A request without either has no body; a
- * response without either, or whose last coding is not chunked, runs
- * until the close.  0, or -1 with *why set.
+ * Content-Length follows the policy of http_content_length.  A request
+ * without either has no body; a response without either, or whose last
+ * coding is not chunked, runs until the close.  0, or -1 with *why set.
  */
 int http_framing(const struct http_fields *f, int is_request, int version_minor, struct http_framing *out,
                  const char **why);

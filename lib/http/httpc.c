@@ -97,17 +97,38 @@ static void add_target(struct target *targets, size_t *n, const struct sockaddr 
 	(*n)++;
 }
 
+int httpc_resolve_parse(const char *entry, struct httpc_resolve *out)
+{
+	const char *colon = strchr(entry, ':'), *p;
+	unsigned long port = 0;
+
+	if (!colon || colon == entry)
+		goto invalid;
+	for (p = colon + 1; *p >= '0' && *p <= '9'; p++) {
+		port = port * 10 + (unsigned long)(*p - '0');
+		if (port > 65535)
+			goto invalid;
+	}
+	if (p == colon + 1 || *p != ':' || port == 0 || p[1] == '\0')
+		goto invalid;
+	out->host.ptr = entry;
+	out->host.len = (size_t)(colon - entry);
+	out->port = (unsigned)port;
+	out->addrs = p + 1;
+	return 0;
+invalid:
+	errno = EINVAL;
+	return -1;
+}
+
 /* The address list of the HOST:PORT:ADDR entry for u, or NULL. */
 static const char *find_override(const struct httpc_config *cfg, const struct url *u)
 {
 	for (size_t i = 0; i < cfg->resolve_count; i++) {
-		const char *entry = cfg->resolves[i];
-		size_t host_len = strcspn(entry, ":");
-		const char *port = entry + host_len + (entry[host_len] == ':');
-		const char *addrs = strchr(port, ':');
-		if (addrs && host_len == strlen(u->host) && strncasecmp(entry, u->host, host_len) == 0 &&
-		    strtoul(port, NULL, 10) == u->port)
-			return addrs + 1;
+		struct httpc_resolve r;
+		if (httpc_resolve_parse(cfg->resolves[i], &r) == 0 && r.port == u->port &&
+		    r.host.len == strlen(u->host) && strncasecmp(r.host.ptr, u->host, r.host.len) == 0)
+			return r.addrs;
 	}
 	return NULL;
 }

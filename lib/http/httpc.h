@@ -136,6 +136,18 @@ void httpc_close(struct httpc *c);
 /* Closes and releases everything. */
 void httpc_free(struct httpc *c);
 
+/* One --resolve entry, "HOST:PORT:ADDR[,ADDR...]" as curl takes it. */
+struct httpc_resolve {
+	struct http_slice host; /* inside the entry */
+	unsigned port;          /* 1-65535 */
+	const char *addrs;      /* the rest of the entry: addresses, comma-separated */
+};
+
+/* Splits entry: 0, or -1 with errno EINVAL when it has no host, a port
+ * that is not a number of 1-65535, or no address.  The addresses are
+ * checked when they are used (httpc_connect). */
+int httpc_resolve_parse(const char *entry, struct httpc_resolve *out);
+
 /* poll(2) on fd until deadline_ns (0: none): 0 ready, -1 with errno
  * ETIMEDOUT, or EINTR when a signal came and interrupted() said stop. */
 int httpc_wait(int fd, short events, uint64_t deadline_ns, int (*interrupted)(void));

@@ -3,6 +3,9 @@
  */
 #include "http/httpd.h"
 
+#include "http/http.h"
+#include "http/url.h"
+
 #include "base/escape.h"
 
 #include "cli/diag.h"
@@ -29,33 +32,12 @@ static const char builtin_page[] =
     "Give it <code>--root DIR</code> to serve files.</p>\n"
     "</body></html>\n";
 
-struct status_text {
-	int status;
-	const char *reason;
-};
-
-/* clang-format off */
-static const struct status_text statuses[] = {
-	{ 200, "OK" },
-	{ 301, "Moved Permanently" },
-	{ 400, "Bad Request" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },
-	{ 405, "Method Not Allowed" },
-	{ 413, "Content Too Large" },
-	{ 414, "URI Too Long" },
-	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" },
-	{ 501, "Not Implemented" },
-	{ 503, "Service Unavailable" },
-	{ 505, "HTTP Version Not Supported" },
-};
-
 struct content_type {
 	const char *ext;
 	const char *type;
 };
 
+/* clang-format off */
 static const struct content_type content_types[] = {
 	{ "html", "text/html; charset=utf-8" },
 	{ "htm", "text/html; charset=utf-8" },
@@ -82,23 +64,6 @@ static const struct content_type content_types[] = {
 	{ "zip", "application/zip" },
 };
 /* clang-format on */
-
-const char *httpd_reason(int status)
-{
-	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-		if (statuses[i].status == status)
-			return statuses[i].reason;
-	return "Unknown";
-}
-
-int httpd_is_tchar(unsigned char c)
-{
-	/* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-	 *         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 static const char *type_of(const char *path)
 {
@@ -225,57 +190,13 @@ static int token_equals(const char *s, size_t len, const char *word)
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
 }
 
-/* Content-Length = 1*DIGIT (RFC 9110 8.6); several fields must agree. */
-static int parse_content_length(const char *v, size_t len, struct httpd_request *req, int *seen)
-{
-	uint64_t n = 0;
-
-	if (len == 0)
-		return 400;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit(v[i]))
-			return 400;
-		if (n > (UINT64_MAX - 9) / 10)
-			n = UINT64_MAX; /* saturate: it is over any limit anyway */
-		else
-			n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	if (*seen && n != req->content_length)
-		return 400;
-	*seen = 1;
-	req->content_length = n;
-	return 0;
-}
-
-/* Connection = #connection-option: "close", "keep-alive", others ignored. */
-static void parse_connection(const char *v, size_t len, int *close_seen, int *keep_seen)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t start, end;
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		start = i;
-		while (i < len && v[i] != ',')
-			i++;
-		end = i;
-		while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-			end--;
-		if (token_equals(v + start, end - start, "close"))
-			*close_seen = 1;
-		else if (token_equals(v + start, end - start, "keep-alive"))
-			*keep_seen = 1;
-	}
-}
-
 /* request-line = method SP request-target SP HTTP-version CRLF */
 static int parse_request_line(const char **pp, const char *end, struct httpd_request *req)
 {
 	const char *p = *pp, *start = p;
 	int major;
 
-	while (p < end && httpd_is_tchar((unsigned char)*p))
+	while (p < end && http_is_tchar((unsigned char)*p))
 		p++;
 	if (p == start || p >= end || *p != ' ')
 		return 400;
@@ -308,41 +229,17 @@ static int parse_request_line(const char **pp, const char *end, struct httpd_req
 	return major == 1 ? 0 : 505;
 }
 
-/* field-line = field-name ":" OWS field-value OWS; obs-fold is refused (RFC 9112 5.2). */
-static int parse_field(const char **pp, const char *end, const char **name, size_t *name_len,
-                       const char **value, size_t *value_len)
+/* One field line through its LF, split by http.h (RFC 9112 5): 0 or 400. */
+static int parse_field(const char **pp, const char *end, struct http_slice *name, struct http_slice *value)
 {
-	const char *p = *pp, *start = p, *v, *vend;
+	const char *p = *pp, *lf = memchr(p, '\n', (size_t)(end - p)), *line_end, *why;
 
-	while (p < end && httpd_is_tchar((unsigned char)*p))
-		p++;
-	/* no whitespace between name and colon (RFC 9112 5.1) */
-	if (p == start || p >= end || *p != ':')
+	if (!lf)
 		return 400;
-	*name = start;
-	*name_len = (size_t)(p - start);
-	p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	v = p;
-	while (p < end && *p != '\r' && *p != '\n') {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 && c != '\t')
-			return 400;
-		if (c == 0x7f)
-			return 400;
-		p++;
-	}
-	vend = p;
-	while (vend > v && (vend[-1] == ' ' || vend[-1] == '\t'))
-		vend--;
-	if (p < end && *p == '\r')
-		p++;
-	if (p >= end || *p != '\n')
-		return 400; /* a bare CR */
-	*value = v;
-	*value_len = (size_t)(vend - v);
-	*pp = p + 1;
+	line_end = lf > p && lf[-1] == '\r' ? lf - 1 : lf;
+	if (http_parse_field_line(p, (size_t)(line_end - p), name, value, &why) < 0)
+		return 400;
+	*pp = lf + 1;
 	return 0;
 }
 
@@ -356,8 +253,7 @@ int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 	if (rc != 0)
 		return rc;
 	for (;;) {
-		const char *name, *value;
-		size_t name_len, value_len;
+		struct http_slice name, value;
 
 		if (p >= end)
 			return 400; /* the head must end with an empty line */
@@ -367,19 +263,24 @@ int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 			return 400; /* obs-fold */
 		if (++req->fields > HTTPD_FIELDS_MAX)
 			return 431;
-		rc = parse_field(&p, end, &name, &name_len, &value, &value_len);
+		rc = parse_field(&p, end, &name, &value);
 		if (rc != 0)
 			return rc;
-		if (token_equals(name, name_len, "host"))
+		if (token_equals(name.ptr, name.len, "host")) {
 			req->hosts++;
-		else if (token_equals(name, name_len, "content-length")) {
-			rc = parse_content_length(value, value_len, req, &length_seen);
-			if (rc != 0)
-				return rc;
-		} else if (token_equals(name, name_len, "transfer-encoding"))
+		} else if (token_equals(name.ptr, name.len, "content-length")) {
+			const char *why;
+			/* too large is answered 413 below, once the rest is known valid */
+			if (http_content_length(value.ptr, value.len, &req->content_length, &length_seen,
+			                        &why) < 0 &&
+			    errno != EOVERFLOW)
+				return 400;
+		} else if (token_equals(name.ptr, name.len, "transfer-encoding")) {
 			req->chunked = 1;
-		else if (token_equals(name, name_len, "connection"))
-			parse_connection(value, value_len, &close_seen, &keep_seen);
+		} else if (token_equals(name.ptr, name.len, "connection")) {
+			close_seen |= http_list_has_token(value.ptr, value.len, "close");
+			keep_seen |= http_list_has_token(value.ptr, value.len, "keep-alive");
+		}
 	}
 	/* RFC 9112 3.2: a 1.1 request has exactly one Host; none or two is a 400. */
 	if ((req->minor == 1 && req->hosts != 1) || req->hosts > 1)
@@ -424,9 +325,9 @@ static int target_path_part(const char *target, size_t len, const char **path, s
 
 int httpd_target_path(const char *target, size_t len, char *out, size_t size, int *is_dir)
 {
-	char decoded[HTTPD_LINE_MAX + 1];
+	char decoded[HTTPD_LINE_MAX + 1], clean[HTTPD_LINE_MAX + 2];
 	const char *path;
-	size_t path_len, n = 0, o = 0, i = 0;
+	size_t path_len, n = 0, o = 0;
 	int rc = target_path_part(target, len, &path, &path_len);
 
 	if (rc != 0)
@@ -446,45 +347,24 @@ int httpd_target_path(const char *target, size_t len, char *out, size_t size, in
 		/* control bytes (a %00, a %0a) have no place in a file name we serve */
 		if (c < 0x20 || c == 0x7f)
 			return 400;
+		/* empty segments ("//a", "a%2F/b") go first: the path names a file
+		 * relative to the root, and "a//.." is no different from "a/.." */
+		if (c == '/' && n > 0 && decoded[n - 1] == '/')
+			continue;
 		decoded[n++] = (char)c;
 	}
-	/* RFC 3986 5.2.4, remove_dot_segments, with ".." above the root refused */
-	*is_dir = n == 0 || decoded[n - 1] == '/';
-	while (i < n) {
-		size_t start, seg_len;
-		while (i < n && decoded[i] == '/')
-			i++;
-		start = i;
-		while (i < n && decoded[i] != '/')
-			i++;
-		seg_len = i - start;
-		if (seg_len == 0)
-			break;
-		if (seg_len == 1 && decoded[start] == '.') {
-			if (i >= n)
-				*is_dir = 1;
-			continue;
-		}
-		if (seg_len == 2 && decoded[start] == '.' && decoded[start + 1] == '.') {
-			if (o == 0)
-				return 400; /* climbs above the root */
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--; /* the separator before the dropped segment */
-			if (i >= n)
-				*is_dir = 1;
-			continue;
-		}
-		if (o + seg_len + 2 > size)
+	/* dot segments go after decoding, so "%2e%2e" is a ".." too; one that
+	 * climbs above the root is refused, never clamped */
+	if (url_remove_dot_segments(decoded, n, clean) > 0)
+		return 400;
+	*is_dir = clean[strlen(clean) - 1] == '/';
+	for (const char *c = clean + 1; *c; c++) {
+		if (o + 2 > size)
 			return 414;
-		if (o > 0)
-			out[o++] = '/';
-		memcpy(out + o, decoded + start, seg_len);
-		o += seg_len;
+		out[o++] = *c;
 	}
 	if (*is_dir) {
-		const char *index = o > 0 ? "/index.html" : "index.html";
+		const char *index = "index.html";
 		size_t index_len = strlen(index);
 		if (o + index_len + 1 > size)
 			return 414;
@@ -616,7 +496,7 @@ static void put_status_line(struct buf *out, struct httpd_site *site, int status
 
 	put(out, "HTTP/1.1 ", 9);
 	put(out, code, 4);
-	put_str(out, httpd_reason(status));
+	put_str(out, http_reason_phrase(status));
 	put(out, "\r\nServer: sockbox\r\nDate: ", 25);
 	put_str(out, date_now(site));
 	put(out, "\r\n", 2);
@@ -636,7 +516,7 @@ static void put_connection(struct buf *out, int keep_alive, int minor)
 int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int head_only, struct buf *out)
 {
 	char body[64];
-	int body_len = snprintf(body, sizeof body, "%d %s\n", status, httpd_reason(status));
+	int body_len = snprintf(body, sizeof body, "%d %s\n", status, http_reason_phrase(status));
 
 	if (body_len < 0 || buf_reserve(out, RESPONSE_OVERHEAD + 128 + (size_t)body_len) < 0)
 		return -1;
@@ -654,24 +534,6 @@ int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int
 	return 0;
 }
 
-/* Appends path percent-encoded: unreserved bytes and '/' as they are
- * (RFC 3986 2.3), every other byte as %XX. */
-static void put_encoded_path(struct buf *out, const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-._~/", *p)) {
-			out->data[out->len++] = (char)*p;
-		} else {
-			out->data[out->len++] = '%';
-			out->data[out->len++] = hex[*p >> 4];
-			out->data[out->len++] = hex[*p & 15];
-		}
-	}
-}
-
 /* A directory named without its trailing slash: 301 to the name with one.
  * The Location is built from the normalised path, never from the raw
  * target, so "//evil.example" or "/\evil.example" cannot become a
@@ -680,18 +542,20 @@ static int append_redirect(struct httpd_site *site, const struct httpd_request *
                            int keep_alive, struct buf *out)
 {
 	const char *path, *query;
-	size_t path_len;
+	size_t path_len, normal_len = strlen(normal);
+	long encoded;
 	static const char body[] = "301 Moved Permanently\n";
 
 	if (target_path_part(req->target, req->target_len, &path, &path_len) != 0)
 		return httpd_append_status(site, 400, 0, req->method == HTTPD_HEAD, out);
 	query = path + path_len;
-	if (buf_reserve(out, RESPONSE_OVERHEAD + 128 + 3 * strlen(normal) + req->target_len + sizeof body) <
-	    0)
+	if (buf_reserve(out, RESPONSE_OVERHEAD + 128 + 3 * normal_len + req->target_len + sizeof body) < 0)
 		return -1;
 	put_status_line(out, site, 301);
 	put_str(out, "Location: /");
-	put_encoded_path(out, normal);
+	/* the room for it was reserved above: it cannot fail */
+	encoded = url_percent_encode(normal, normal_len, URL_KEEP_PATH, out->data + out->len, 3 * normal_len + 1);
+	out->len += encoded > 0 ? (size_t)encoded : 0;
 	put(out, "/", 1);
 	if (query < req->target + req->target_len && *query == '?')
 		put(out, query, (size_t)(req->target + req->target_len - query));
@@ -933,7 +797,7 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 		failed = httpd_append_status(site, status, 0, 0, out) < 0;
 		hc->closing = 1;
 		diag_verbose(2, "fd %d: malformed request head -> %d %s, closing", hc->log_fd, status,
-		             httpd_reason(status));
+		             http_reason_phrase(status));
 	} else {
 		if (req.method == HTTPD_OTHER) {
 			status = 405;
@@ -944,7 +808,7 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 		hc->closing = !req.keep_alive || status_closes(status);
 		diag_verbose(2, "fd %d: %.*s %.*s HTTP/1.%d -> %d %s%s", hc->log_fd, (int)req.method_len,
 		             req.method_text, (int)(req.target_len > 200 ? 200 : req.target_len), req.target,
-		             req.minor, status, httpd_reason(status), hc->closing ? ", closing" : "");
+		             req.minor, status, http_reason_phrase(status), hc->closing ? ", closing" : "");
 	}
 	if (failed)
 		return -1;
@@ -984,7 +848,7 @@ ssize_t httpd_input(struct httpd_conn *hc, struct httpd_site *site, const char *
 		hc->scan_from = 0;
 		if (head_len < 0) {
 			diag_verbose(2, "fd %d: request head too large -> %d %s, closing", hc->log_fd, status,
-			             httpd_reason(status));
+			             http_reason_phrase(status));
 			if (httpd_append_status(site, status, 0, 0, out) < 0)
 				return -1;
 			hc->closing = 1;

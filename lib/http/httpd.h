@@ -21,10 +21,12 @@
  * stream cannot be trusted: the response says Connection: close and the
  * connection takes no more input.
  *
- * Paths never leave the root: percent-decoding, then dot segments removed
- * (RFC 3986 5.2.4) with a ".." above the root refused (400), then openat2(2)
- * with RESOLVE_BENEATH from the root directory, so a symlink may point
- * anywhere inside the root but not out of it (403).  On a kernel without
+ * Paths never leave the root: percent-decoding, then empty segments and
+ * dot segments removed (url.h, RFC 3986 5.2.4) with a ".." above the root
+ * refused (400), then openat2(2) with RESOLVE_BENEATH from the root
+ * directory, so a symlink may point anywhere inside the root but not out
+ * of it (403).  A redirect's Location is the normalised path, percent-
+ * encoded again (url.h), never the raw target.  On a kernel without
  * openat2, the path is walked one component at a time with O_NOFOLLOW and
  * every symlink is refused.
  *
@@ -154,11 +156,5 @@ int httpd_target_path(const char *target, size_t len, char *out, size_t size, in
 /* The response to a request no file is involved in (an error, a 503):
  * appends status line, fields and a short text body. */
 int httpd_append_status(struct httpd_site *site, int status, int keep_alive, int head_only, struct buf *out);
-
-/* The reason phrase of status ("Not Found"). */
-const char *httpd_reason(int status);
-
-/* 1 for a tchar (RFC 9110 5.6.2), the bytes a token is made of. */
-int httpd_is_tchar(unsigned char c);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "http/url.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -131,30 +132,23 @@ static int parse_authority(const char *s, size_t len, struct url *u, const char 
 static int set_target(struct url *u, const char *s, size_t len, int leading_slash, const char **why)
 {
 	size_t at = 0;
-	static const char hex[] = "0123456789ABCDEF";
+	long encoded;
 
-	if (leading_slash)
-		u->target[at++] = '/';
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f) {
 			*why = "control character in the URL";
 			return -1;
 		}
-		if (at + 4 >= sizeof u->target) {
-			*why = "URL too long";
-			return -1;
-		}
-		if (c == ' ' || c >= 0x80) {
-			u->target[at++] = '%';
-			u->target[at++] = hex[c >> 4];
-			u->target[at++] = hex[c & 15];
-		} else {
-			u->target[at++] = (char)c;
-		}
 	}
-	u->target[at] = '\0';
-	if (at == 0)
+	if (leading_slash)
+		u->target[at++] = '/';
+	encoded = url_percent_encode(s, len, URL_KEEP_VISIBLE, u->target + at, sizeof u->target - at);
+	if (encoded < 0) {
+		*why = "URL too long";
+		return -1;
+	}
+	if (at + (size_t)encoded == 0)
 		strcpy(u->target, "/");
 	return 0;
 }
@@ -191,14 +185,11 @@ static size_t path_length(const char *target)
 	return strcspn(target, "?");
 }
 
-/*
- * remove_dot_segments (5.2.4) over in[0..len), written to out (size
- * bytes at least len + 1).  Works segment by segment on an output that
- * only grows by whole segments, so ".." can pop the last one.
- */
-static void remove_dot_segments(const char *in, size_t len, char *out)
+/* Works segment by segment on an output that only grows by whole
+ * segments, so ".." can pop the last one. */
+size_t url_remove_dot_segments(const char *in, size_t len, char *out)
 {
-	size_t o = 0, i = 0;
+	size_t o = 0, i = 0, climbs = 0;
 
 	while (i < len) {
 		size_t seg_end = i + 1;
@@ -212,6 +203,8 @@ static void remove_dot_segments(const char *in, size_t len, char *out)
 			if (last)
 				out[o++] = '/';
 		} else if (seg_len == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (o == 0)
+				climbs++;
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
@@ -227,6 +220,42 @@ static void remove_dot_segments(const char *in, size_t len, char *out)
 	if (o == 0)
 		out[o++] = '/';
 	out[o] = '\0';
+	return climbs;
+}
+
+static int is_kept(unsigned char c, enum url_keep keep)
+{
+	if (keep == URL_KEEP_VISIBLE)
+		return c > 0x20 && c < 0x7f;
+	return is_alpha(c) || is_digit(c) || (c != '\0' && strchr("-._~/", c) != NULL);
+}
+
+long url_percent_encode(const char *in, size_t len, enum url_keep keep, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t at = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		int kept = is_kept(c, keep);
+		if (at + (kept ? 1 : 3) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (kept) {
+			out[at++] = (char)c;
+		} else {
+			out[at++] = '%';
+			out[at++] = hex[c >> 4];
+			out[at++] = hex[c & 15];
+		}
+	}
+	if (size == 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[at] = '\0';
+	return (long)at;
 }
 
 int url_resolve(const struct url *base, const char *ref, struct url *out, const char **why)
@@ -267,7 +296,7 @@ int url_resolve(const struct url *base, const char *ref, struct url *out, const 
 	}
 	{
 		size_t path = path_length(merged);
-		remove_dot_segments(merged, path, cleaned);
+		url_remove_dot_segments(merged, path, cleaned);
 		snprintf(cleaned + strlen(cleaned), sizeof cleaned - strlen(cleaned), "%s", merged + path);
 	}
 	return set_target(out, cleaned, strlen(cleaned), 0, why);

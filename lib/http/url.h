@@ -49,4 +49,27 @@ char *url_host_for_lookup(const struct url *u, char *out, size_t size);
 /* 1 when a and b name the same scheme, host (any case) and port. */
 int url_same_origin(const struct url *a, const struct url *b);
 
+/* ---- the pieces a server shares (httpd) ---- */
+
+/*
+ * remove_dot_segments (RFC 3986 5.2.4) on the absolute path in[0..len),
+ * written to out (len + 2 bytes are always enough) with a NUL: "/a/./b/../c"
+ * becomes "/a/c", a last "." or ".." leaves a trailing '/'.  A ".." above
+ * the root is dropped, as the RFC says, and counted: the return value is
+ * how many were, so that a server can refuse a path that tries to climb.
+ */
+size_t url_remove_dot_segments(const char *in, size_t len, char *out);
+
+/* Which bytes url_percent_encode leaves as they are; every other byte
+ * becomes %XX (uppercase hex, RFC 3986 2.1). */
+enum url_keep {
+	URL_KEEP_VISIBLE, /* printable ASCII but the space: a sloppy Location made sendable */
+	URL_KEEP_PATH,    /* unreserved and '/' (RFC 3986 2.3): a file name made a path */
+};
+
+/* Writes in[0..len) percent-encoded to out, with a NUL: the length, or -1
+ * with errno ENAMETOOLONG when size bytes are too few (3 * len + 1 are
+ * always enough). */
+long url_percent_encode(const char *in, size_t len, enum url_keep keep, char *out, size_t size);
+
 #endif
