@@ -528,12 +528,14 @@ static uint64_t sync_deadline(const struct log_writer *lw)
  * newline, or whole MESSAGE_MAX pieces of a line that long. */
 static size_t complete_prefix(const struct buf *in, size_t fresh_from)
 {
-	const char *nl = memrchr(in->data + fresh_from, '\n', in->len - fresh_from);
+	const char *head = buf_head(in);
+	size_t len = buf_readable(in);
+	const char *nl = memrchr(head + fresh_from, '\n', len - fresh_from);
 
 	/* What came before fresh_from holds no newline: it would have gone out. */
 	if (nl)
-		return (size_t)(nl - in->data) + 1;
-	return in->len > MESSAGE_MAX ? (in->len - 1) / MESSAGE_MAX * MESSAGE_MAX : 0;
+		return (size_t)(nl - head) + 1;
+	return len > MESSAGE_MAX ? (len - 1) / MESSAGE_MAX * MESSAGE_MAX : 0;
 }
 
 /* Each stdin line is an entry, written as soon as it is read: whatever one
@@ -561,18 +563,18 @@ static int run_stdin(struct log_writer *lw)
 			return diag_errno("read stdin");
 		if (n == 0)
 			break;
-		before = lw->in.len;
+		before = buf_readable(&lw->in);
 		lw->in.len += (size_t)n;
 		cut = complete_prefix(&lw->in, before);
 		if (cut > 0) {
-			status = commit(lw, lw->in.data, cut);
+			status = commit(lw, buf_head(&lw->in), cut);
 			buf_consume(&lw->in, cut);
 		}
 		if (lw->caught == SIGPIPE)
 			return EXIT_OK;
 	}
-	if (status == EXIT_OK && lw->in.len > 0) /* a last line without its newline */
-		status = commit(lw, lw->in.data, lw->in.len);
+	if (status == EXIT_OK && buf_readable(&lw->in) > 0) /* a last line without its newline */
+		status = commit(lw, buf_head(&lw->in), buf_readable(&lw->in));
 	return status;
 }
 

@@ -119,8 +119,7 @@ struct conn {
 /* What one connection's loop carries: the handler and the bytes owed. */
 struct pump {
 	struct handler handler;
-	struct buf out;
-	size_t out_sent;    /* out.data[0..out_sent) is already sent */
+	struct buf out;     /* bytes owed, its offset at the first unsent one */
 	char *in;
 	uint64_t bytes_in, bytes_out;
 	uint64_t last_ns;
@@ -374,13 +373,8 @@ static ssize_t pump_recv(struct tcp_echo *te, struct conn *c, struct pump *p)
 /* Reads once and feeds the handler.  NULL, or why the connection ends. */
 static const char *pump_read(struct tcp_echo *te, struct conn *c, struct pump *p)
 {
-	ssize_t n;
+	ssize_t n = pump_recv(te, c, p);
 
-	if (p->out_sent > 0 && p->out_sent >= p->out.len / 2) {
-		buf_consume(&p->out, p->out_sent); /* keep the owed bytes at the front */
-		p->out_sent = 0;
-	}
-	n = pump_recv(te, c, p);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return NULL;
@@ -413,22 +407,18 @@ static const char *pump_read(struct tcp_echo *te, struct conn *c, struct pump *p
 /* Sends what is owed, as much as the socket buffer takes now. */
 static const char *pump_write(struct tcp_echo *te, struct conn *c, struct pump *p)
 {
-	ssize_t n = send(c->fd, p->out.data + p->out_sent, p->out.len - p->out_sent, MSG_NOSIGNAL);
+	ssize_t n = send(c->fd, buf_head(&p->out), buf_readable(&p->out), MSG_NOSIGNAL);
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return NULL;
 		return note_error(te, errno == ECONNRESET || errno == EPIPE ? "reset by the peer" : strerror(errno));
 	}
-	p->out_sent += (size_t)n;
+	buf_consume(&p->out, (size_t)n);
 	p->bytes_out += (uint64_t)n;
 	p->last_ns = clock_now_ns();
 	atomic_fetch_add_explicit(&te->stats->bytes_out, (uint64_t)n, memory_order_relaxed);
 	diag_verbose(2, "%s: wrote %zd bytes", c->peer, n);
-	if (p->out_sent == p->out.len) {
-		buf_clear(&p->out);
-		p->out_sent = 0;
-	}
 	return NULL;
 }
 
@@ -459,7 +449,7 @@ static const char *pump_interrupted(struct tcp_echo *te, struct conn *c, struct 
 static const char *pump_loop(struct tcp_echo *te, struct conn *c, struct pump *p)
 {
 	for (;;) {
-		size_t owed = p->out.len - p->out_sent;
+		size_t owed = buf_readable(&p->out);
 		struct pollfd pfd[2] = { { c->fd, 0, 0 }, { te->stop_fd, POLLIN, 0 } };
 		const char *why = NULL;
 		int ready;
@@ -481,7 +471,7 @@ static const char *pump_loop(struct tcp_echo *te, struct conn *c, struct pump *p
 		if ((pfd[0].events & POLLIN) && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			why = pump_read(te, c, p);
 		/* send at once what the read made owed: the socket is usually writable */
-		if (!why && p->out.len > p->out_sent)
+		if (!why && buf_readable(&p->out) > 0)
 			why = pump_write(te, c, p);
 		if (why)
 			return why;
