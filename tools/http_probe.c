@@ -581,11 +581,11 @@ static void scan_body(struct http_probe *p, const char *data, size_t len)
 		return;
 	}
 	if (buf_append(&p->body_tail, data, len) == 0 &&
-	    memmem(p->body_tail.data, p->body_tail.len, p->expect_body, need)) {
+	    memmem(buf_head(&p->body_tail), buf_readable(&p->body_tail), p->expect_body, need)) {
 		p->ex.body_found = 1;
 		buf_clear(&p->body_tail);
-	} else if (p->body_tail.len >= need) {
-		buf_consume(&p->body_tail, p->body_tail.len - (need - 1));
+	} else if (buf_readable(&p->body_tail) >= need) {
+		buf_consume(&p->body_tail, buf_readable(&p->body_tail) - (need - 1));
 	}
 }
 

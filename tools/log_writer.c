@@ -16,10 +16,10 @@
 #include "base/io.h"
 #include "cli/opt.h"
 #include "cli/parse.h"
+#include "file/logentry.h"
 #include "file/rotate.h"
 #include "sig/sigfd.h"
 #include "file/stamp.h"
-#include "file/tail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +62,6 @@ enum {
 	MESSAGE_MAX = 64 * 1024, /* a longer line becomes several entries */
 	TAIL_FIRST = 4096,       /* resume reads this much of the end first, */
 	TAIL_MAX = 1024 * 1024,  /* then 16 times more, up to this much */
-	NUMBER_DIGITS_MAX = 19,  /* any 19-digit number fits in 64 bits */
 	KEEP_DEFAULT = 5,
 	KEEP_MAX = 1000,
 };
@@ -103,74 +102,6 @@ struct log_writer {
 	int caught;
 	uint64_t entries, writes;
 };
-
-/* ---- the entry format, as resume reads it ---------------------------- */
-
-/* Whether line[0..len) starts with an entry number "N. ": 1 and *number, or 0. */
-static int parse_entry_number(const char *line, size_t len, uint64_t *number)
-{
-	uint64_t n = 0;
-	size_t i = 0;
-
-	while (i < len && i < NUMBER_DIGITS_MAX && line[i] >= '0' && line[i] <= '9')
-		n = n * 10 + (uint64_t)(line[i++] - '0');
-	if (i == 0 || i + 1 >= len || line[i] != '.' || line[i + 1] != ' ')
-		return 0;
-	*number = n;
-	return 1;
-}
-
-/* tail_accept: a line that holds an entry number, kept in *ctx. */
-static int accept_entry(const char *line, size_t len, void *ctx)
-{
-	return parse_entry_number(line, len, ctx);
-}
-
-/* Whether a torn last line is the start of an entry a writer did not
- * finish ("12", "12.", "12. Fri Au") rather than someone's text. */
-static int is_entry_fragment(const char *p, size_t len)
-{
-	size_t digits = 0;
-
-	while (digits < len && p[digits] >= '0' && p[digits] <= '9')
-		digits++;
-	if (digits == 0 || digits > NUMBER_DIGITS_MAX)
-		return 0;
-	if (digits == len)
-		return 1;
-	if (p[digits] != '.')
-		return 0;
-	return digits + 1 == len || p[digits + 1] == ' ';
-}
-
-/* What the end of a log says: where numbering goes on, what to repair. */
-struct resume_point {
-	int found;
-	uint64_t last;   /* the last complete entry's number, when found */
-	size_t torn_len; /* bytes after the last newline */
-	int torn_entry;  /* they are an unfinished entry (else: text) */
-	size_t looked;   /* bytes read backward */
-};
-
-/* Reads the end of the log fd, size bytes long: 0, or -1 with errno. */
-static int find_resume_point(int fd, off_t size, size_t first, size_t max, struct buf *scratch,
-                             struct resume_point *rp)
-{
-	struct tail_scan t;
-	int r;
-
-	memset(rp, 0, sizeof *rp);
-	r = tail_scan(fd, size, first, max, scratch, accept_entry, &rp->last, &t);
-	if (r < 0)
-		return -1;
-	rp->found = r == TAIL_FOUND;
-	rp->torn_len = t.torn_len;
-	rp->torn_entry = t.torn_whole && is_entry_fragment(t.torn, t.torn_len);
-	rp->looked = t.looked;
-	if (!rp->found)
-		rp->last = 0;
-	return 0;
-}
 
 /* ---- the file: open, lock, resume, repair, rotate -------------------- */
 
@@ -246,7 +177,7 @@ static int lock_log(struct log_writer *lw, struct stat *st)
 }
 
 /* The last number FILE.1 holds, when FILE holds none: rotation goes on. */
-static int resume_from_rotated(struct log_writer *lw, struct resume_point *rp)
+static int resume_from_rotated(struct log_writer *lw, struct logentry_resume *rp)
 {
 	size_t size = strlen(lw->path) + ROTATE_NAME_EXTRA;
 	char *name = malloc(size);
@@ -263,7 +194,7 @@ static int resume_from_rotated(struct log_writer *lw, struct resume_point *rp)
 		return missing ? EXIT_OK : diag_errno("open %s.1", lw->path);
 	}
 	if (fstat(fd, &st) < 0 ||
-	    find_resume_point(fd, st.st_size, TAIL_FIRST, TAIL_MAX, &lw->scratch, rp) < 0) {
+	    logentry_find_resume(fd, st.st_size, TAIL_FIRST, TAIL_MAX, &lw->scratch, rp) < 0) {
 		diag_errno("read %s", name);
 		close(fd);
 		free(name);
@@ -282,13 +213,13 @@ static int resume_from_rotated(struct log_writer *lw, struct resume_point *rp)
  */
 static int resume(struct log_writer *lw, struct stat *st)
 {
-	struct resume_point rp;
+	struct logentry_resume rp;
 	uint64_t t0 = clock_now_ns();
 
 	if (lw->known && st->st_dev == lw->known_dev && st->st_ino == lw->known_ino &&
 	    st->st_size == lw->known_end)
 		return EXIT_OK;
-	if (find_resume_point(lw->fd, st->st_size, TAIL_FIRST, TAIL_MAX, &lw->scratch, &rp) < 0)
+	if (logentry_find_resume(lw->fd, st->st_size, TAIL_FIRST, TAIL_MAX, &lw->scratch, &rp) < 0)
 		return diag_errno("read %s", lw->path);
 	if (rp.torn_entry) {
 		/* An entry a writer never finished (killed inside write(2), a crash):
@@ -528,12 +459,14 @@ static uint64_t sync_deadline(const struct log_writer *lw)
  * newline, or whole MESSAGE_MAX pieces of a line that long. */
 static size_t complete_prefix(const struct buf *in, size_t fresh_from)
 {
-	const char *nl = memrchr(in->data + fresh_from, '\n', in->len - fresh_from);
+	const char *head = buf_head(in);
+	size_t len = buf_readable(in);
+	const char *nl = memrchr(head + fresh_from, '\n', len - fresh_from);
 
 	/* What came before fresh_from holds no newline: it would have gone out. */
 	if (nl)
-		return (size_t)(nl - in->data) + 1;
-	return in->len > MESSAGE_MAX ? (in->len - 1) / MESSAGE_MAX * MESSAGE_MAX : 0;
+		return (size_t)(nl - head) + 1;
+	return len > MESSAGE_MAX ? (len - 1) / MESSAGE_MAX * MESSAGE_MAX : 0;
 }
 
 /* Each stdin line is an entry, written as soon as it is read: whatever one
@@ -561,18 +494,18 @@ static int run_stdin(struct log_writer *lw)
 			return diag_errno("read stdin");
 		if (n == 0)
 			break;
-		before = lw->in.len;
+		before = buf_readable(&lw->in);
 		lw->in.len += (size_t)n;
 		cut = complete_prefix(&lw->in, before);
 		if (cut > 0) {
-			status = commit(lw, lw->in.data, cut);
+			status = commit(lw, buf_head(&lw->in), cut);
 			buf_consume(&lw->in, cut);
 		}
 		if (lw->caught == SIGPIPE)
 			return EXIT_OK;
 	}
-	if (status == EXIT_OK && lw->in.len > 0) /* a last line without its newline */
-		status = commit(lw, lw->in.data, lw->in.len);
+	if (status == EXIT_OK && buf_readable(&lw->in) > 0) /* a last line without its newline */
+		status = commit(lw, buf_head(&lw->in), buf_readable(&lw->in));
 	return status;
 }
 

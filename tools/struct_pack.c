@@ -427,7 +427,7 @@ static int pack_one_line(struct struct_pack *sp, const char *line, size_t len, u
 /* Packs every complete line in in; the unfinished tail stays (or, at_eof, is packed too). */
 static int pack_lines(struct struct_pack *sp, struct buf *in, uint64_t *lineno, bool at_eof)
 {
-	size_t start = 0;
+	size_t start = in->off;
 	int status = EXIT_OK;
 
 	while (status == EXIT_OK && start < in->len) {
@@ -439,8 +439,8 @@ static int pack_lines(struct struct_pack *sp, struct buf *in, uint64_t *lineno, 
 		status = pack_one_line(sp, in->data + start, end - start, *lineno);
 		start = nl ? end + 1 : end;
 	}
-	buf_consume(in, start);
-	if (status == EXIT_OK && in->len > LINE_MAX_BYTES)
+	buf_consume(in, start - in->off);
+	if (status == EXIT_OK && buf_readable(in) > LINE_MAX_BYTES)
 		return diag_error("pack line %llu: longer than %zu MiB", (unsigned long long)*lineno + 1,
 				  LINE_MAX_BYTES >> 20);
 	return status;

@@ -105,7 +105,7 @@ struct counters {
 struct tcp_echo;
 
 /* One client being served: a slot of the table the main loop keeps. */
-struct conn {
+struct client_slot {
 	struct tcp_echo *te;
 	int in_use;
 	int fd;
@@ -119,8 +119,7 @@ struct conn {
 /* What one connection's loop carries: the handler and the bytes owed. */
 struct pump {
 	struct handler handler;
-	struct buf out;
-	size_t out_sent;    /* out.data[0..out_sent) is already sent */
+	struct buf out;     /* bytes owed, its offset at the first unsent one */
 	char *in;
 	uint64_t bytes_in, bytes_out;
 	uint64_t last_ns;
@@ -144,7 +143,7 @@ struct tcp_echo {
 	/* the server's run */
 	struct server srv;
 	struct counters *stats;
-	struct conn *slots;
+	struct client_slot *slots;
 	unsigned active;
 	int stop_fd;        /* eventfd, readable once the server stops: every worker polls it */
 	int notify_fd;      /* eventfd, a thread finished */
@@ -355,7 +354,7 @@ static const char *note_error(struct tcp_echo *te, const char *why)
  * Receives once.  Plain echo receives straight into the bytes owed (no
  * copy through the handler); the others into p->in.  -1 when out of memory.
  */
-static ssize_t pump_recv(struct tcp_echo *te, struct conn *c, struct pump *p)
+static ssize_t pump_recv(struct tcp_echo *te, struct client_slot *c, struct pump *p)
 {
 	ssize_t n;
 
@@ -372,15 +371,10 @@ static ssize_t pump_recv(struct tcp_echo *te, struct conn *c, struct pump *p)
 }
 
 /* Reads once and feeds the handler.  NULL, or why the connection ends. */
-static const char *pump_read(struct tcp_echo *te, struct conn *c, struct pump *p)
+static const char *pump_read(struct tcp_echo *te, struct client_slot *c, struct pump *p)
 {
-	ssize_t n;
+	ssize_t n = pump_recv(te, c, p);
 
-	if (p->out_sent > 0 && p->out_sent >= p->out.len / 2) {
-		buf_consume(&p->out, p->out_sent); /* keep the owed bytes at the front */
-		p->out_sent = 0;
-	}
-	n = pump_recv(te, c, p);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return NULL;
@@ -411,31 +405,27 @@ static const char *pump_read(struct tcp_echo *te, struct conn *c, struct pump *p
 }
 
 /* Sends what is owed, as much as the socket buffer takes now. */
-static const char *pump_write(struct tcp_echo *te, struct conn *c, struct pump *p)
+static const char *pump_write(struct tcp_echo *te, struct client_slot *c, struct pump *p)
 {
-	ssize_t n = send(c->fd, p->out.data + p->out_sent, p->out.len - p->out_sent, MSG_NOSIGNAL);
+	ssize_t n = send(c->fd, buf_head(&p->out), buf_readable(&p->out), MSG_NOSIGNAL);
 
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return NULL;
 		return note_error(te, errno == ECONNRESET || errno == EPIPE ? "reset by the peer" : strerror(errno));
 	}
-	p->out_sent += (size_t)n;
+	buf_consume(&p->out, (size_t)n);
 	p->bytes_out += (uint64_t)n;
 	p->last_ns = clock_now_ns();
 	atomic_fetch_add_explicit(&te->stats->bytes_out, (uint64_t)n, memory_order_relaxed);
 	diag_verbose(2, "%s: wrote %zd bytes", c->peer, n);
-	if (p->out_sent == p->out.len) {
-		buf_clear(&p->out);
-		p->out_sent = 0;
-	}
 	return NULL;
 }
 
 static void print_counters(struct tcp_echo *te);
 
 /* What a wait that returned without IO means.  NULL: go on. */
-static const char *pump_interrupted(struct tcp_echo *te, struct conn *c, struct pump *p, int ready)
+static const char *pump_interrupted(struct tcp_echo *te, struct client_slot *c, struct pump *p, int ready)
 {
 	if (ready < 0 && errno != EINTR)
 		return note_error(te, strerror(errno));
@@ -456,10 +446,10 @@ static const char *pump_interrupted(struct tcp_echo *te, struct conn *c, struct 
  * client shuts down its sending side, finish sending and close.  The socket
  * is non-blocking, so a client that never reads only stalls its own loop.
  */
-static const char *pump_loop(struct tcp_echo *te, struct conn *c, struct pump *p)
+static const char *pump_loop(struct tcp_echo *te, struct client_slot *c, struct pump *p)
 {
 	for (;;) {
-		size_t owed = p->out.len - p->out_sent;
+		size_t owed = buf_readable(&p->out);
 		struct pollfd pfd[2] = { { c->fd, 0, 0 }, { te->stop_fd, POLLIN, 0 } };
 		const char *why = NULL;
 		int ready;
@@ -481,14 +471,14 @@ static const char *pump_loop(struct tcp_echo *te, struct conn *c, struct pump *p
 		if ((pfd[0].events & POLLIN) && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			why = pump_read(te, c, p);
 		/* send at once what the read made owed: the socket is usually writable */
-		if (!why && p->out.len > p->out_sent)
+		if (!why && buf_readable(&p->out) > 0)
 			why = pump_write(te, c, p);
 		if (why)
 			return why;
 	}
 }
 
-static void serve_connection(struct tcp_echo *te, struct conn *c)
+static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 {
 	struct pump p;
 	const char *why;
@@ -516,11 +506,11 @@ static void serve_connection(struct tcp_echo *te, struct conn *c)
 
 /* ---- the models ---------------------------------------------------------- */
 
-static struct conn *take_slot(struct tcp_echo *te)
+static struct client_slot *take_slot(struct tcp_echo *te)
 {
 	for (unsigned i = 0; i < te->max_clients; i++) {
 		if (!te->slots[i].in_use) {
-			struct conn *c = &te->slots[i];
+			struct client_slot *c = &te->slots[i];
 			memset(c, 0, sizeof *c);
 			c->te = te;
 			c->in_use = 1;
@@ -532,7 +522,7 @@ static struct conn *take_slot(struct tcp_echo *te)
 	return NULL; /* not reached: the loop only accepts below max_clients */
 }
 
-static void free_slot(struct tcp_echo *te, struct conn *c)
+static void free_slot(struct tcp_echo *te, struct client_slot *c)
 {
 	c->in_use = 0;
 	te->active--;
@@ -540,7 +530,7 @@ static void free_slot(struct tcp_echo *te, struct conn *c)
 
 /* fork: the child serves and exits; the parent closes its copy of the
  * socket at once (else the connection would outlive the child). */
-static void start_child(struct tcp_echo *te, struct conn *c)
+static void start_child(struct tcp_echo *te, struct client_slot *c)
 {
 	pid_t pid = fork();
 
@@ -565,7 +555,7 @@ static void start_child(struct tcp_echo *te, struct conn *c)
 
 static void *thread_main(void *arg)
 {
-	struct conn *c = arg;
+	struct client_slot *c = arg;
 	uint64_t one = 1;
 
 	serve_connection(c->te, c);
@@ -576,7 +566,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static void start_thread(struct tcp_echo *te, struct conn *c)
+static void start_thread(struct tcp_echo *te, struct client_slot *c)
 {
 	pthread_attr_t attr;
 	int rc;
@@ -615,7 +605,7 @@ static void reap_children(struct tcp_echo *te, int block)
 	while (te->active > 0 && (pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
 		describe_status(status, how, sizeof how);
 		for (unsigned i = 0; i < te->max_clients; i++) {
-			struct conn *c = &te->slots[i];
+			struct client_slot *c = &te->slots[i];
 			if (c->in_use && c->pid == pid) {
 				diag_verbose(1, "reap child %ld of %s: %s", (long)pid, c->peer, how);
 				free_slot(te, c);
@@ -632,7 +622,7 @@ static void join_threads(struct tcp_echo *te)
 	if (read(te->notify_fd, &count, sizeof count) < 0 && errno != EAGAIN)
 		diag_verbose(1, "notify: %s", strerror(errno));
 	for (unsigned i = 0; i < te->max_clients; i++) {
-		struct conn *c = &te->slots[i];
+		struct client_slot *c = &te->slots[i];
 		if (c->in_use && atomic_load(&c->done)) {
 			pthread_join(c->thread, NULL);
 			diag_verbose(2, "join the thread of %s", c->peer);
@@ -656,7 +646,7 @@ static int accept_one(struct tcp_echo *te)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	struct conn *c;
+	struct client_slot *c;
 	int fd = sock_accept(te->srv.listen_fd, (struct sockaddr *)&ss, &len, 0);
 
 	if (fd < 0) {

@@ -696,23 +696,24 @@ static int send_round(struct udp_broadcast *u, const void *data, size_t len)
  */
 static int send_pending(struct udp_broadcast *u, int at_eof)
 {
+	struct buf *q = &u->pending;
 	char *nl;
 
 	if (u->raw) {
-		if (u->pending.len > MAX_DATAGRAM)
+		if (buf_readable(q) > MAX_DATAGRAM)
 			return diag_error("read stdin: more than %u bytes: one datagram cannot hold it", MAX_DATAGRAM);
-		return at_eof ? send_round(u, u->pending.data, u->pending.len) : EXIT_OK;
+		return at_eof ? send_round(u, buf_head(q), buf_readable(q)) : EXIT_OK;
 	}
-	while (u->pending.len > 0 && (nl = memchr(u->pending.data, '\n', u->pending.len)) != NULL) {
-		size_t line = (size_t)(nl - u->pending.data);
-		if (send_round(u, u->pending.data, line) != EXIT_OK)
+	while (buf_readable(q) > 0 && (nl = memchr(buf_head(q), '\n', buf_readable(q))) != NULL) {
+		size_t line = (size_t)(nl - buf_head(q));
+		if (send_round(u, buf_head(q), line) != EXIT_OK)
 			return EXIT_FAIL;
-		buf_consume(&u->pending, line + 1);
+		buf_consume(q, line + 1);
 	}
-	if (u->pending.len > MAX_DATAGRAM)
+	if (buf_readable(q) > MAX_DATAGRAM)
 		return diag_error("read stdin: a line longer than %u bytes: one datagram cannot hold it", MAX_DATAGRAM);
-	if (at_eof && u->pending.len > 0) {
-		if (send_round(u, u->pending.data, u->pending.len) != EXIT_OK)
+	if (at_eof && buf_readable(q) > 0) {
+		if (send_round(u, buf_head(q), buf_readable(q)) != EXIT_OK)
 			return EXIT_FAIL;
 		buf_clear(&u->pending);
 	}

@@ -1,5 +1,5 @@
 /*
- * buf.c - growable byte buffer.
+ * buf.c - growable byte buffer with a read offset.
  */
 #include "base/buf.h"
 
@@ -9,6 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void buf_compact(struct buf *b)
+{
+	size_t unread = buf_readable(b);
+
+	if (b->off == 0 || unread > b->off)
+		return;
+	memmove(b->data, b->data + b->off, unread);
+	b->off = 0;
+	b->len = unread;
+	b->data[b->len] = '\0';
+}
 
 int buf_reserve(struct buf *b, size_t extra)
 {
@@ -20,6 +32,12 @@ int buf_reserve(struct buf *b, size_t extra)
 		return -1;
 	}
 	need = b->len + extra + 1; /* + 1 keeps room for the terminating NUL */
+	if (need <= b->cap)
+		return 0;
+	/* Out of room at the end: reuse the consumed front if that is cheap
+	 * (it is at least as large as what must move), else grow. */
+	buf_compact(b);
+	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 256;
@@ -68,18 +86,16 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_consume(struct buf *b, size_t n)
 {
-	if (n >= b->len) {
+	if (n >= buf_readable(b)) {
 		buf_clear(b);
 		return;
 	}
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-	b->data[b->len] = '\0';
+	b->off += n;
 }
 
 void buf_clear(struct buf *b)
 {
-	b->len = 0;
+	b->off = b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -88,5 +104,5 @@ void buf_free(struct buf *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->off = b->len = b->cap = 0;
 }

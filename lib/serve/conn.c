@@ -56,12 +56,7 @@ void conn_free(struct conn *c)
 
 size_t conn_pending(const struct conn *c)
 {
-	return c->out.len - c->out_head;
-}
-
-static size_t in_pending(const struct conn *c)
-{
-	return c->in.len - c->in_head;
+	return buf_readable(&c->out);
 }
 
 /* Room left under the bound for new output. */
@@ -83,20 +78,6 @@ static void update_pause(struct conn *c, const struct conn_service *svc)
 		c->paused = 0;
 }
 
-/* Moves the unsent bytes to the front, only when they are fewer than the
- * sent ones before them: each byte is moved at most once on average. */
-static void compact_out(struct conn *c)
-{
-	size_t pending = conn_pending(c);
-
-	if (c->out_head == 0 || pending > c->out_head)
-		return;
-	memmove(c->out.data, c->out.data + c->out_head, pending);
-	c->out.len = pending;
-	c->out_head = 0;
-	c->out.data[c->out.len] = '\0';
-}
-
 /* How much to read now: never more output than the bound allows.  A reply
  * handler answers each byte of input with up to a whole reply line. */
 static size_t read_budget(const struct conn *c, const struct conn_service *svc)
@@ -113,23 +94,26 @@ static size_t read_budget(const struct conn *c, const struct conn_service *svc)
 	return want < svc->scratch_size ? want : svc->scratch_size;
 }
 
+/* httpd_input measures what it adds by out's end (len), so out must not be
+ * compacted under it: compacting first, when worth it, leaves nothing that
+ * buf_reserve would compact during the call. */
+static ssize_t http_input(struct conn *c, struct conn_service *svc, const char *data, size_t len)
+{
+	buf_compact(&c->out);
+	return httpd_input(&c->http, svc->site, data, len, &c->out, out_room(c, svc), &c->file);
+}
+
 /* Feeds the buffered http input while there is room: 0 or -1 (ENOMEM). */
 static int pump_http(struct conn *c, struct conn_service *svc)
 {
 	ssize_t used;
 
-	if (in_pending(c) == 0 || c->http.closing || c->file.left > 0)
+	if (buf_readable(&c->in) == 0 || c->http.closing || c->file.left > 0)
 		return 0;
-	compact_out(c);
-	used = httpd_input(&c->http, svc->site, c->in.data + c->in_head, in_pending(c), &c->out,
-	                   out_room(c, svc), &c->file);
+	used = http_input(c, svc, buf_head(&c->in), buf_readable(&c->in));
 	if (used < 0)
 		return -1;
-	c->in_head += (size_t)used;
-	if (c->in_head == c->in.len) {
-		buf_clear(&c->in);
-		c->in_head = 0;
-	}
+	buf_consume(&c->in, (size_t)used);
 	return 0;
 }
 
@@ -139,21 +123,15 @@ static int feed_http(struct conn *c, struct conn_service *svc, const char *data,
 {
 	ssize_t used;
 
-	if (in_pending(c) > 0) {
-		if (c->in_head > 0) {
-			memmove(c->in.data, c->in.data + c->in_head, in_pending(c));
-			c->in.len -= c->in_head;
-			c->in_head = 0;
-		}
+	if (buf_readable(&c->in) > 0) {
 		if (buf_append(&c->in, data, len) < 0)
 			return -1;
 		return pump_http(c, svc);
 	}
-	used = httpd_input(&c->http, svc->site, data, len, &c->out, out_room(c, svc), &c->file);
+	used = http_input(c, svc, data, len);
 	if (used < 0)
 		return -1;
 	buf_clear(&c->in);
-	c->in_head = 0;
 	if ((size_t)used < len && buf_append(&c->in, data + used, len - (size_t)used) < 0)
 		return -1;
 	return 0;
@@ -191,7 +169,6 @@ ssize_t conn_read(struct conn *c, struct conn_service *svc)
 	c->read_drained = 0;
 	c->bytes_in += (uint64_t)n;
 	svc->bytes_in += (uint64_t)n;
-	compact_out(c);
 	if (svc->http ? feed_http(c, svc, svc->scratch, (size_t)n) < 0
 	              : handler_input(&c->handler, svc->scratch, (size_t)n, &c->out) < 0)
 		return fail(c);
@@ -207,18 +184,14 @@ static ssize_t send_buffered(struct conn *c)
 	ssize_t n;
 
 	do
-		n = send(c->fd, c->out.data + c->out_head, conn_pending(c), flags);
+		n = send(c->fd, buf_head(&c->out), conn_pending(c), flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : fail(c);
-	c->out_head += (size_t)n;
-	if (c->out_head == c->out.len) {
-		c->out_head = 0;
-		if (c->out.cap > CONN_KEEP_CAP)
-			buf_free(&c->out);
-		else
-			buf_clear(&c->out);
-	}
+	buf_consume(&c->out, (size_t)n);
+	/* once all is sent: a buffer a burst made large is given back */
+	if (conn_pending(c) == 0 && c->out.cap > CONN_KEEP_CAP)
+		buf_free(&c->out);
 	return n;
 }
 
@@ -255,7 +228,7 @@ ssize_t conn_write(struct conn *c, struct conn_service *svc)
 			n = send_buffered(c);
 		else if (c->file.left > 0)
 			n = send_file(c);
-		else if (svc->http && in_pending(c) > 0 && !c->http.closing) {
+		else if (svc->http && buf_readable(&c->in) > 0 && !c->http.closing) {
 			/* everything owed is out: answer the next pipelined requests */
 			size_t before = c->out.len;
 			if (pump_http(c, svc) < 0)

@@ -8,10 +8,10 @@
  * questions, conn_wants_read, conn_wants_write and conn_finished, and
  * closes the connection with conn_free.
  *
- * Output is a buffer with a read offset: a send consumes from the front by
- * moving the offset, not the bytes, and the buffer is reset once empty (or
- * compacted when the unsent part is small), so a slow reader costs no
- * memmove per send.  Backpressure: once a client owes more than
+ * Output is a struct buf, whose read offset marks what is sent: a send
+ * consumes from the front by moving the offset, not the bytes, and the
+ * buffer is reset once empty (or compacted by buf_reserve when the unsent
+ * part is small), so a slow reader costs no memmove per send.  Backpressure: once a client owes more than
  * svc->out_bound bytes of output, it is not read until the output drains
  * below half of that, so a client that never reads grows nothing but its
  * socket buffers.  The input read per step is sized so the output it
@@ -48,11 +48,9 @@ struct conn_service {
 struct conn {
 	int fd;
 	char peer[ADDR_TEXT_MAX];
-	struct buf out; /* bytes owed to the client: out.data[out_head..out.len) */
-	size_t out_head;
+	struct buf out;         /* bytes owed to the client, its offset at the first unsent one */
 	struct httpd_file file; /* http: a file region owed once out is sent */
-	struct buf in;          /* http: bytes read and not yet answered, in.data[in_head..in.len) */
-	size_t in_head;
+	struct buf in;          /* http: bytes read and not yet answered */
 	struct handler handler; /* stream handlers */
 	struct httpd_conn http;
 	uint64_t bytes_in;

@@ -27,8 +27,7 @@ struct link {
 	const struct relay_options *o;
 	int stdin_open;
 	int sent_fin;
-	struct buf sendq;
-	size_t send_off;
+	struct buf sendq;    /* bytes read and not yet sent, its offset at the first unsent one */
 	struct buf line;     /* --frame: the stdin line being gathered */
 	struct buf recvq;    /* --frame: the reply being gathered */
 	int interactive;
@@ -84,10 +83,6 @@ static int read_stdin(struct link *l)
 		return EXIT_OK;
 	}
 	l->awaiting = l->interactive;
-	if (l->send_off > 0 && l->send_off >= l->sendq.len / 2) {
-		buf_consume(&l->sendq, l->send_off); /* keep the queue from growing with what is sent */
-		l->send_off = 0;
-	}
 	if (l->o->frame)
 		return queue_lines(l, chunk, (size_t)n);
 	if (buf_append(&l->sendq, chunk, (size_t)n) < 0)
@@ -97,18 +92,14 @@ static int read_stdin(struct link *l)
 
 static int send_queued(struct link *l)
 {
-	ssize_t n = sock_send(l->fd, l->sendq.data + l->send_off, l->sendq.len - l->send_off);
+	ssize_t n = sock_send(l->fd, buf_head(&l->sendq), buf_readable(&l->sendq));
 
 	if (n < 0)
 		return errno == EAGAIN ? EXIT_OK : diag_errno("send %s", l->peer);
-	l->send_off += (size_t)n;
+	buf_consume(&l->sendq, (size_t)n);
 	l->sent += (uint64_t)n;
 	l->last_ns = clock_now_ns();
 	diag_verbose(2, "send %s: %zd bytes", l->peer, n);
-	if (l->send_off == l->sendq.len) {
-		buf_clear(&l->sendq);
-		l->send_off = 0;
-	}
 	return EXIT_OK;
 }
 
@@ -125,30 +116,28 @@ static int write_stdout(const void *data, size_t len, int *quiet_end)
 }
 
 /* --frame: prints every whole reply, one per line; a partial one stays
- * queued (moved to the front once, not once per frame). */
+ * queued (consumed by offset, moved to the front only when worth it). */
 static int print_frames(struct link *l, int *quiet_end)
 {
-	size_t at = 0;
 	int rc = EXIT_OK;
 
-	while (l->recvq.len - at >= 4 && !*quiet_end) {
-		const unsigned char *h = (const unsigned char *)l->recvq.data + at;
+	while (buf_readable(&l->recvq) >= 4 && !*quiet_end) {
+		const unsigned char *h = (const unsigned char *)buf_head(&l->recvq);
 		uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 		if (len > l->o->max_frame) {
 			rc = diag_error("receive %s: a frame of %lu bytes is over the limit of %lu (--max-frame)",
 					l->peer, (unsigned long)len, (unsigned long)l->o->max_frame);
 			break;
 		}
-		if (l->recvq.len - at - 4 < len)
+		if (buf_readable(&l->recvq) - 4 < len)
 			break;
 		if (write_stdout(h + 4, len, quiet_end) != EXIT_OK || write_stdout("\n", 1, quiet_end) != EXIT_OK) {
 			rc = EXIT_FAIL;
 			break;
 		}
-		at += 4 + (size_t)len;
+		buf_consume(&l->recvq, 4 + (size_t)len);
 		l->need_prompt = l->awaiting;
 	}
-	buf_consume(&l->recvq, at);
 	return rc;
 }
 
@@ -208,7 +197,7 @@ static int link_timeout_ms(const struct link *l)
 /* One turn of the client loop: wait, then read stdin, send, receive. */
 static int link_step(struct link *l, int *server_closed, int *quiet_end)
 {
-	size_t queued = l->sendq.len - l->send_off;
+	size_t queued = buf_readable(&l->sendq);
 	struct pollfd pfd[2] = {
 		{ l->stdin_open && queued < RELAY_QUEUE_HIGH ? STDIN_FILENO : -1, POLLIN, 0 },
 		{ l->fd, (short)(POLLIN | (queued ? POLLOUT : 0)), 0 },
@@ -229,7 +218,7 @@ static int link_step(struct link *l, int *server_closed, int *quiet_end)
 	}
 	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 		rc = read_stdin(l);
-	if (rc == EXIT_OK && l->sendq.len > l->send_off)
+	if (rc == EXIT_OK && buf_readable(&l->sendq) > 0)
 		rc = send_queued(l);
 	if (rc == EXIT_OK && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 		rc = receive(l, server_closed, quiet_end);
@@ -258,7 +247,7 @@ int relay_run(int fd, const char *peer, const struct relay_options *o)
 	if (sock_set_nonblock(fd, 1) < 0)
 		rc = diag_errno("fcntl %s", peer);
 	while (rc == EXIT_OK && !server_closed && !quiet_end) {
-		if (!l.stdin_open && !l.sent_fin && l.sendq.len == l.send_off)
+		if (!l.stdin_open && !l.sent_fin && buf_readable(&l.sendq) == 0)
 			rc = half_close(&l);
 		if (rc == EXIT_OK)
 			rc = link_step(&l, &server_closed, &quiet_end);
@@ -266,9 +255,9 @@ int relay_run(int fd, const char *peer, const struct relay_options *o)
 	if (rc == EXIT_OK && server_closed) {
 		diag_verbose(1, "%s closed the connection (EOF): %llu bytes sent, %llu bytes received", peer,
 			     (unsigned long long)l.sent, (unsigned long long)l.received);
-		if (o->frame && l.recvq.len > 0)
+		if (o->frame && buf_readable(&l.recvq) > 0)
 			rc = diag_error("receive %s: the connection ended inside a frame", peer);
-		else if (l.stdin_open || l.sendq.len > l.send_off)
+		else if (l.stdin_open || buf_readable(&l.sendq) > 0)
 			diag_verbose(1, "the server ended first: the rest of stdin is not sent");
 	}
 	buf_free(&l.sendq);

@@ -32,7 +32,7 @@ static void feed(struct httpd_site *site, const char *data, size_t size, size_t 
 		if (buf_append(&pending, data + offset, piece) < 0)
 			break;
 		offset += piece;
-		used = httpd_input(&hc, site, pending.data, pending.len, out, 1u << 20, &file);
+		used = httpd_input(&hc, site, buf_head(&pending), buf_readable(&pending), out, 1u << 20, &file);
 		if (used < 0)
 			break;
 		buf_consume(&pending, (size_t)used);

@@ -1,18 +1,25 @@
 /*
  * log-writer-resume.c - libFuzzer target for the parser resume relies on:
- * reading a log's end backward (lib/tail.c) and recognising entry numbers
- * and torn entries (tools/log_writer.c).  The input is a file's content;
+ * reading a log's end backward (lib/file/tail.c) and recognising entry
+ * numbers and torn entries (lib/file/logentry.c).  The input is a file's content;
  * its first two bytes pick the window sizes, so small inputs exercise the
  * windows growing across line boundaries.  Each answer is checked against
  * a plain forward reading of the whole file.
  *
  *	make fuzz FUZZ_SECONDS=20
  */
-#include "../../tools/log_writer.c"
+#include "base/buf.h"
+#include "base/io.h"
+#include "file/logentry.h"
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size);
 
 /* The entry number a line starts with, read the slow obvious way. */
 static int reference_number(const char *line, size_t len, uint64_t *number)
@@ -67,7 +74,7 @@ static void reference_scan(const char *data, size_t len, size_t from, int *found
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 {
 	struct buf scratch = BUF_INIT;
-	struct resume_point rp;
+	struct logentry_resume rp;
 	size_t first, max, len, from = 0;
 	const char *data;
 	uint64_t want_last = 0;
@@ -84,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 	fd = memfd_create("log", MFD_CLOEXEC);
 	if (fd < 0 || (len > 0 && io_write_full(fd, data, len) < 0))
 		abort();
-	if (find_resume_point(fd, (off_t)len, first, max, &scratch, &rp) < 0)
+	if (logentry_find_resume(fd, (off_t)len, first, max, &scratch, &rp) < 0)
 		abort();
 	close(fd);
 
