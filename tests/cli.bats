@@ -12,6 +12,32 @@ load helper
 	done
 }
 
+@test "sockbox --list names exactly the tools of tools/*.c (file tcp_echo.c is tool tcp-echo)" {
+	files=$(cd "$ROOT/tools" && ls *.c | grep -vx sockbox.c | sed 's/\.c$//; s/_/-/g' | LC_ALL=C sort)
+	run -0 sockbox --list
+	assert_equal "$output" "$files"
+}
+
+@test "a tool's summary under its usage is its line in sockbox --help" {
+	for t in $(sockbox --list); do
+		summary=$(sockbox "$t" --help | sed -n '/^\(Usage:\|      \) sockbox /!{p;q}')
+		run -0 sockbox --help
+		assert_line "$(printf '  %-16s%s' "$t" "$summary")"
+	done
+}
+
+@test "no tool has two options with one long name or one short letter" {
+	for t in $(sockbox --list); do
+		# opt_init refuses a clash of keys, names or letters: every run would fail
+		run -0 --separate-stderr sockbox "$t" --list-options
+		assert_equal "$stderr" ""
+		dup=$(cut -f2 <<<"$output" | sort | uniq -d)
+		[ -z "$dup" ] || fail "$t has the long option $dup twice"
+		dup=$(cut -f1 <<<"$output" | grep . | sort | uniq -d)
+		[ -z "$dup" ] || fail "$t has the short option $dup twice"
+	done
+}
+
 @test "sockbox --version and every tool's --version print 'sockbox VERSION'" {
 	run -0 sockbox --version
 	[[ "$output" =~ ^sockbox\ [0-9]+\.[0-9]+\.[0-9]+$ ]]

@@ -653,10 +653,10 @@ traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "
 	check "missing SRC and DST"
 	check "missing DST after 'a'" a
 	check "extra operand 'c'" a b c
-	check "bad --method 'fast': expected auto, copy-file-range, sendfile or read-write" --method fast a b
-	check "bad --sparse 'some': expected auto, always or never" --sparse some a b
-	check "bad --buffer-size '0': expected a size from 1 to 1G, like 1K or 128K" --buffer-size 0 a b
-	check "bad --buffer-size '2G': expected a size from 1 to 1G, like 1K or 128K" --buffer-size 2G a b
+	check "invalid --method 'fast': expected auto, copy-file-range, sendfile or read-write" --method fast a b
+	check "invalid --sparse 'some': expected auto, always or never" --sparse some a b
+	check "invalid --buffer-size '0': expected a size from 1 to 1G, like 1K or 128K" --buffer-size 0 a b
+	check "invalid --buffer-size '2G': expected a size from 1 to 1G, like 1K or 128K" --buffer-size 2G a b
 	check "--sparse always looks at every byte: it needs --method read-write or auto" --sparse always --method sendfile a b
 	check "--verify re-reads SRC, which standard input cannot do" --verify - b
 	check "--verify needs a DST file, not standard output" --verify a -

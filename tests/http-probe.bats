@@ -129,15 +129,15 @@ reply() {
 
 @test "bad option values exit 2 naming the option" {
 	run -2 --separate-stderr sockbox http-probe --expect 2x http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: invalid value '2x' for --expect (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: invalid --expect '2x': expected statuses such as 200,204 or 2xx (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe -H 'Bad Name: x' http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: invalid value 'Bad Name: x' for --header (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: invalid --header 'Bad Name: x': expected NAME: VALUE, or NAME: alone (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe -X 'GE T' http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: invalid value 'GE T' for --request (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: invalid --request 'GE T': expected a method name, such as GET or PROPFIND (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe --resolve example.com:80 http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: invalid value 'example.com:80' for --resolve (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: invalid --resolve 'example.com:80': expected HOST:PORT:ADDR (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe -n 0 http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: invalid value '0' for --count (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: invalid --count '0': expected a whole number from 1 (see 'sockbox http-probe --help')"
 }
 
 @test "conflicting options exit 2" {

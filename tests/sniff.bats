@@ -308,11 +308,11 @@ echo_capture() {
 
 @test "bad values, conflicting sources and -q without -w exit 2" {
 	run -2 --separate-stderr sockbox sniff -c 0 -r x
-	assert_equal "$stderr" "sockbox sniff: bad --count '0': a whole number from 1 (see 'sockbox sniff --help')"
+	assert_equal "$stderr" "sockbox sniff: invalid --count '0': expected a whole number from 1 (see 'sockbox sniff --help')"
 	run -2 --separate-stderr sockbox sniff -s 300000 -r x
-	assert_equal "$stderr" "sockbox sniff: bad --snaplen '300000': 0 to 262144 bytes (see 'sockbox sniff --help')"
+	assert_equal "$stderr" "sockbox sniff: invalid --snaplen '300000': expected 0 to 262144 bytes (see 'sockbox sniff --help')"
 	run -2 --separate-stderr sockbox sniff --timeout never -r x
-	assert_equal "$stderr" "sockbox sniff: bad --timeout 'never': seconds, more than 0 (see 'sockbox sniff --help')"
+	assert_equal "$stderr" "sockbox sniff: invalid --timeout 'never': expected seconds, more than 0 (see 'sockbox sniff --help')"
 	run -2 --separate-stderr sockbox sniff -i lo -r x
 	assert_equal "$stderr" "sockbox sniff: --interface and --read exclude each other (see 'sockbox sniff --help')"
 	run -2 --separate-stderr sockbox sniff -q -r x

@@ -54,9 +54,9 @@ py() {
 
 @test "an option meant for another command exits 2" {
 	run -2 --separate-stderr sockbox struct-pack pack --json i 1
-	assert_equal "$stderr" "sockbox struct-pack: --json applies to unpack and explain, not pack (see 'sockbox struct-pack --help')"
+	assert_equal "$stderr" "sockbox struct-pack: --json goes with 'unpack' or 'explain', not 'pack' (see 'sockbox struct-pack --help')"
 	run -2 --separate-stderr sockbox struct-pack size --count 3 i
-	assert_equal "$stderr" "sockbox struct-pack: --count applies to unpack, not size (see 'sockbox struct-pack --help')"
+	assert_equal "$stderr" "sockbox struct-pack: --count goes with 'unpack', not 'size' (see 'sockbox struct-pack --help')"
 	run -2 --separate-stderr sockbox struct-pack explain i extra
 	assert_equal "$stderr" "sockbox struct-pack: explain takes only a FORMAT (see 'sockbox struct-pack --help')"
 }
@@ -64,14 +64,14 @@ py() {
 @test "--delimiter refuses characters that occur inside values" {
 	for d in . - + 5 e x; do
 		run -2 --separate-stderr sockbox struct-pack pack -d "$d" ii
-		assert_equal "$stderr" "sockbox struct-pack: --delimiter: '$d' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
+		assert_equal "$stderr" "sockbox struct-pack: invalid --delimiter '$d': it occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
 	done
 	run -2 --separate-stderr sockbox struct-pack pack -d '\' ii
-	assert_equal "$stderr" "sockbox struct-pack: --delimiter: '\\\\' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
+	assert_equal "$stderr" "sockbox struct-pack: invalid --delimiter '\\\\': it occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
 	run -2 --separate-stderr sockbox struct-pack pack -d $'\n' ii
-	assert_equal "$stderr" "sockbox struct-pack: --delimiter: '\\n' occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
+	assert_equal "$stderr" "sockbox struct-pack: invalid --delimiter '\\n': it occurs inside values and cannot separate them (see 'sockbox struct-pack --help')"
 	run -2 --separate-stderr sockbox struct-pack pack -d ab ii
-	assert_equal "$stderr" "sockbox struct-pack: --delimiter: 'ab' is not one character (see 'sockbox struct-pack --help')"
+	assert_equal "$stderr" "sockbox struct-pack: invalid --delimiter 'ab': expected one character (see 'sockbox struct-pack --help')"
 }
 
 # ---- size and explain ------------------------------------------------------------

@@ -37,10 +37,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool epoll_server_tool = {
 	.name = "epoll-server",
 	.usage = "[OPTIONS]",
-	.summary = "Serve TCP clients from one thread with epoll: echo, upper, discard, reply or http.",
+	.summary = "single-threaded TCP server on epoll: echo, upper, discard, reply or http",
 	.specs = options,
 	.shared = mux_blocks,
 };
@@ -57,14 +57,14 @@ struct epoll_server {
 	struct epoll_event events[MAX_EVENTS]; /* what one epoll_wait reported */
 };
 
-/* -1 when the server should run, else the status to exit with now. */
+/* OPT_GO_ON when the server should run, else the status to exit with now. */
 static int parse_args(struct epoll_server *s, int argc, char **argv)
 {
 	struct opt_state st;
 	int key, verbosity = 0;
 
 	mux_config_init(&s->config);
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &epoll_server_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		if (key == OPT_EXIT)
 			return st.status;
@@ -76,14 +76,14 @@ static int parse_args(struct epoll_server *s, int argc, char **argv)
 			s->edge = 1;
 			continue;
 		}
-		if (mux_parse_option(&s->config, &spec, key, st.arg) < 0) {
+		if (mux_parse_option(&s->config, &epoll_server_tool, key, st.arg) < 0) {
 			opt_done(&st);
 			return EXIT_USAGE;
 		}
 	}
 	if (st.index < argc)
 		return diag_usage("unexpected argument '%s'", argv[st.index]);
-	return mux_check_config(&s->config) == EXIT_OK ? -1 : EXIT_USAGE;
+	return mux_check_config(&s->config) == EXIT_OK ? OPT_GO_ON : EXIT_USAGE;
 }
 
 /* Creates the interest list and puts the listening socket on it. */
@@ -248,7 +248,7 @@ int epoll_server_main(int argc, char **argv)
 		return diag_errno("allocate server state");
 	s->epoll_fd = -1;
 	rc = parse_args(s, argc, argv);
-	if (rc < 0) {
+	if (rc == OPT_GO_ON) {
 		rc = mux_open(&s->mux, &s->config, "epoll_wait");
 		if (rc == EXIT_OK)
 			rc = setup_call(s);

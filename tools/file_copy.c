@@ -57,10 +57,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool file_copy_tool = {
 	.name = "file-copy",
 	.usage = "[OPTIONS] SRC DST",
-	.summary = "Copy one file: zero-copy when the kernel allows, holes kept, DST replaced atomically.",
+	.summary = "copy a file safely and fast: atomic replace, holes, zero-copy",
 	.specs = options,
 };
 
@@ -99,12 +99,13 @@ struct file_copy {
 /* Turns --method and --sparse into their enum; -1 with a usage message. */
 static int parse_choice(int key, const char *arg, int *out)
 {
-	int choice = opt_choice(&spec, key, arg);
+	int choice = opt_choice(&file_copy_tool, key, arg);
 
 	if (choice < 0) {
 		if (key == OPT_METHOD)
-			return diag_usage("bad --method '%s': expected auto, copy-file-range, sendfile or read-write", arg);
-		return diag_usage("bad --sparse '%s': expected auto, always or never", arg);
+			return opt_bad_value(&file_copy_tool, key, arg,
+					     "expected auto, copy-file-range, sendfile or read-write");
+		return opt_bad_value(&file_copy_tool, key, arg, "expected auto, always or never");
 	}
 	*out = choice;
 	return 0;
@@ -115,7 +116,8 @@ static int parse_buffer_size(struct file_copy *fc, const char *arg)
 	uint64_t size;
 
 	if (parse_size(arg, 1, 1ULL << 30, &size) < 0)
-		return diag_usage("bad --buffer-size '%s': expected a size from 1 to 1G, like 1K or 128K", arg);
+		return opt_bad_value(&file_copy_tool, OPT_BUFFER_SIZE, arg,
+				     "expected a size from 1 to 1G, like 1K or 128K");
 	fc->buffer_size = (size_t)size;
 	return 0;
 }
@@ -141,13 +143,13 @@ static int check_args(struct file_copy *fc, int operands, char **argv)
 	return 0;
 }
 
-/* Returns -1 when the copy should go ahead, else the status to exit with. */
+/* OPT_GO_ON when the copy should go ahead, else the status to exit with. */
 static int parse_args(struct file_copy *fc, int argc, char **argv)
 {
 	struct opt_state st;
 	int key, verbosity = 0, choice = 0;
 
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &file_copy_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		int bad = 0;
 
@@ -193,7 +195,7 @@ static int parse_args(struct file_copy *fc, int argc, char **argv)
 		}
 	}
 	diag_set_verbosity(verbosity);
-	return check_args(fc, argc - st.index, argv + st.index) ? EXIT_USAGE : -1;
+	return check_args(fc, argc - st.index, argv + st.index) ? EXIT_USAGE : OPT_GO_ON;
 }
 
 static const char *file_kind(mode_t mode)
@@ -680,7 +682,7 @@ int file_copy_main(int argc, char **argv)
 	int status = parse_args(&fc, argc, argv);
 	int sig;
 
-	if (status >= 0)
+	if (status != OPT_GO_ON)
 		return status;
 	fc.umask = umask(0);
 	umask(fc.umask);

@@ -92,10 +92,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool http_probe_tool = {
 	.name = "http-probe",
 	.usage = "[OPTIONS] URL",
-	.summary = "Send an HTTP/1.1 or HTTPS request, time each phase, check the answer.",
+	.summary = "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics",
 	.specs = options,
 };
 /* clang-format on */
@@ -239,20 +239,20 @@ static int read_data(struct http_probe *p, const char *arg)
 	return n < 0 ? EXIT_FAIL : 0;
 }
 
-static int bad_value(int key, const char *arg)
+static int bad_value(int key, const char *arg, const char *expected)
 {
-	return diag_usage("invalid value '%s' for %s", arg, opt_name(&spec, key));
+	return opt_bad_value(&http_probe_tool, key, arg, "expected %s", expected);
 }
 
 static int parse_seconds_opt(int key, const char *arg, double min, double *out)
 {
-	return parse_seconds(arg, min, 1e9, out) < 0 ? bad_value(key, arg) : 0;
+	return parse_seconds(arg, min, 1e9, out) < 0 ? bad_value(key, arg, "seconds, such as 10 or 0.5") : 0;
 }
 
 static int add_to_list(const char **list, size_t *count, int key, const char *arg)
 {
 	if (*count == MAX_LIST)
-		return diag_usage("too many %s (at most %d)", opt_name(&spec, key), MAX_LIST);
+		return diag_usage("too many --%s (at most %d)", opt_name(&http_probe_tool, key), MAX_LIST);
 	list[(*count)++] = arg;
 	return 0;
 }
@@ -264,12 +264,12 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 	switch (key) {
 	case 'X':
 		if (!http_is_token(arg, strlen(arg)))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "a method name, such as GET or PROPFIND");
 		p->method = arg;
 		return 0;
 	case 'H':
 		if (!valid_field_arg(arg, 0))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "NAME: VALUE, or NAME: alone");
 		return add_to_list(p->headers, &p->header_count, key, arg);
 	case 'd':
 		return read_data(p, arg);
@@ -278,14 +278,14 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		return 0;
 	case 'A':
 		if (!http_is_field_value(arg, strlen(arg)))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "text on one line");
 		p->user_agent = arg;
 		return 0;
 	case 'L':
 		p->follow = 1;
 		return 0;
 	case OPT_MAX_REDIRS:
-		return parse_uint(arg, 0, 1000, &p->max_redirs) < 0 ? bad_value(key, arg) : 0;
+		return parse_uint(arg, 0, 1000, &p->max_redirs) < 0 ? bad_value(key, arg, "a whole number from 0 to 1000") : 0;
 	case '4':
 		p->config.family = AF_INET;
 		return 0;
@@ -294,11 +294,11 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		return 0;
 	case OPT_RESOLVE:
 		if (!valid_resolve_arg(arg))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "HOST:PORT:ADDR");
 		return add_to_list(p->resolves, &p->config.resolve_count, key, arg);
 	case OPT_UNIX_SOCKET:
 		if (!*arg || strlen(arg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "a socket path of 1 to 107 bytes");
 		p->config.unix_path = arg;
 		return 0;
 	case 'k':
@@ -309,14 +309,14 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		return 0;
 	case OPT_CERT_WARN_DAYS:
 		if (parse_uint(arg, 0, 100000, &n) < 0)
-			return bad_value(key, arg);
+			return bad_value(key, arg, "a whole number from 0 to 100000");
 		p->cert_warn_days = (int64_t)n;
 		return 0;
 	case OPT_EXPECT:
-		return parse_expect(p, arg) < 0 ? bad_value(key, arg) : 0;
+		return parse_expect(p, arg) < 0 ? bad_value(key, arg, "statuses such as 200,204 or 2xx") : 0;
 	case OPT_EXPECT_HEADER:
 		if (!valid_field_arg(arg, 1))
-			return bad_value(key, arg);
+			return bad_value(key, arg, "NAME, or NAME: VALUE");
 		return add_to_list(p->expect_headers, &p->expect_header_count, key, arg);
 	case OPT_EXPECT_BODY:
 		p->expect_body = arg;
@@ -326,11 +326,11 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 	case OPT_CONNECT_TIMEOUT:
 		return parse_seconds_opt(key, arg, 0.001, &p->config.connect_timeout);
 	case OPT_RETRY:
-		return parse_uint(arg, 0, 1000, &p->retries) < 0 ? bad_value(key, arg) : 0;
+		return parse_uint(arg, 0, 1000, &p->retries) < 0 ? bad_value(key, arg, "a whole number from 0 to 1000") : 0;
 	case OPT_RETRY_DELAY:
 		return parse_seconds_opt(key, arg, 0, &p->retry_delay);
 	case 'n':
-		return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0 ? bad_value(key, arg) : 0;
+		return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0 ? bad_value(key, arg, "a whole number from 1") : 0;
 	case OPT_INTERVAL:
 		return parse_seconds_opt(key, arg, 0, &p->interval);
 	case OPT_NO_REUSE:
@@ -346,7 +346,7 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		p->json = 1;
 		return 0;
 	case OPT_MAX_HEADER_SIZE:
-		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0 ? bad_value(key, arg) : 0;
+		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0 ? bad_value(key, arg, "a size from 256 to 64M") : 0;
 	case 'v':
 		diag_set_verbosity(diag_verbosity() + 1);
 		return 0;
@@ -387,6 +387,7 @@ static int check_conflicts(struct http_probe *p)
 	return 0;
 }
 
+/* OPT_GO_ON when the probe should run, else the status to exit with. */
 static int parse_args(struct http_probe *p, int argc, char **argv)
 {
 	struct opt_state st;
@@ -394,10 +395,10 @@ static int parse_args(struct http_probe *p, int argc, char **argv)
 	int key, status;
 
 	set_defaults(p);
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &http_probe_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		if (key == OPT_EXIT)
-			return st.status == EXIT_OK ? -1 : st.status;
+			return st.status;
 		status = parse_option(p, key, st.arg);
 		if (status != 0) {
 			opt_done(&st);
@@ -410,7 +411,8 @@ static int parse_args(struct http_probe *p, int argc, char **argv)
 		return diag_usage("invalid URL '%s': %s", argv[st.index], why);
 	if (!p->method)
 		p->method = p->head ? "HEAD" : p->has_data ? "POST" : "GET";
-	return check_conflicts(p);
+	status = check_conflicts(p);
+	return status != 0 ? status : OPT_GO_ON;
 }
 
 /* Sleeps SECS unless SIGINT or SIGTERM asks to stop: 0, or -1 when asked. */
@@ -1165,7 +1167,7 @@ int http_probe_main(int argc, char **argv)
 	if (!p)
 		return diag_errno("allocate");
 	status = parse_args(p, argc, argv);
-	if (status == 0) {
+	if (status == OPT_GO_ON) {
 		/* the servers' signal conventions fit a probe loop too: SIGINT
 		 * and SIGTERM end it with the statistics so far, SIGPIPE is
 		 * ignored (OpenSSL writes with write(2)) */
@@ -1175,5 +1177,5 @@ int http_probe_main(int argc, char **argv)
 			status = run(p);
 	}
 	cleanup(p);
-	return status < 0 ? EXIT_OK : status;
+	return status;
 }

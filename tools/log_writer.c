@@ -48,10 +48,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool log_writer_tool = {
 	.name = "log-writer",
 	.usage = "[OPTIONS] FILE [MESSAGE...]",
-	.summary = "Append numbered, timestamped entries to FILE ('-': stdout); numbering resumes after a restart.",
+	.summary = "append numbered, timestamped lines; numbering survives restarts",
 	.specs = options,
 	.stop_at_operand = 1,
 };
@@ -553,7 +553,7 @@ static int run_tick(struct log_writer *lw, const struct buf *msg)
 
 /* ---- options, set-up and the outline --------------------------------- */
 
-/* --sync: -1 when understood, else the usage status. */
+/* --sync: OPT_GO_ON when understood, else the usage status. */
 static int parse_sync(struct log_writer *lw, const char *arg)
 {
 	if (strcmp(arg, "never") == 0)
@@ -563,8 +563,8 @@ static int parse_sync(struct log_writer *lw, const char *arg)
 	else if (parse_seconds(arg, 0.001, 86400, &lw->sync_every) == 0)
 		lw->sync = SYNC_EVERY;
 	else
-		return diag_usage("invalid --sync '%s': expected never, entry or SECS", arg);
-	return -1;
+		return opt_bad_value(&log_writer_tool, 's', arg, "expected never, entry or SECS");
+	return OPT_GO_ON;
 }
 
 /* The timestamp must be non-empty and one line; try it on the clock. */
@@ -579,22 +579,22 @@ static int check_format(struct log_writer *lw)
 	           lw->format, lw->utc);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (stamp_make(&lw->stamp, &now) < 0)
-		return diag_usage("invalid --format '%s': empty or longer than %d bytes", lw->format,
-		                  STAMP_MAX - 1);
+		return opt_bad_value(&log_writer_tool, 'f', lw->format, "empty or longer than %d bytes",
+		                     STAMP_MAX - 1);
 	if (memchr(lw->stamp.text, '\n', lw->stamp.len))
-		return diag_usage("invalid --format '%s': a timestamp must stay on one line", lw->format);
+		return opt_bad_value(&log_writer_tool, 'f', lw->format, "a timestamp must stay on one line");
 	return EXIT_OK;
 }
 
-/* Reads the options; -1 to go on, or the status to exit with now. */
+/* Reads the options; OPT_GO_ON to go on, or the status to exit with now. */
 static int parse_args(struct log_writer *lw, int argc, char **argv)
 {
 	struct opt_state st;
-	int key, status = -1, keep_given = 0, verbosity = 0;
+	int key, status = OPT_GO_ON, keep_given = 0, verbosity = 0;
 	uint64_t keep = KEEP_DEFAULT;
 
-	opt_init(&st, &spec, argc, argv);
-	while (status < 0 && (key = opt_next(&st)) != OPT_END) {
+	opt_init(&st, &log_writer_tool, argc, argv);
+	while (status == OPT_GO_ON && (key = opt_next(&st)) != OPT_END) {
 		const char *arg = st.arg;
 		switch (key) {
 		case OPT_EXIT:
@@ -616,30 +616,29 @@ static int parse_args(struct log_writer *lw, int argc, char **argv)
 			break;
 		case 't':
 			if (parse_seconds(arg, 0.001, 86400, &lw->tick) < 0)
-				status =
-				    diag_usage("invalid --tick '%s': expected seconds, e.g. 1 or 0.5", arg);
+				status = opt_bad_value(&log_writer_tool, key, arg,
+				                       "expected seconds, e.g. 1 or 0.5");
 			break;
 		case 'c':
 			if (parse_uint(arg, 1, UINT64_MAX, &lw->count) < 0)
-				status =
-				    diag_usage("invalid --count '%s': expected a whole number from 1", arg);
+				status = opt_bad_value(&log_writer_tool, key, arg,
+				                       "expected a whole number from 1");
 			break;
 		case 'm':
 			if (parse_size(arg, 1, (uint64_t)INT64_MAX, &lw->max_size) < 0)
-				status = diag_usage("invalid --max-size '%s': expected a size like 64K or 1M",
-				                    arg);
+				status = opt_bad_value(&log_writer_tool, key, arg,
+				                       "expected a size like 64K or 1M");
 			break;
 		case 'k':
 			keep_given = 1;
 			if (parse_uint(arg, 1, KEEP_MAX, &keep) < 0)
-				status =
-				    diag_usage("invalid --keep '%s': expected a whole number from 1 to %d",
-				               arg, KEEP_MAX);
+				status = opt_bad_value(&log_writer_tool, key, arg,
+				                       "expected a whole number from 1 to %d", KEEP_MAX);
 			break;
 		}
 	}
 	opt_done(&st);
-	if (status >= 0)
+	if (status != OPT_GO_ON)
 		return status;
 	lw->keep = (unsigned)keep;
 	if (st.index >= argc)
@@ -656,7 +655,7 @@ static int parse_args(struct log_writer *lw, int argc, char **argv)
 		return diag_usage("--max-size needs a FILE, not '-'");
 	if (lw->iso && lw->format)
 		return diag_usage("--iso and --format exclude each other");
-	return check_format(lw) == EXIT_OK ? -1 : EXIT_USAGE;
+	return check_format(lw) == EXIT_OK ? OPT_GO_ON : EXIT_USAGE;
 }
 
 static int finish(struct log_writer *lw, int status)
@@ -679,7 +678,7 @@ int log_writer_main(int argc, char **argv)
 	struct buf msg = BUF_INIT;
 	int status = parse_args(&lw, argc, argv);
 
-	if (status >= 0)
+	if (status != OPT_GO_ON)
 		return status;
 	/* A closed stdin or stdout would be reused by the next open(2): refuse first. */
 	if (lw.nwords == 0 && lw.tick == 0 && fcntl(STDIN_FILENO, F_GETFD) < 0)

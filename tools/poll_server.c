@@ -34,10 +34,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool poll_server_tool = {
 	.name = "poll-server",
 	.usage = "[OPTIONS]",
-	.summary = "Serve TCP clients from one thread with poll: echo, upper, discard, reply or http.",
+	.summary = "single-threaded TCP server on poll: echo, upper, discard, reply or http",
 	.specs = options,
 	.shared = mux_blocks,
 };
@@ -52,14 +52,14 @@ struct poll_server {
 	size_t cap;           /* entries allocated */
 };
 
-/* -1 when the server should run, else the status to exit with now. */
+/* OPT_GO_ON when the server should run, else the status to exit with now. */
 static int parse_args(struct poll_server *s, int argc, char **argv)
 {
 	struct opt_state st;
 	int key, verbosity = 0;
 
 	mux_config_init(&s->config);
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &poll_server_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		if (key == OPT_EXIT)
 			return st.status;
@@ -67,14 +67,14 @@ static int parse_args(struct poll_server *s, int argc, char **argv)
 			diag_set_verbosity(++verbosity);
 			continue;
 		}
-		if (mux_parse_option(&s->config, &spec, key, st.arg) < 0) {
+		if (mux_parse_option(&s->config, &poll_server_tool, key, st.arg) < 0) {
 			opt_done(&st);
 			return EXIT_USAGE;
 		}
 	}
 	if (st.index < argc)
 		return diag_usage("unexpected argument '%s'", argv[st.index]);
-	return mux_check_config(&s->config) == EXIT_OK ? -1 : EXIT_USAGE;
+	return mux_check_config(&s->config) == EXIT_OK ? OPT_GO_ON : EXIT_USAGE;
 }
 
 /* Makes room for n entries in the interest array. */
@@ -241,7 +241,7 @@ int poll_server_main(int argc, char **argv)
 	if (!s)
 		return diag_errno("allocate server state");
 	rc = parse_args(s, argc, argv);
-	if (rc < 0) {
+	if (rc == OPT_GO_ON) {
 		rc = mux_open(&s->mux, &s->config, "poll");
 		if (rc == EXIT_OK)
 			rc = setup_call(s);

@@ -34,10 +34,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool select_server_tool = {
 	.name = "select-server",
 	.usage = "[OPTIONS]",
-	.summary = "Serve TCP clients from one thread with select: echo, upper, discard, reply or http.",
+	.summary = "single-threaded TCP server on select: echo, upper, discard, reply or http",
 	.specs = options,
 	.shared = mux_blocks,
 };
@@ -51,14 +51,14 @@ struct select_server {
 	int max_fd;      /* the highest descriptor in either set */
 };
 
-/* -1 when the server should run, else the status to exit with now. */
+/* OPT_GO_ON when the server should run, else the status to exit with now. */
 static int parse_args(struct select_server *s, int argc, char **argv)
 {
 	struct opt_state st;
 	int key, verbosity = 0;
 
 	mux_config_init(&s->config);
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &select_server_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		if (key == OPT_EXIT)
 			return st.status;
@@ -66,14 +66,14 @@ static int parse_args(struct select_server *s, int argc, char **argv)
 			diag_set_verbosity(++verbosity);
 			continue;
 		}
-		if (mux_parse_option(&s->config, &spec, key, st.arg) < 0) {
+		if (mux_parse_option(&s->config, &select_server_tool, key, st.arg) < 0) {
 			opt_done(&st);
 			return EXIT_USAGE;
 		}
 	}
 	if (st.index < argc)
 		return diag_usage("unexpected argument '%s'", argv[st.index]);
-	return mux_check_config(&s->config) == EXIT_OK ? -1 : EXIT_USAGE;
+	return mux_check_config(&s->config) == EXIT_OK ? OPT_GO_ON : EXIT_USAGE;
 }
 
 /* Nothing to create: the sets are rebuilt on the stack of every call.
@@ -238,7 +238,7 @@ int select_server_main(int argc, char **argv)
 	if (!s)
 		return diag_errno("allocate server state");
 	rc = parse_args(s, argc, argv);
-	if (rc < 0) {
+	if (rc == OPT_GO_ON) {
 		rc = mux_open(&s->mux, &s->config, "select");
 		if (rc == EXIT_OK)
 			rc = setup_call(s);

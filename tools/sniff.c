@@ -53,10 +53,10 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool spec = {
+const struct opt_tool sniff_tool = {
 	.name = "sniff",
 	.usage = "[OPTIONS] [FILTER...]",
-	.summary = "Capture packets (or read a capture) and show their protocol layers.",
+	.summary = "capture packets (or read a capture) and show their protocol layers",
 	.specs = options,
 };
 
@@ -107,14 +107,14 @@ static int join_filter(struct sniff *s, int argc, char **argv, int first)
 	return EXIT_OK;
 }
 
-/* -1 when the run goes on, else the status to exit with (--help: 0). */
+/* OPT_GO_ON when the run goes on, else the status to exit with (--help: 0). */
 static int parse_args(struct sniff *s, int argc, char **argv)
 {
 	struct opt_state st;
 	uint64_t n;
 	int key;
 
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &sniff_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		switch (key) {
 		case OPT_EXIT: return st.status;
@@ -130,25 +130,25 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 		case 'c':
 			if (parse_uint(st.arg, 1, UINT64_MAX, &s->count) < 0) {
 				opt_done(&st);
-				return diag_usage("bad --count '%s': a whole number from 1", st.arg);
+				return opt_bad_value(&sniff_tool, key, st.arg, "expected a whole number from 1");
 			}
 			break;
 		case 's':
 			if (parse_size(st.arg, 0, SNAPLEN_MAX, &n) < 0) {
 				opt_done(&st);
-				return diag_usage("bad --snaplen '%s': 0 to %d bytes", st.arg, SNAPLEN_MAX);
+				return opt_bad_value(&sniff_tool, key, st.arg, "expected 0 to %d bytes", SNAPLEN_MAX);
 			}
 			s->snaplen = n ? (unsigned)n : SNAPLEN_MAX;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_seconds(st.arg, 0.001, 31536000, &s->timeout) < 0) {
 				opt_done(&st);
-				return diag_usage("bad --timeout '%s': seconds, more than 0", st.arg);
+				return opt_bad_value(&sniff_tool, key, st.arg, "expected seconds, more than 0");
 			}
 			break;
 		default:
 			opt_done(&st);
-			return diag_usage("unhandled option");
+			return diag_usage("unknown option '--%s'", opt_name(&sniff_tool, key));
 		}
 	}
 	if (s->iface && s->read_path)
@@ -160,7 +160,7 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 	if (!s->read_path && !s->iface)
 		s->iface = "lo";
 	diag_set_verbosity(s->verbose);
-	return join_filter(s, argc, argv, st.index) == EXIT_OK ? -1 : EXIT_FAIL;
+	return join_filter(s, argc, argv, st.index) == EXIT_OK ? OPT_GO_ON : EXIT_FAIL;
 }
 
 /* pcap's DLT numbers to the decoders' link layers. */
@@ -559,7 +559,7 @@ int sniff_main(int argc, char **argv)
 	struct sniff s = { .snaplen = SNAPLEN_MAX, .sig_fd = -1 };
 	int status;
 
-	if ((status = parse_args(&s, argc, argv)) >= 0) {
+	if ((status = parse_args(&s, argc, argv)) != OPT_GO_ON) {
 		free(s.filter);
 		return status;
 	}

@@ -13,31 +13,32 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A tool's name and summary live in its own option table (tool->name,
+ * tool->summary): the table below only pairs that with the entry point. */
 struct tool {
-	const char *name;
+	const struct opt_tool *spec;
 	int (*main)(int argc, char **argv);
-	const char *summary;
 };
 
 /* Sorted by name; matched by exact name only, never by prefix. */
 static const struct tool tools[] = {
-	{ "epoll-server", epoll_server_main, "single-threaded TCP server on epoll: echo, reply or http" },
-	{ "file-copy", file_copy_main, "copy a file safely and fast: atomic replace, holes, zero-copy" },
-	{ "http-probe", http_probe_main, "HTTP/1.1 and HTTPS probe: timing per phase, expectations, statistics" },
-	{ "log-writer", log_writer_main, "append numbered, timestamped lines; numbering survives restarts" },
-	{ "poll-server", poll_server_main, "single-threaded TCP server on poll: echo, reply or http" },
-	{ "select-server", select_server_main, "single-threaded TCP server on select: echo, reply or http" },
-	{ "sniff", sniff_main, "capture packets and show their layers, the TCP handshake and teardown" },
-	{ "struct-pack", struct_pack_main, "pack and unpack binary records, Python struct formats" },
-	{ "tcp-echo", tcp_echo_main, "TCP echo server (iterative, fork, thread) and client with a load mode" },
-	{ "udp-broadcast", udp_broadcast_main, "send UDP broadcasts and multicasts, or listen for them" },
-	{ NULL, NULL, NULL },
+	{ &epoll_server_tool, epoll_server_main },
+	{ &file_copy_tool, file_copy_main },
+	{ &http_probe_tool, http_probe_main },
+	{ &log_writer_tool, log_writer_main },
+	{ &poll_server_tool, poll_server_main },
+	{ &select_server_tool, select_server_main },
+	{ &sniff_tool, sniff_main },
+	{ &struct_pack_tool, struct_pack_main },
+	{ &tcp_echo_tool, tcp_echo_main },
+	{ &udp_broadcast_tool, udp_broadcast_main },
+	{ NULL, NULL },
 };
 
 static const struct tool *find_tool(const char *name)
 {
-	for (const struct tool *t = tools; t->name; t++)
-		if (strcmp(t->name, name) == 0)
+	for (const struct tool *t = tools; t->spec; t++)
+		if (strcmp(t->spec->name, name) == 0)
 			return t;
 	return NULL;
 }
@@ -49,14 +50,14 @@ static void print_help(FILE *out)
 		"       TOOL [OPTIONS] [ARGS]        (through a link named after the tool)\n"
 		"       sockbox --list | --help | --version\n"
 		"Small Linux networking and IO tools in one binary.\n\nTools:\n");
-	for (const struct tool *t = tools; t->name; t++)
-		fprintf(out, "  %-16s%s\n", t->name, t->summary);
+	for (const struct tool *t = tools; t->spec; t++)
+		fprintf(out, "  %-16s%s\n", t->spec->name, t->spec->summary);
 	fprintf(out, "\nRun 'sockbox TOOL --help' for a tool's options; see sockbox(1) and sockbox(7).\n");
 }
 
 static int run_tool(const struct tool *t, int argc, char **argv)
 {
-	diag_set_tool(t->name);
+	diag_set_tool(t->spec->name);
 	return diag_finish_stdout(t->main(argc, argv));
 }
 
@@ -75,8 +76,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--list") == 0) {
-		for (t = tools; t->name; t++)
-			printf("%s\n", t->name);
+		for (t = tools; t->spec; t++)
+			printf("%s\n", t->spec->name);
 		return diag_finish_stdout(EXIT_OK);
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

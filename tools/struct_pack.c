@@ -34,25 +34,37 @@ enum { OPT_JSON = OPT_LONG_ONLY, OPT_KEEP_NUL, OPT_OFFSET };
 
 static const struct opt_spec options[] = {
 	{ 'd', "delimiter", "CHAR", "separator of values in text records (default: tab)" },
-	{ 'n', "count", "N", "unpack: stop after N records" },
-	{ OPT_OFFSET, "offset", "BYTES", "unpack: skip BYTES of input first (a file header)" },
-	{ OPT_JSON, "json", NULL, "unpack, explain: JSON Lines instead of text" },
-	{ OPT_KEEP_NUL, "keep-nul", NULL, "unpack: keep the NUL padding at the end of s fields" },
+	{ 'n', "count", "N", "stop after N records" },
+	{ OPT_OFFSET, "offset", "BYTES", "skip BYTES of input first (a file header)" },
+	{ OPT_JSON, "json", NULL, "JSON Lines instead of text" },
+	{ OPT_KEEP_NUL, "keep-nul", NULL, "keep the NUL padding at the end of s fields" },
 	{ 'v', "verbose", NULL, "narrate the layout, the reads and the records (repeat for more)" },
 	{ 0, NULL, NULL, NULL },
 };
 
 static const char *const commands[] = { "pack", "unpack", "size", "explain", NULL };
 
-static const struct opt_tool spec = {
+/* Options that go with some commands only: opt_next refuses them with the
+ * others, and --help shows the commands before the option's help. */
+static const struct opt_bind bindings[] = {
+	{ 'd', "pack|unpack" },
+	{ 'n', "unpack" },
+	{ OPT_OFFSET, "unpack" },
+	{ OPT_JSON, "unpack|explain" },
+	{ OPT_KEEP_NUL, "unpack" },
+	{ 0, NULL },
+};
+
+const struct opt_tool struct_pack_tool = {
 	.name = "struct-pack",
 	.usage = "[OPTIONS] pack FORMAT [VALUE...]\n"
 		 "[OPTIONS] unpack FORMAT [FILE]\n"
 		 "[OPTIONS] size FORMAT\n"
 		 "[OPTIONS] explain FORMAT",
-	.summary = "Pack and unpack binary records with Python's struct format language.",
+	.summary = "pack and unpack binary records with Python's struct formats",
 	.specs = options,
 	.commands = commands,
+	.bind = bindings,
 	.stop_at_operand = 1,
 };
 
@@ -103,11 +115,11 @@ static int parse_delimiter(struct struct_pack *sp, const char *arg)
 		if (escape_bytes(&shown, arg, strlen(arg)) < 0)
 			return diag_errno("--delimiter");
 		if (strlen(arg) != 1)
-			status = diag_usage("--delimiter: '%.*s' is not one character", (int)shown.len,
-					    shown.len ? shown.data : "");
+			status = opt_bad_value(&struct_pack_tool, 'd', shown.len ? shown.data : "",
+					       "expected one character");
 		else
-			status = diag_usage("--delimiter: '%.*s' occurs inside values and cannot separate them",
-					    (int)shown.len, shown.data);
+			status = opt_bad_value(&struct_pack_tool, 'd', shown.data,
+					       "it occurs inside values and cannot separate them");
 		buf_free(&shown);
 		return status;
 	}
@@ -123,12 +135,12 @@ static int take_option(struct struct_pack *sp, int key, const char *arg)
 		return parse_delimiter(sp, arg);
 	case 'n':
 		if (parse_uint(arg, 0, UINT64_MAX, &sp->count) < 0)
-			return diag_usage("--count: '%s' is not a whole number", arg);
+			return opt_bad_value(&struct_pack_tool, key, arg, "expected a whole number");
 		sp->have_count = true;
 		return EXIT_OK;
 	case OPT_OFFSET:
 		if (parse_size(arg, 0, UINT64_MAX, &sp->offset) < 0)
-			return diag_usage("--offset: '%s' is not a size in bytes", arg);
+			return opt_bad_value(&struct_pack_tool, key, arg, "expected a size in bytes");
 		sp->have_offset = true;
 		return EXIT_OK;
 	case OPT_JSON:
@@ -141,20 +153,18 @@ static int take_option(struct struct_pack *sp, int key, const char *arg)
 		diag_set_verbosity(++sp->verbosity);
 		return EXIT_OK;
 	default:
-		return diag_usage("unknown option");
+		return diag_usage("unknown option '--%s'", opt_name(&struct_pack_tool, key));
 	}
 }
 
-/* parse_args's answer when the tool goes on (any other value is an exit status). */
-enum { GO_ON = -1 };
-
-/* Runs the option loop over argv; *index is where its operands start. GO_ON or a status. */
+/* Runs the option loop over argv; *index is where its operands start.
+ * OPT_GO_ON or a status; opt_next refuses an option of another command. */
 static int read_options(struct struct_pack *sp, int argc, char **argv, int *index)
 {
 	struct opt_state st;
 	int key;
 
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &struct_pack_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		int status;
 		if (key == OPT_EXIT)
@@ -166,21 +176,13 @@ static int read_options(struct struct_pack *sp, int argc, char **argv, int *inde
 		}
 	}
 	*index = st.index;
-	return GO_ON;
+	return OPT_GO_ON;
 }
 
 static int check_options(const struct struct_pack *sp)
 {
 	const char *name = commands[sp->command];
 
-	if (sp->json && sp->command != CMD_UNPACK && sp->command != CMD_EXPLAIN)
-		return diag_usage("--json applies to unpack and explain, not %s", name);
-	if (sp->keep_nul && sp->command != CMD_UNPACK)
-		return diag_usage("--keep-nul applies to unpack, not %s", name);
-	if ((sp->have_offset || sp->have_count) && sp->command != CMD_UNPACK)
-		return diag_usage("%s applies to unpack, not %s", sp->have_offset ? "--offset" : "--count", name);
-	if (sp->have_delimiter && sp->command != CMD_PACK && sp->command != CMD_UNPACK)
-		return diag_usage("--delimiter applies to pack and unpack, not %s", name);
 	if (sp->have_delimiter && sp->json)
 		return diag_usage("--delimiter and --json do not go together");
 	if (sp->command == CMD_UNPACK && sp->noperands > 1)
@@ -193,7 +195,7 @@ static int check_options(const struct struct_pack *sp)
 /*
  * Options may come before the command and between the command and the
  * format; everything after the format is an operand, so values such as
- * -5 need no "--".  Returns GO_ON, or the status to exit with.
+ * -5 need no "--".  Returns OPT_GO_ON, or the status to exit with.
  */
 static int parse_args(struct struct_pack *sp, int argc, char **argv)
 {
@@ -201,7 +203,7 @@ static int parse_args(struct struct_pack *sp, int argc, char **argv)
 
 	sp->delimiter = '\t';
 	status = read_options(sp, argc, argv, &index);
-	if (status != GO_ON)
+	if (status != OPT_GO_ON)
 		return status;
 	if (index >= argc)
 		return diag_usage("missing command: pack, unpack, size or explain");
@@ -213,7 +215,7 @@ static int parse_args(struct struct_pack *sp, int argc, char **argv)
 	argc -= index;
 	argv += index; /* argv[0] is now the command, as getopt expects a program name */
 	status = read_options(sp, argc, argv, &index);
-	if (status != GO_ON)
+	if (status != OPT_GO_ON)
 		return status;
 	if (index >= argc)
 		return diag_usage("%s: missing FORMAT", commands[cmd]);
@@ -221,7 +223,7 @@ static int parse_args(struct struct_pack *sp, int argc, char **argv)
 	sp->operands = argv + index + 1;
 	sp->noperands = argc - index - 1;
 	status = check_options(sp);
-	return status == EXIT_OK ? GO_ON : status;
+	return status == EXIT_OK ? OPT_GO_ON : status;
 }
 
 /* ---- output ---- */
@@ -643,7 +645,7 @@ int struct_pack_main(int argc, char **argv)
 
 	memset(&sp, 0, sizeof sp);
 	status = parse_args(&sp, argc, argv);
-	if (status != GO_ON)
+	if (status != OPT_GO_ON)
 		return status;
 	status = load_format(&sp);
 	if (status != EXIT_OK)

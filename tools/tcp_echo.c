@@ -73,12 +73,12 @@ static const struct opt_spec options[] = {
 	{ 0, NULL, NULL, NULL },
 };
 
-static const struct opt_tool tool_spec = {
+const struct opt_tool tcp_echo_tool = {
 	.name = "tcp-echo",
 	.usage = "-l [-b ADDR] [-p PORT] [OPTIONS]\n"
 		 "[OPTIONS] HOST:PORT\n"
 		 "--bench [OPTIONS] HOST:PORT",
-	.summary = "TCP echo server (iterative, fork or thread model) and its client, with a load mode.",
+	.summary = "TCP echo server (iterative, fork or thread model), its client and a load mode",
 	.specs = options,
 	.shared = server_blocks,
 };
@@ -153,32 +153,32 @@ struct tcp_echo {
 
 /* ---- options ---------------------------------------------------------- */
 
-static int parse_seconds_opt(const char *name, const char *arg, double *out)
+static int parse_seconds_opt(int key, const char *arg, double *out)
 {
 	if (parse_seconds(arg, 0.001, 1e9, out) < 0)
-		return diag_usage("invalid %s '%s': expected seconds, such as 10 or 0.5", name, arg);
+		return opt_bad_value(&tcp_echo_tool, key, arg, "expected seconds, such as 10 or 0.5");
 	return EXIT_OK;
 }
 
-static int parse_count_opt(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+static int parse_count_opt(int key, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (parse_uint(arg, min, max, out) < 0)
-		return diag_usage("invalid %s '%s': expected a whole number from %llu to %llu", name, arg,
-				  (unsigned long long)min, (unsigned long long)max);
+		return opt_bad_value(&tcp_echo_tool, key, arg, "expected a whole number from %llu to %llu",
+				     (unsigned long long)min, (unsigned long long)max);
 	return EXIT_OK;
 }
 
-/* The options only one side takes: remembered to refuse them on the other. */
+/* The options only one side takes (their keys, 0 for none): remembered to
+ * refuse them on the other. */
 struct seen {
-	const char *server_only;
-	const char *client_only;
-	const char *bench_only;
+	int server_only;
+	int client_only;
+	int bench_only;
 	int transforms;
 };
 
 static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const char *arg)
 {
-	const char *name = opt_name(&tool_spec, key);
 	uint64_t n;
 	int rc;
 
@@ -186,14 +186,14 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 	case 'l': te->listen = 1; return EXIT_OK;
 	case 'v': diag_set_verbosity(diag_verbosity() + 1); return EXIT_OK;
 	case 'm':
-		if ((rc = opt_choice(&tool_spec, key, arg)) < 0)
-			return diag_usage("invalid --model '%s': expected iterative, fork or thread", arg);
+		if ((rc = opt_choice(&tcp_echo_tool, key, arg)) < 0)
+			return opt_bad_value(&tcp_echo_tool, key, arg, "expected iterative, fork or thread");
 		te->model = (enum model)rc;
-		seen->server_only = "--model";
+		seen->server_only = key;
 		return EXIT_OK;
 	case OPT_MAX_CLIENTS:
-		seen->server_only = "--max-clients";
-		if ((rc = parse_count_opt(name, arg, 1, 65536, &n)) == EXIT_OK)
+		seen->server_only = key;
+		if ((rc = parse_count_opt(key, arg, 1, 65536, &n)) == EXIT_OK)
 			te->max_clients = (unsigned)n;
 		return rc;
 	case OPT_UPPER: case OPT_REPLY: case OPT_DISCARD: case OPT_FRAME:
@@ -202,34 +202,34 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		te->reply = key == OPT_REPLY ? arg : te->reply;
 		seen->transforms++;
 		if (key != OPT_FRAME)
-			seen->server_only = name;
+			seen->server_only = key;
 		return EXIT_OK;
 	case OPT_MAX_FRAME:
 		if (parse_size(arg, 0, HANDLER_FRAME_MAX_DEFAULT, &n) < 0)
-			return diag_usage("invalid --max-frame '%s': expected a size up to 16M", arg);
+			return opt_bad_value(&tcp_echo_tool, key, arg, "expected a size up to 16M");
 		te->max_frame = (uint32_t)n;
 		return EXIT_OK;
-	case 't': return parse_seconds_opt(name, arg, &te->timeout);
+	case 't': return parse_seconds_opt(key, arg, &te->timeout);
 	case OPT_CONNECT_TIMEOUT:
-		seen->client_only = name;
-		return parse_seconds_opt(name, arg, &te->connect_timeout);
-	case OPT_BENCH: te->bench = 1; seen->client_only = name; return EXIT_OK;
-	case OPT_STREAM: te->stream = 1; seen->bench_only = name; return EXIT_OK;
-	case OPT_RECONNECT: te->reconnect = 1; seen->bench_only = name; return EXIT_OK;
-	case OPT_JSON: te->json = 1; seen->bench_only = name; return EXIT_OK;
-	case 'c': seen->bench_only = name; return parse_count_opt(name, arg, 1, 10000, &te->conns);
-	case 'n': seen->bench_only = name; return parse_count_opt(name, arg, 1, UINT64_MAX, &te->count);
+		seen->client_only = key;
+		return parse_seconds_opt(key, arg, &te->connect_timeout);
+	case OPT_BENCH: te->bench = 1; seen->client_only = key; return EXIT_OK;
+	case OPT_STREAM: te->stream = 1; seen->bench_only = key; return EXIT_OK;
+	case OPT_RECONNECT: te->reconnect = 1; seen->bench_only = key; return EXIT_OK;
+	case OPT_JSON: te->json = 1; seen->bench_only = key; return EXIT_OK;
+	case 'c': seen->bench_only = key; return parse_count_opt(key, arg, 1, 10000, &te->conns);
+	case 'n': seen->bench_only = key; return parse_count_opt(key, arg, 1, UINT64_MAX, &te->count);
 	case 's':
-		seen->bench_only = name;
+		seen->bench_only = key;
 		if (parse_size(arg, 1, 64u << 20, &te->size) < 0)
-			return diag_usage("invalid --size '%s': expected a size from 1 to 64M", arg);
+			return opt_bad_value(&tcp_echo_tool, key, arg, "expected a size from 1 to 64M");
 		return EXIT_OK;
 	}
-	rc = server_parse_option(&te->config, &tool_spec, key, arg);
+	rc = server_parse_option(&te->config, &tcp_echo_tool, key, arg);
 	if (rc < 0)
 		return EXIT_USAGE;
 	if (key != '4' && key != '6' && key != SERVER_OPT_DURATION)
-		seen->server_only = name;
+		seen->server_only = key;
 	return EXIT_OK;
 }
 
@@ -240,8 +240,8 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 		return diag_usage("choose one of --upper, --reply, --discard and --frame");
 	if (te->listen) {
 		if (seen->client_only || seen->bench_only)
-			return diag_usage("%s is for the client, not the server (-l)",
-					  seen->client_only ? seen->client_only : seen->bench_only);
+			return diag_usage("--%s is for the client, not the server (-l)",
+					  opt_name(&tcp_echo_tool, seen->client_only ? seen->client_only : seen->bench_only));
 		if (operands > 0)
 			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
 		if (te->model == MODEL_ITERATIVE)
@@ -249,9 +249,9 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 		return EXIT_OK;
 	}
 	if (seen->server_only)
-		return diag_usage("%s is for the server (-l)", seen->server_only);
+		return diag_usage("--%s is for the server (-l)", opt_name(&tcp_echo_tool, seen->server_only));
 	if (seen->bench_only && !te->bench)
-		return diag_usage("%s needs --bench", seen->bench_only);
+		return diag_usage("--%s needs --bench", opt_name(&tcp_echo_tool, seen->bench_only));
 	if (te->config.duration > 0 && !te->bench)
 		return diag_usage("--duration needs -l or --bench");
 	if (te->bench && te->count && te->config.duration > 0)
@@ -263,12 +263,12 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	return EXIT_OK;
 }
 
-/* Options and operands into te.  Returns EXIT_OK to run, or with *done set
- * the status to exit with now (--help, --version, a usage error). */
-static int parse_args(struct tcp_echo *te, int argc, char **argv, int *done)
+/* Options and operands into te.  Returns OPT_GO_ON to run, or the status
+ * to exit with now (--help, --version, a usage error). */
+static int parse_args(struct tcp_echo *te, int argc, char **argv)
 {
 	struct opt_state st;
-	struct seen seen = { NULL, NULL, NULL, 0 };
+	struct seen seen = { 0, 0, 0, 0 };
 	int key, rc;
 
 	memset(te, 0, sizeof *te);
@@ -279,9 +279,8 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv, int *done)
 	te->conns = 1;
 	te->size = 64;
 	te->stop_fd = te->notify_fd = -1;
-	*done = 1;
 	server_config_init(&te->config, "0");
-	opt_init(&st, &tool_spec, argc, argv);
+	opt_init(&st, &tcp_echo_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		if (key == OPT_EXIT)
 			return st.status;
@@ -295,8 +294,7 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv, int *done)
 	te->target = st.index < argc ? argv[st.index] : NULL;
 	if (te->bench && te->count == 0 && te->config.duration == 0)
 		te->config.duration = 5;
-	*done = 0;
-	return EXIT_OK;
+	return OPT_GO_ON;
 }
 
 static int seconds_to_ms(double seconds)
@@ -974,9 +972,9 @@ static int run_client(struct tcp_echo *te)
 int tcp_echo_main(int argc, char **argv)
 {
 	struct tcp_echo te;
-	int done, rc = parse_args(&te, argc, argv, &done);
+	int rc = parse_args(&te, argc, argv);
 
-	if (done)
+	if (rc != OPT_GO_ON)
 		return rc;
 	return te.listen ? run_server(&te) : run_client(&te);
 }

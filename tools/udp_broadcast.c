@@ -46,21 +46,18 @@ enum {
 	OPT_MAX_SIZE,
 };
 
-/* "send:" and "listen:" say which command an option goes with; the
- * function option_commands() below enforces the same, and a test checks
- * the two agree. */
 static const struct opt_spec options[] = {
-	{ OPT_TO, "to", "ADDR", "send: destination ADDR or ADDR:PORT (default 255.255.255.255)" },
+	{ OPT_TO, "to", "ADDR", "destination ADDR or ADDR:PORT (default 255.255.255.255)" },
 	{ 'i', "interface", "IFACE", "send through IFACE (to its broadcast address by default); listen on IFACE only" },
 	{ 'g', "group", "ADDR", "multicast group to send to, or to join and listen on" },
-	{ OPT_ALL_INTERFACES, "all-interfaces", NULL, "send: to the broadcast address of every interface, through each" },
-	{ OPT_TTL, "ttl", "N", "send: time to live (hop limit) of each datagram; a group's default is 1" },
-	{ OPT_LOOP, "loop", NULL, "send: let this host's own listeners hear the group too" },
+	{ OPT_ALL_INTERFACES, "all-interfaces", NULL, "to the broadcast address of every interface, through each" },
+	{ OPT_TTL, "ttl", "N", "time to live (hop limit) of each datagram; a group's default is 1" },
+	{ OPT_LOOP, "loop", NULL, "let this host's own listeners hear the group too" },
 	{ 'c', "count", "N", "send N rounds (default 1, endless with --interval); listen for N datagrams" },
-	{ OPT_INTERVAL, "interval", "SECS", "send: repeat every SECS seconds, a beacon" },
-	{ 'w', "wait", "SECS", "send: then collect replies for SECS seconds and print them" },
-	{ 'r', "reply", "TEXT", "listen: answer each datagram with TEXT, to its sender" },
-	{ 't', "timeout", "SECS", "listen: end after SECS seconds without a datagram" },
+	{ OPT_INTERVAL, "interval", "SECS", "repeat every SECS seconds, a beacon" },
+	{ 'w', "wait", "SECS", "then collect replies for SECS seconds and print them" },
+	{ 'r', "reply", "TEXT", "answer each datagram with TEXT, to its sender" },
+	{ 't', "timeout", "SECS", "end after SECS seconds without a datagram" },
 	{ OPT_RAW, "raw", NULL, "payloads as they are, not escaped; send reads stdin as one datagram" },
 	{ OPT_JSON, "json", NULL, "one JSON object per datagram received" },
 	{ OPT_MAX_SIZE, "max-size", "BYTES", "longest datagram kept whole (default 64K); longer ones are reported" },
@@ -70,16 +67,34 @@ static const struct opt_spec options[] = {
 
 static const char *const commands[] = { "send", "listen", NULL };
 
-static const struct opt_tool spec = {
+/* Options that go with one command: opt_next refuses them with the other,
+ * and --help marks them "send:" or "listen:". */
+static const struct opt_bind bindings[] = {
+	{ OPT_TO, "send" },
+	{ OPT_ALL_INTERFACES, "send" },
+	{ OPT_TTL, "send" },
+	{ OPT_LOOP, "send" },
+	{ OPT_INTERVAL, "send" },
+	{ 'w', "send" },
+	{ 'r', "listen" },
+	{ 't', "listen" },
+	{ SERVER_OPT_PORT_FILE, "listen" },
+	{ SERVER_OPT_PID_FILE, "listen" },
+	{ SERVER_OPT_MAX_CONNS, "listen" },
+	{ 0, NULL },
+};
+
+const struct opt_tool udp_broadcast_tool = {
 	.name = "udp-broadcast",
 	.usage = "send [OPTIONS] [MESSAGE]\nlisten [OPTIONS]",
-	.summary = "Send UDP broadcasts, multicasts and beacons, or listen for them and reply.\n"
-		   "Options marked send: or listen: go with that command only; the others with both.\n"
+	.summary = "send UDP broadcasts, multicasts and beacons, or listen for them and reply",
+	.details = "Options marked send: or listen: go with that command only; the others with both.\n"
 		   "Both use port 9999 unless -p says otherwise; listen binds 0.0.0.0 by default\n"
 		   "(a broadcast never arrives at 127.0.0.1), and for send -b is the source address.",
 	.specs = options,
 	.shared = server_blocks,
 	.commands = commands,
+	.bind = bindings,
 };
 
 enum { CMD_SEND = 1, CMD_LISTEN = 2 };
@@ -110,11 +125,8 @@ struct udp_broadcast {
 	double timeout;              /* 0: no idle limit */
 	size_t max_size;
 	struct server_config server;
-	int send_only_key;           /* first option seen that is send's only, or 0 */
-	int listen_only_key;         /* same for listen */
 	int max_conns_given;
 	int backlog_given;
-	int answered;                /* --help, --version, --list-*: nothing more to do */
 	/* run state */
 	int fd;
 	struct server srv;
@@ -130,31 +142,9 @@ struct udp_broadcast {
 	uint64_t received, received_bytes, truncated, replies, sent;
 };
 
-/* Which command each option goes with; the help text says the same. */
-static unsigned option_commands(int key)
-{
-	switch (key) {
-	case OPT_TO:
-	case OPT_ALL_INTERFACES:
-	case OPT_TTL:
-	case OPT_LOOP:
-	case OPT_INTERVAL:
-	case 'w':
-		return CMD_SEND;
-	case 'r':
-	case 't':
-	case SERVER_OPT_PORT_FILE:
-	case SERVER_OPT_PID_FILE:
-	case SERVER_OPT_MAX_CONNS:
-		return CMD_LISTEN;
-	default:
-		return CMD_SEND | CMD_LISTEN;
-	}
-}
-
 static int bad_value(int key, const char *arg, const char *expected)
 {
-	return diag_usage("invalid %s '%s': expected %s", opt_name(&spec, key), arg, expected);
+	return opt_bad_value(&udp_broadcast_tool, key, arg, "expected %s", expected);
 }
 
 /* Handles one of the tool's own options: EXIT_OK or EXIT_USAGE. */
@@ -194,20 +184,10 @@ static int parse_option(struct udp_broadcast *u, int key, const char *arg)
 		u->max_size = (size_t)n;
 		break;
 	default:
-		return diag_usage("unknown option"); /* not reached: getopt knows the table */
+		/* not reached: getopt knows the table */
+		return diag_usage("unknown option '--%s'", opt_name(&udp_broadcast_tool, key));
 	}
 	return EXIT_OK;
-}
-
-/* Notes the first option that belongs to one command only. */
-static void note_command_option(struct udp_broadcast *u, int key)
-{
-	unsigned cmds = option_commands(key);
-
-	if (cmds == CMD_SEND && !u->send_only_key)
-		u->send_only_key = key;
-	if (cmds == CMD_LISTEN && !u->listen_only_key)
-		u->listen_only_key = key;
 }
 
 /* The command word and the operands after it. */
@@ -231,14 +211,10 @@ static int parse_operands(struct udp_broadcast *u, int argc, char **argv, int in
 	return EXIT_OK;
 }
 
-/* Options that contradict each other or the command. */
+/* Options that contradict each other or the command (opt_next has refused
+ * an option of the other command already). */
 static int check_conflicts(struct udp_broadcast *u)
 {
-	int wrong = u->command == CMD_SEND ? u->listen_only_key : u->send_only_key;
-
-	if (wrong)
-		return diag_usage("%s goes with '%s', not '%s'", opt_name(&spec, wrong),
-				  u->command == CMD_SEND ? "listen" : "send", u->command == CMD_SEND ? "send" : "listen");
 	if (u->backlog_given)
 		return diag_usage("--backlog has no meaning here: a datagram socket has no listen queue");
 	if (u->raw && u->json)
@@ -262,19 +238,17 @@ static int check_conflicts(struct udp_broadcast *u)
 	return EXIT_OK;
 }
 
+/* OPT_GO_ON when the command should run, else the status to exit with now. */
 static int parse_args(struct udp_broadcast *u, int argc, char **argv)
 {
 	struct opt_state st;
 	int key, rc;
 
-	opt_init(&st, &spec, argc, argv);
+	opt_init(&st, &udp_broadcast_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
-		if (key == OPT_EXIT) {
-			u->answered = 1; /* --help and friends: the tool's work is done */
+		if (key == OPT_EXIT)
 			return st.status;
-		}
-		note_command_option(u, key);
-		rc = server_parse_option(&u->server, &spec, key, st.arg);
+		rc = server_parse_option(&u->server, &udp_broadcast_tool, key, st.arg);
 		if (rc < 0) {
 			opt_done(&st);
 			return EXIT_USAGE;
@@ -295,7 +269,7 @@ static int parse_args(struct udp_broadcast *u, int argc, char **argv)
 	/* one MESSAGE goes once, unless --interval makes it a beacon */
 	if (u->command == CMD_SEND && u->message && !u->count && u->interval == 0)
 		u->count = 1;
-	return rc;
+	return rc == EXIT_OK ? OPT_GO_ON : rc;
 }
 
 /* ---- output: one record per datagram received ---- */
@@ -396,16 +370,15 @@ static int resolve_group(struct udp_broadcast *u, const char *port)
 	int rc;
 
 	if (addr_parse(u->group, 1, &gspec) < 0 || gspec.is_unix || gspec.port[0]) {
-		diag_usage("invalid --group '%s': expected a multicast address, such as 239.1.2.3 or ff02::1234",
-			   u->group);
-		return EXIT_USAGE;
+		return opt_bad_value(&udp_broadcast_tool, 'g', u->group,
+				     "expected a multicast address, such as 239.1.2.3 or ff02::1234");
 	}
 	rc = addr_resolve(&gspec, NULL, port, u->server.family, SOCK_DGRAM, 0, &u->group_ai);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", u->group, addr_strerror(rc));
 	if (!dgram_is_multicast(u->group_ai->ai_addr)) {
-		diag_usage("invalid --group '%s': not a multicast address (224.0.0.0/4 or ff00::/8)", u->group);
-		return EXIT_USAGE;
+		return opt_bad_value(&udp_broadcast_tool, 'g', u->group,
+				     "not a multicast address (224.0.0.0/4 or ff00::/8)");
 	}
 	return EXIT_OK;
 }
@@ -568,7 +541,7 @@ static int resolve_to(struct udp_broadcast *u, const char *text, const char *por
 	int rc;
 
 	if (addr_parse(text, 1, &aspec) < 0 || aspec.is_unix || !aspec.host[0])
-		return diag_usage("invalid --to '%s': expected ADDR, ADDR:PORT or [V6]:PORT", text);
+		return opt_bad_value(&udp_broadcast_tool, OPT_TO, text, "expected ADDR, ADDR:PORT or [V6]:PORT");
 	if (aspec.port[0] && u->server.port)
 		return diag_usage("--to '%s' has a port and so has -p: give one", text);
 	rc = addr_resolve(&aspec, NULL, port, u->server.family, SOCK_DGRAM, 0, list);
@@ -620,7 +593,7 @@ static int bind_source(struct udp_broadcast *u, int family)
 	int rc;
 
 	if (addr_parse(u->server.bind, 1, &bspec) < 0 || bspec.is_unix)
-		return diag_usage("invalid --bind '%s': expected ADDR, ADDR:PORT or [V6]:PORT", u->server.bind);
+		return opt_bad_value(&udp_broadcast_tool, 'b', u->server.bind, "expected ADDR, ADDR:PORT or [V6]:PORT");
 	rc = addr_resolve(&bspec, NULL, "0", family, SOCK_DGRAM, 1, &list);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", u->server.bind, addr_strerror(rc));
@@ -893,12 +866,13 @@ int udp_broadcast_main(int argc, char **argv)
 
 	udp_broadcast_init(&u);
 	rc = parse_args(&u, argc, argv);
-	if (rc == EXIT_OK && !u.answered) {
-		u.datagram = malloc(u.max_size);
-		if (!u.datagram)
-			rc = diag_errno("allocate receive buffer");
+	if (rc != OPT_GO_ON) {
+		udp_broadcast_free(&u);
+		return rc;
 	}
-	if (rc == EXIT_OK && !u.answered)
+	u.datagram = malloc(u.max_size);
+	rc = u.datagram ? EXIT_OK : diag_errno("allocate receive buffer");
+	if (rc == EXIT_OK)
 		rc = u.command == CMD_SEND ? send_main(&u) : listen_main(&u);
 	udp_broadcast_free(&u);
 	return rc;

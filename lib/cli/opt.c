@@ -7,6 +7,7 @@
 #include "cli/version.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,50 @@ static void add_short(char *shortopts, size_t size, const struct opt_spec *s)
 	shortopts[len] = '\0';
 }
 
+/* The hidden listings, beside common_specs: their names are taken too. */
+static const struct opt_spec hidden_specs[] = {
+	{ KEY_LIST_OPTIONS, "list-options", NULL, "" },
+	{ KEY_LIST_COMMANDS, "list-commands", NULL, "" },
+	{ 0, NULL, NULL, NULL },
+};
+
+/* Every table a tool's options come from, in --help order; returns how many. */
+static size_t spec_lists(const struct opt_tool *tool, const struct opt_spec *lists[], size_t max)
+{
+	size_t n = 0;
+
+	lists[n++] = tool->specs;
+	for (size_t b = 0; tool->shared && tool->shared[b] && n < max - 2; b++)
+		lists[n++] = tool->shared[b];
+	lists[n++] = common_specs;
+	lists[n++] = hidden_specs;
+	return n;
+}
+
+/* Two options of one tool with the same key (and so the same short letter)
+ * or the same long name: getopt would answer only the first.  A mistake in
+ * the tables, not in the command line: said loudly, at every run. */
+static int find_clash(const struct opt_tool *tool)
+{
+	const struct opt_spec *lists[12];
+	size_t nlists = spec_lists(tool, lists, 12);
+
+	for (size_t l = 0; l < nlists; l++) {
+		for (const struct opt_spec *a = lists[l]; a && a->name; a++) {
+			for (size_t m = l; m < nlists; m++) {
+				for (const struct opt_spec *b = m == l ? a + 1 : lists[m]; b && b->name; b++) {
+					if (a->key == b->key || strcmp(a->name, b->name) == 0) {
+						diag_error("option table: --%s and --%s share a %s", a->name, b->name,
+							   a->key == b->key ? "key" : "long name");
+						return 1;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char **argv)
 {
 	size_t ntool = count_specs(tool->specs);
@@ -69,6 +114,7 @@ void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char 
 	st->argc = argc;
 	st->argv = argv;
 	st->longopts = longopts;
+	st->clash = find_clash(tool);
 	/* '+' stops at the first operand; ':' makes a missing argument return ':'. */
 	strcpy(st->shortopts, tool->stop_at_operand ? "+:" : ":");
 	if (!longopts)
@@ -87,8 +133,8 @@ void opt_init(struct opt_state *st, const struct opt_tool *tool, int argc, char 
 		add_long(longopts, &n, &common_specs[i]);
 		add_short(st->shortopts, sizeof st->shortopts, &common_specs[i]);
 	}
-	longopts[n++] = (struct option){ "list-options", no_argument, NULL, KEY_LIST_OPTIONS };
-	longopts[n++] = (struct option){ "list-commands", no_argument, NULL, KEY_LIST_COMMANDS };
+	for (size_t i = 0; hidden_specs[i].name; i++)
+		add_long(longopts, &n, &hidden_specs[i]);
 	optind = 0; /* GNU getopt: 0 forces a full re-initialisation */
 	opterr = 0; /* our own messages, with the sockbox prefix */
 }
@@ -113,24 +159,40 @@ static const struct opt_spec *find_spec(const struct opt_tool *tool, int key)
 
 const char *opt_name(const struct opt_tool *tool, int key)
 {
-	static char name[64];
 	const struct opt_spec *s = find_spec(tool, key);
-	snprintf(name, sizeof name, "--%s", s ? s->name : "?");
-	return name;
+	return s ? s->name : "?";
 }
 
-int opt_choice(const struct opt_tool *tool, int key, const char *arg)
+int opt_bad_value(const struct opt_tool *tool, int key, const char *arg, const char *fmt, ...)
 {
-	const struct opt_spec *s = find_spec(tool, key);
-	size_t arglen = strlen(arg);
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	return diag_usage("invalid --%s '%s': %s", opt_name(tool, key), arg, reason);
+}
+
+/* The subcommands key goes with ("send", "pack|unpack"), or NULL: all of them. */
+static const char *bound_commands(const struct opt_tool *tool, int key)
+{
+	for (const struct opt_bind *b = tool->bind; b && b->key; b++)
+		if (b->key == key)
+			return b->commands;
+	return NULL;
+}
+
+/* Index of word among the choices "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *word)
+{
+	size_t wordlen = strlen(word);
 	int index = 0;
 
-	if (!s || !s->arg)
-		return -1;
-	for (const char *p = s->arg;; index++) {
+	for (const char *p = choices;; index++) {
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == arglen && strncmp(p, arg, len) == 0)
+		if (len == wordlen && strncmp(p, word, len) == 0)
 			return index;
 		if (!bar)
 			return -1;
@@ -138,9 +200,61 @@ int opt_choice(const struct opt_tool *tool, int key, const char *arg)
 	}
 }
 
-static void print_spec_line(const struct opt_spec *s)
+/* "a|b|c" as "'a', 'b' or 'c'" for a message. */
+static void quote_choices(const char *choices, char *out, size_t size)
 {
-	char left[96];
+	size_t n = 0, count = 1;
+
+	for (const char *p = choices; *p; p++)
+		count += *p == '|';
+	out[0] = '\0';
+	for (size_t i = 0; choices; i++) {
+		const char *bar = strchr(choices, '|');
+		int len = bar ? (int)(bar - choices) : (int)strlen(choices);
+		const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
+		int w = snprintf(out + n, size - n, "%s'%.*s'", sep, len, choices);
+		if (w < 0 || (size_t)w >= size - n)
+			return;
+		n += (size_t)w;
+		choices = bar ? bar + 1 : NULL;
+	}
+}
+
+int opt_choice(const struct opt_tool *tool, int key, const char *arg)
+{
+	const struct opt_spec *s = find_spec(tool, key);
+
+	if (!s || !s->arg)
+		return -1;
+	return choice_index(s->arg, arg);
+}
+
+/* "send: " or "pack, unpack: " for an option bound to subcommands, else "". */
+static const char *binding_prefix(const struct opt_tool *tool, int key, char *out, size_t size)
+{
+	const char *cmds = bound_commands(tool, key);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const char *p = cmds; p && *p && n + 4 < size; p++) {
+		if (*p == '|') {
+			out[n++] = ',';
+			out[n++] = ' ';
+		} else {
+			out[n++] = *p;
+		}
+	}
+	if (cmds && n + 3 < size) {
+		out[n++] = ':';
+		out[n++] = ' ';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void print_spec_line(const struct opt_tool *tool, const struct opt_spec *s)
+{
+	char left[96], prefix[64];
 	int n;
 
 	if (s->key > 0 && s->key < OPT_LONG_ONLY)
@@ -149,10 +263,11 @@ static void print_spec_line(const struct opt_spec *s)
 		n = snprintf(left, sizeof left, "      --%s", s->name);
 	if (s->arg && n > 0 && (size_t)n < sizeof left)
 		snprintf(left + n, sizeof left - (size_t)n, "=%s", s->arg);
+	binding_prefix(tool, s->key, prefix, sizeof prefix);
 	if (strlen(left) > 30)
-		printf("%s\n%32s%s\n", left, "", s->help);
+		printf("%s\n%32s%s%s\n", left, "", prefix, s->help);
 	else
-		printf("%-32s%s\n", left, s->help);
+		printf("%-32s%s%s\n", left, prefix, s->help);
 }
 
 void opt_print_help(const struct opt_tool *tool)
@@ -169,6 +284,8 @@ void opt_print_help(const struct opt_tool *tool)
 		line = nl ? nl + 1 : NULL;
 	}
 	printf("%s\n", tool->summary);
+	if (tool->details)
+		printf("%s\n", tool->details);
 	if (tool->commands) {
 		printf("\nCommands:");
 		for (size_t i = 0; tool->commands[i]; i++)
@@ -177,30 +294,29 @@ void opt_print_help(const struct opt_tool *tool)
 	}
 	printf("\nOptions:\n");
 	for (size_t i = 0; tool->specs && tool->specs[i].name; i++)
-		print_spec_line(&tool->specs[i]);
+		print_spec_line(tool, &tool->specs[i]);
 	for (size_t b = 0; tool->shared && tool->shared[b]; b++)
 		for (const struct opt_spec *s = tool->shared[b]; s->name; s++)
-			print_spec_line(s);
+			print_spec_line(tool, s);
 	for (size_t i = 0; common_specs[i].name; i++)
-		print_spec_line(&common_specs[i]);
+		print_spec_line(tool, &common_specs[i]);
 	printf("\nSee sockbox-%s(1) for the whole story.\n", tool->name);
 }
 
 /* One line per option: SHORT<TAB>LONG<TAB>ARG<TAB>HELP (empty fields stay empty). */
 static void print_option_list(const struct opt_tool *tool)
 {
-	const struct opt_spec *lists[8] = { tool->specs };
-	size_t nlists = 1;
+	const struct opt_spec *lists[12];
+	size_t nlists = spec_lists(tool, lists, 12) - 1; /* not the hidden ones */
+	char prefix[64];
 
-	for (size_t b = 0; tool->shared && tool->shared[b] && nlists < 7; b++)
-		lists[nlists++] = tool->shared[b];
-	lists[nlists++] = common_specs;
 	for (size_t l = 0; l < nlists; l++) {
 		for (size_t i = 0; lists[l] && lists[l][i].name; i++) {
 			const struct opt_spec *s = &lists[l][i];
 			if (s->key > 0 && s->key < OPT_LONG_ONLY)
 				printf("-%c", s->key);
-			printf("\t--%s\t%s\t%s\n", s->name, s->arg ? s->arg : "", s->help);
+			printf("\t--%s\t%s\t%s%s\n", s->name, s->arg ? s->arg : "",
+			       binding_prefix(tool, s->key, prefix, sizeof prefix), s->help);
 		}
 	}
 }
@@ -228,6 +344,38 @@ static int report_bad_option(struct opt_state *st, int key)
 	return finish(st, status);
 }
 
+/* The subcommand word: argv[0] when the tool runs the loop again from its
+ * subcommand (argv[0] is then the subcommand, not the program), else the
+ * first operand; NULL when neither is one. */
+static const char *find_command(const struct opt_state *st)
+{
+	const char *const *cmds = st->tool->commands;
+	const char *words[2] = { st->argv[0], st->index < st->argc ? st->argv[st->index] : NULL };
+
+	for (size_t w = 0; w < 2; w++)
+		for (size_t i = 0; words[w] && cmds && cmds[i]; i++)
+			if (strcmp(words[w], cmds[i]) == 0)
+				return cmds[i];
+	return NULL;
+}
+
+/* An option bound to other subcommands: "--to goes with 'send', not 'listen'". */
+static int check_bindings(struct opt_state *st)
+{
+	const char *command = find_command(st);
+
+	for (int i = 0; command && i < st->nbound; i++) {
+		const char *cmds = bound_commands(st->tool, st->bound[i]);
+		char with[128];
+
+		if (choice_index(cmds, command) >= 0)
+			continue;
+		quote_choices(cmds, with, sizeof with);
+		return diag_usage("--%s goes with %s, not '%s'", opt_name(st->tool, st->bound[i]), with, command);
+	}
+	return OPT_END;
+}
+
 int opt_next(struct opt_state *st)
 {
 	int key;
@@ -235,11 +383,16 @@ int opt_next(struct opt_state *st)
 	st->arg = NULL;
 	if (!st->longopts)
 		return finish(st, diag_errno("allocate option table"));
+	if (st->clash)
+		return finish(st, EXIT_FAIL);
 	key = getopt_long(st->argc, st->argv, st->shortopts, st->longopts, NULL);
 	st->arg = optarg;
 	switch (key) {
 	case -1:
 		st->index = optind;
+		key = check_bindings(st);
+		if (key != OPT_END)
+			return finish(st, key);
 		opt_done(st);
 		return OPT_END;
 	case '?':
@@ -259,6 +412,8 @@ int opt_next(struct opt_state *st)
 			printf("%s\n", st->tool->commands[i]);
 		return finish(st, EXIT_OK);
 	default:
+		if (bound_commands(st->tool, key) && st->nbound < (int)(sizeof st->bound / sizeof st->bound[0]))
+			st->bound[st->nbound++] = key;
 		return key;
 	}
 }

@@ -57,8 +57,7 @@ int mux_parse_option(struct mux_config *cfg, const struct opt_tool *tool, int ke
 	case MUX_OPT_HANDLER:
 		choice = opt_choice(tool, key, arg);
 		if (choice < 0) {
-			diag_usage("invalid --handler '%s': expected echo, upper, discard, reply or http",
-			           arg);
+			opt_bad_value(tool, key, arg, "expected echo, upper, discard, reply or http");
 			return -1;
 		}
 		cfg->http = choice == CHOICE_HTTP;
@@ -80,14 +79,14 @@ int mux_parse_option(struct mux_config *cfg, const struct opt_tool *tool, int ke
 		return 1;
 	case MUX_OPT_MAX_CLIENTS:
 		if (parse_uint(arg, 1, 100000000, &n) < 0) {
-			diag_usage("invalid --max-clients '%s': expected a whole number from 1", arg);
+			opt_bad_value(tool, key, arg, "expected a whole number from 1");
 			return -1;
 		}
 		cfg->max_clients = n;
 		return 1;
 	case MUX_OPT_IDLE_TIMEOUT:
 		if (parse_seconds(arg, 0.001, 1e9, &cfg->idle_timeout) < 0) {
-			diag_usage("invalid --idle-timeout '%s': expected seconds, such as 30 or 0.5", arg);
+			opt_bad_value(tool, key, arg, "expected seconds, such as 30 or 0.5");
 			return -1;
 		}
 		return 1;

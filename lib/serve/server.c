@@ -53,7 +53,7 @@ int server_parse_option(struct server_config *c, const struct opt_tool *tool, in
 		return 1;
 	case 'p':
 		if (parse_uint(arg, 0, 65535, &n) < 0) {
-			diag_usage("invalid --port '%s': expected 0-65535", arg);
+			opt_bad_value(tool, key, arg, "expected 0-65535");
 			return -1;
 		}
 		c->port = arg;
@@ -66,7 +66,7 @@ int server_parse_option(struct server_config *c, const struct opt_tool *tool, in
 		return 1;
 	case SERVER_OPT_BACKLOG:
 		if (parse_uint(arg, 1, 65535, &n) < 0) {
-			diag_usage("invalid --backlog '%s': expected 1-65535", arg);
+			opt_bad_value(tool, key, arg, "expected 1-65535");
 			return -1;
 		}
 		c->backlog = (int)n;
@@ -79,19 +79,18 @@ int server_parse_option(struct server_config *c, const struct opt_tool *tool, in
 		return 1;
 	case SERVER_OPT_MAX_CONNS:
 		if (parse_uint(arg, 1, UINT64_MAX, &n) < 0) {
-			diag_usage("invalid --max-conns '%s': expected a whole number from 1", arg);
+			opt_bad_value(tool, key, arg, "expected a whole number from 1");
 			return -1;
 		}
 		c->max_conns = n;
 		return 1;
 	case SERVER_OPT_DURATION:
 		if (parse_seconds(arg, 0.001, 1e9, &c->duration) < 0) {
-			diag_usage("invalid --duration '%s': expected seconds, such as 10 or 0.5", arg);
+			opt_bad_value(tool, key, arg, "expected seconds, such as 10 or 0.5");
 			return -1;
 		}
 		return 1;
 	default:
-		(void)tool;
 		return 0;
 	}
 }
