@@ -434,9 +434,11 @@ static int report_copy_failure(struct file_copy *fc, int err)
 	case COPY_SIDE_IN:
 		return diag_errnum(err, "read %s", fc->src);
 	case COPY_SIDE_OUT:
-		/* A reader that went away ends a filter quietly. */
+		/* A reader that went away ends a filter quietly, and well: the
+		 * pipeline took what it wanted (sockbox(1)).  A named FIFO's
+		 * reader leaving cuts a copy short: a failure, still quiet. */
 		if (err == EPIPE)
-			return EXIT_FAIL;
+			return fc->out_fd == STDOUT_FILENO ? EXIT_OK : EXIT_FAIL;
 		return diag_errnum(err, "write %s", fc->dst);
 	default:
 		return diag_errnum(err, "copy %s to %s: %s", fc->src, fc->dst, r->failed_call);
