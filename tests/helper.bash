@@ -91,6 +91,11 @@ serve() {
 	# The sockbox function would run in a background subshell whose PID is
 	# not the server's: run the binary itself so SERVER_PID is the server.
 	[ "$1" = sockbox ] && set -- "$SOCKBOX" "${@:2}"
+	# A background job of a script starts with SIGINT ignored, and sockbox
+	# keeps an inherited SIG_IGN (sockbox(1)): env gives the default back,
+	# as an interactive shell would, so a test can send SIGINT (a shell
+	# function such as in_ns runs as it is).
+	if [ "$(type -t "$1")" = file ]; then set -- env --default-signal=INT "$@"; fi
 	"$@" --port-file "$pf" >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
 	SERVER_PID=$!
 	track_pid "$SERVER_PID"
@@ -101,12 +106,14 @@ serve() {
 	PORT=$(cat "$pf")
 }
 
-# bg CMD ARGS...: runs CMD in the background (stdio to files), sets BG_PID.
+# bg CMD ARGS...: runs CMD in the background (stdio to files, SIGINT not
+# ignored), sets BG_PID.
 bg() {
 	local n=${#TRACKED_PIDS[@]}
 	BG_OUT=$TMP/bg.$n.out
 	BG_ERR=$TMP/bg.$n.err
 	[ "$1" = sockbox ] && set -- "$SOCKBOX" "${@:2}" # BG_PID must be the process itself
+	if [ "$(type -t "$1")" = file ]; then set -- env --default-signal=INT "$@"; fi # as in serve
 	"$@" >"$BG_OUT" 2>"$BG_ERR" 3>&- &
 	BG_PID=$!
 	track_pid "$BG_PID"

@@ -399,3 +399,10 @@ trickle() { mawk '{ print; fflush() }'; }
 	[[ "${stderr_lines[1]}" =~ ^sockbox\ log-writer:\ resume\ $TMP/log:\ last\ number\ 1,\ found\ reading\ [0-9]+\ bytes\ backward\ in\ [0-9]+\ us$ ]] || fail "${stderr_lines[1]}"
 	assert_equal "${stderr_lines[2]}" "sockbox log-writer: wrote 1 entries in 1 writes, last number 2"
 }
+
+@test "log-writer - under set -o pipefail | head -1: exit 0, no message, entry 1 printed" {
+	seq 100000 >"$TMP/lines"
+	run -0 --separate-stderr bash -c 'set -o pipefail; "$SOCKBOX" log-writer - <"$1" | head -n 1' sh "$TMP/lines"
+	assert_output --regexp '^1\. .* 1$'
+	assert_equal "$stderr" ""
+}

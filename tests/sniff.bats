@@ -505,3 +505,11 @@ check_corpus() {
 	assert_equal "$(wc -l <"$BG_OUT")" 3
 	grep -q "link-type LINUX_SLL" "$BG_ERR"
 }
+
+@test "sniff -x -r of a capture bigger than a pipe under set -o pipefail | head -1: exit 0, no message, the first line" {
+	corpus
+	run -0 --separate-stderr bash -c 'set -o pipefail; "$SOCKBOX" sniff -x -r "$1" | head -n 1' sh "$PCAPS/afs.pcap"
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | head -n 1)"
+	[ "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | wc -c)" -gt 1048576 ] || fail "afs.pcap no longer outgrows a pipe"
+}

@@ -466,3 +466,10 @@ sockbox struct-pack: unpacked 2 records of 4 bytes"
 	assert_output 0
 	assert_equal "$stderr" ""
 }
+
+@test "struct-pack unpack under set -o pipefail | head -1: exit 0, no message, the first record printed" {
+	python3 -c 'import struct, sys; sys.stdout.buffer.write(b"".join(struct.pack("!I", i) for i in range(7, 200007)))' >"$TMP/big.bin"
+	run -0 --separate-stderr bash -c 'set -o pipefail; "$SOCKBOX" struct-pack unpack "!I" "$1" | head -n 1' sh "$TMP/big.bin"
+	assert_output 7
+	assert_equal "$stderr" ""
+}

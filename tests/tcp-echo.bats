@@ -522,3 +522,26 @@ stop_with_open_connection() {
 	run -1 --separate-stderr "$SOCKBOX" tcp-echo no-such-host.invalid:7 </dev/null
 	[[ "$stderr" == "sockbox tcp-echo: resolve no-such-host.invalid:7: "* ]]
 }
+
+@test "tcp-echo SIGHUP ends the server like SIGTERM: connections closed, a summary, exit 0" {
+	echo_server
+	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
+	track_pid $!
+	bg_line "$TMP/hold" held
+	stop_pid "$SERVER_PID" HUP
+	assert_equal "$STOP_STATUS" 0
+	bg_line "$TMP/hold" eof
+	run -0 tail -n 1 "$SERVER_ERR"
+	assert_output --regexp "^sockbox tcp-echo: summary: 1 connections, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
+}
+
+@test "tcp-echo started with SIGHUP ignored (nohup) keeps ignoring it, and SIGTERM still stops it" {
+	serve bash -c 'trap "" HUP; exec "$0" tcp-echo -l -p 0 "$@"' "$SOCKBOX"
+	kill -HUP "$SERVER_PID"
+	# SIGHUP was sent first: once SIGUSR1 is answered, it has been discarded.
+	wait_until 5 eval 'kill -USR1 "$SERVER_PID"; sleep 0.05; grep -q "counters: " "$SERVER_ERR"' ||
+		fail "no counters line after SIGHUP and SIGUSR1"
+	kill -0 "$SERVER_PID"
+	stop_pid "$SERVER_PID" TERM
+	assert_equal "$STOP_STATUS" 0
+}

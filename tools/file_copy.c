@@ -18,7 +18,7 @@
 #include "cli/opt.h"
 #include "cli/parse.h"
 #include "cli/progress.h"
-#include "sig/sigflag.h"
+#include "sig/sig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,7 +223,7 @@ static int open_source(struct file_copy *fc)
 		/* Opening a FIFO waits for a writer; a signal may end the wait. */
 		fc->src_fd = open(fc->src, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 		if (fc->src_fd < 0)
-			return sigflag_caught() ? EXIT_FAIL : diag_errno("open %s", fc->src);
+			return sig_caught() ? EXIT_FAIL : diag_errno("open %s", fc->src);
 	}
 	if (fstat(fc->src_fd, &fc->src_st) < 0)
 		return diag_errno("stat %s", fc->src);
@@ -297,7 +297,7 @@ static int open_in_place(struct file_copy *fc)
 	fc->direct = 1;
 	diag_verbose(1, "%s is a %s: writing into it in place, no temporary file", fc->dst, kind);
 	if (atomic_open(&fc->rep, fc->dst, 0) < 0)
-		return sigflag_caught() ? EXIT_FAIL : diag_errno("open %s", fc->dst);
+		return sig_caught() ? EXIT_FAIL : diag_errno("open %s", fc->dst);
 	fc->out_fd = fc->rep.fd;
 	return 0;
 }
@@ -409,7 +409,7 @@ static struct copy_job make_job(struct file_copy *fc)
 		/* Holes need a fresh file to skip over; a device gets every byte. */
 		.sparse = fc->direct ? COPY_SPARSE_NEVER : fc->sparse,
 		.buffer_size = fc->buffer_size,
-		.stop = sigflag_pointer(),
+		.stop = sig_stop_flag(),
 		.ctx = fc,
 		.on_method = on_method,
 		.on_extent = diag_verbosity() >= 2 ? on_extent : NULL,
@@ -433,15 +433,17 @@ static int report_copy_failure(struct file_copy *fc, int err)
 {
 	const struct copy_result *r = &fc->result;
 
-	if (sigflag_caught())
+	if (sig_caught())
 		return EXIT_FAIL;
 	switch (r->failed_side) {
 	case COPY_SIDE_IN:
 		return diag_errnum(err, "read %s", fc->src);
 	case COPY_SIDE_OUT:
-		/* A reader that went away ends a filter quietly. */
+		/* A reader that went away ends a filter quietly, and well: the
+		 * pipeline took what it wanted (sockbox(1)).  A named FIFO's
+		 * reader leaving cuts a copy short: a failure, still quiet. */
 		if (err == EPIPE)
-			return EXIT_FAIL;
+			return fc->out_fd == STDOUT_FILENO ? EXIT_OK : EXIT_FAIL;
 		return diag_errnum(err, "write %s", fc->dst);
 	default:
 		return diag_errnum(err, "copy %s to %s: %s", fc->src, fc->dst, r->failed_call);
@@ -523,7 +525,7 @@ static int verify_copy(struct file_copy *fc)
 	rc = copy_compare(&job, &differ_at, &side);
 	progress_finish(&fc->progress);
 	if (rc < 0) {
-		if (sigflag_caught())
+		if (sig_caught())
 			return EXIT_FAIL;
 		return diag_errno("read %s", side == COPY_SIDE_IN ? fc->src : fc->dst);
 	}
@@ -585,7 +587,7 @@ static int set_attributes(struct file_copy *fc)
 static int commit(struct file_copy *fc)
 {
 	fc->out_fd = -1;
-	if (sigflag_caught()) /* a signal during fsync or verify */
+	if (sig_caught()) /* a signal during fsync or verify */
 		return EXIT_FAIL;
 	if (atomic_commit(&fc->rep) < 0) {
 		if (errno == EEXIST && fc->no_clobber)
@@ -669,7 +671,6 @@ static void clean_up(struct file_copy *fc)
 
 int file_copy_main(int argc, char **argv)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	struct file_copy fc = {
 		.method = COPY_AUTO,
 		.sparse = COPY_SPARSE_AUTO,
@@ -686,12 +687,12 @@ int file_copy_main(int argc, char **argv)
 		return status;
 	fc.umask = umask(0);
 	umask(fc.umask);
-	if (sigflag_catch(signals) < 0)
+	if (sig_catch_stop() < 0)
 		return diag_errno("install signal handlers");
 	status = run(&fc);
 	clean_up(&fc);
-	sigflag_restore();
-	sig = sigflag_caught();
+	sig_restore();
+	sig = sig_caught();
 	if (sig != 0 && !fc.committed) {
 		const char *dst = fc.dst ? fc.dst : fc.dst_arg;
 
@@ -701,7 +702,7 @@ int file_copy_main(int argc, char **argv)
 			diag_error("copy %s to %s: interrupted by SIG%s (%s left untouched)", fc.src, dst,
 				   sigabbrev_np(sig), dst);
 		free(fc.dst);
-		return sigflag_reraise(sig);
+		return sig_reraise(sig);
 	}
 	free(fc.dst);
 	return status;

@@ -25,6 +25,7 @@
 #include "file/atomic.h"
 #include "cli/parse.h"
 #include "serve/server.h"
+#include "sig/sig.h"
 #include "base/stats.h"
 #include "http/url.h"
 
@@ -361,7 +362,7 @@ static void set_defaults(struct http_probe *p)
 	p->max_time = 30;
 	p->config.connect_timeout = 10;
 	p->config.resolves = p->resolves;
-	p->config.interrupted = server_stop_requested;
+	p->config.interrupted = sig_stop_requested;
 	p->retry_delay = 1;
 	p->interval = 1;
 	p->count = 1;
@@ -420,9 +421,9 @@ static int pause_for(double seconds)
 {
 	uint64_t deadline = clock_now_ns() + clock_seconds_to_ns(seconds);
 
-	while (clock_now_ns() < deadline && !server_stop_requested())
+	while (clock_now_ns() < deadline && !sig_stop_requested())
 		poll(NULL, 0, clock_ms_until(deadline));
-	return server_stop_requested() ? -1 : 0;
+	return sig_stop_requested() ? -1 : 0;
 }
 
 /* ---- narration (-v) ---- */
@@ -630,7 +631,7 @@ static enum outcome exchange_failed(struct http_probe *p)
 		snprintf(p->ex.error, sizeof p->ex.error, "%s", p->client.error);
 		p->ex.retryable = p->client.retryable;
 	}
-	return server_stop_requested() ? OUT_INTERRUPTED : OUT_FAIL;
+	return sig_stop_requested() ? OUT_INTERRUPTED : OUT_FAIL;
 }
 
 /* One request and its response, on the kept connection when it can be. */
@@ -1168,10 +1169,8 @@ int http_probe_main(int argc, char **argv)
 		return diag_errno("allocate");
 	status = parse_args(p, argc, argv);
 	if (status == OPT_GO_ON) {
-		/* the servers' signal conventions fit a probe loop too: SIGINT
-		 * and SIGTERM end it with the statistics so far, SIGPIPE is
-		 * ignored (OpenSSL writes with write(2)) */
-		if (server_signals_install() < 0)
+		/* a stop signal ends the loop with the statistics so far */
+		if (sig_catch_stop() < 0)
 			status = diag_errno("install signal handlers");
 		else
 			status = run(p);

@@ -18,7 +18,7 @@
 #include "cli/parse.h"
 #include "file/logentry.h"
 #include "file/rotate.h"
-#include "sig/sigfd.h"
+#include "sig/sig.h"
 #include "file/stamp.h"
 
 #include <errno.h>
@@ -440,7 +440,7 @@ static int wait_event(struct log_writer *lw, int watch_stdin, uint64_t deadline_
 		return diag_errno("poll");
 	*ev = n == 0 ? EV_TIMEOUT : EV_INPUT;
 	if (fds[0].revents & POLLIN) {
-		lw->caught = sigfd_read(lw->sig_fd);
+		lw->caught = sig_fd_read(lw->sig_fd);
 		if (lw->caught < 0)
 			return diag_errno("read signalfd");
 		diag_verbose(1, "caught %s: finishing", strsignal(lw->caught));
@@ -665,7 +665,7 @@ static int finish(struct log_writer *lw, int status)
 	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64, lw->entries,
 	             lw->writes, lw->last);
 	close_log(lw);
-	sigfd_close(lw->sig_fd, &lw->old_mask);
+	sig_fd_close(lw->sig_fd, &lw->old_mask);
 	buf_free(&lw->in);
 	buf_free(&lw->out);
 	buf_free(&lw->scratch);
@@ -686,7 +686,7 @@ int log_writer_main(int argc, char **argv)
 	if (!lw.path && fcntl(STDOUT_FILENO, F_GETFD) < 0)
 		return diag_errno("write stdout");
 	/* SIGINT, SIGTERM, SIGHUP end the run between two writes, never inside one. */
-	lw.sig_fd = sigfd_open(&lw.old_mask);
+	lw.sig_fd = sig_fd_open(&lw.old_mask);
 	status = lw.sig_fd < 0 ? diag_errno("signalfd") : open_log(&lw);
 	if (status == EXIT_OK && lw.path && lw.sync != SYNC_NEVER && rotate_sync_dir(lw.path) < 0)
 		status = diag_errno("sync directory of %s", lw.path);

@@ -22,7 +22,7 @@
 #include "cli/parse.h"
 #include "pkt/pkt.h"
 #include "pkt/pktfmt.h"
-#include "sig/sigfd.h"
+#include "sig/sig.h"
 #include "pkt/tcpflow.h"
 
 #include <errno.h>
@@ -80,8 +80,8 @@ struct sniff {
 	pcap_dumper_t *dumper;
 	FILE *write_file;
 	enum pkt_link link;
-	int sig_fd;        /* lib/sigfd descriptor during a live capture, else -1 */
-	sigset_t old_mask; /* the signal mask before sigfd_open */
+	int sig_fd;        /* lib/sig descriptor during a live capture, else -1 */
+	sigset_t old_mask; /* the signal mask before sig_fd_open */
 	uint64_t deadline_ns;
 	uint64_t seen;
 	int stop, status, told_numbering;
@@ -418,7 +418,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 /* ---- the capture loop ---- */
 
 /* During a live capture SIGINT, SIGTERM and SIGHUP arrive through a
- * descriptor (lib/sigfd), polled with the capture, so the loop ends
+ * descriptor (lib/sig), polled with the capture, so the loop ends
  * cleanly: the summary printed, the saved file complete.  Reading a file
  * keeps their default action, so a read from a pipe that blocks can still
  * be interrupted. */
@@ -426,13 +426,13 @@ static int open_signals(struct sniff *s)
 {
 	if (s->read_path)
 		return EXIT_OK;
-	s->sig_fd = sigfd_open(&s->old_mask);
+	s->sig_fd = sig_fd_open(&s->old_mask);
 	return s->sig_fd < 0 ? diag_errno("signalfd") : EXIT_OK;
 }
 
 static int signalled(struct sniff *s)
 {
-	int sig = s->sig_fd >= 0 ? sigfd_read(s->sig_fd) : -1;
+	int sig = s->sig_fd >= 0 ? sig_fd_read(s->sig_fd) : -1;
 	if (sig > 0) {
 		diag_verbose(1, "signal %d: stopping", sig);
 		return 1;
@@ -546,7 +546,7 @@ static void cleanup(struct sniff *s)
 {
 	if (s->pcap)
 		pcap_close(s->pcap);
-	sigfd_close(s->sig_fd, &s->old_mask);
+	sig_fd_close(s->sig_fd, &s->old_mask);
 	tcpflow_free(s->flows);
 	free(s->frame);
 	buf_free(&s->out);
@@ -563,7 +563,6 @@ int sniff_main(int argc, char **argv)
 		free(s.filter);
 		return status;
 	}
-	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as EPIPE */
 	status = open_signals(&s);
 	if (status == EXIT_OK)
 		status = setup(&s);

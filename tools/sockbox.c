@@ -8,6 +8,7 @@
  */
 #include "cli/diag.h"
 #include "cli/version.h"
+#include "sig/sig.h"
 #include "tools.h"
 
 #include <stdio.h>
@@ -67,6 +68,11 @@ int main(int argc, char **argv)
 	const struct tool *t;
 
 	self = self ? self + 1 : (argv[0] ? argv[0] : "sockbox");
+	/* Once for every tool: a write to a closed pipe or socket returns
+	 * EPIPE, so a filter whose reader left ends quietly with exit 0 and a
+	 * server outlives a client that went away (sig.h has the policy). */
+	if (sig_ignore_pipe() < 0)
+		return diag_errno("ignore SIGPIPE");
 	t = find_tool(self);
 	if (t)
 		return run_tool(t, argc, argv);

@@ -19,6 +19,7 @@
 #include "cli/parse.h"
 #include "serve/relay.h"
 #include "serve/server.h"
+#include "sig/sig.h"
 #include "net/sock.h"
 
 #include <errno.h>
@@ -427,9 +428,9 @@ static const char *pump_interrupted(struct tcp_echo *te, struct client_slot *c, 
 {
 	if (ready < 0 && errno != EINTR)
 		return note_error(te, strerror(errno));
-	if (server_stop_requested() || server_expired(&te->srv))
+	if (sig_stop_requested() || server_expired(&te->srv))
 		return "the server is stopping";
-	if (te->model == MODEL_ITERATIVE && server_report_requested())
+	if (te->model == MODEL_ITERATIVE && sig_report_requested())
 		print_counters(te);
 	if (ready == 0 && te->timeout > 0 && clock_now_ns() >= p->last_ns + clock_seconds_to_ns(te->timeout)) {
 		diag_verbose(1, "%s: idle for %g s (--timeout)", c->peer, te->timeout);
@@ -745,9 +746,9 @@ static int serve_forever(struct tcp_echo *te)
 		uint64_t accepted = atomic_load(&te->stats->accepted);
 
 		collect_workers(te);
-		if (server_report_requested())
+		if (sig_report_requested())
 			print_counters(te);
-		if (server_stop_requested() || server_expired(&te->srv))
+		if (sig_stop_requested() || server_expired(&te->srv))
 			break;
 		if (te->config.max_conns && accepted >= te->config.max_conns) {
 			if (te->active == 0)
@@ -781,7 +782,7 @@ static void on_child(int sig)
 
 /*
  * Signals: the handlers only set flags, and the main loop keeps SIGINT,
- * SIGTERM, SIGUSR1 and SIGCHLD blocked except inside ppoll(2), which
+ * SIGTERM, SIGHUP, SIGUSR1 and SIGCHLD blocked except inside ppoll(2), which
  * unblocks them atomically while it sleeps.  A child that ends between a
  * waitpid() and the sleep leaves SIGCHLD pending, and ppoll returns at
  * once: the race of the classic pause()-based loop cannot happen.
@@ -791,7 +792,7 @@ static int setup_signals(struct tcp_echo *te)
 	struct sigaction sa;
 	sigset_t block;
 
-	if (server_signals_install() < 0)
+	if (sig_catch_stop() < 0 || sig_catch_report() < 0)
 		return diag_errno("install signal handlers");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_child;
@@ -800,12 +801,14 @@ static int setup_signals(struct tcp_echo *te)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGCHLD);
 	if (sigaction(SIGCHLD, &sa, NULL) < 0 || sigprocmask(SIG_BLOCK, &block, &te->open_mask) < 0)
 		return diag_errno("install signal handlers");
 	sigdelset(&te->open_mask, SIGINT);
 	sigdelset(&te->open_mask, SIGTERM);
+	sigdelset(&te->open_mask, SIGHUP);
 	sigdelset(&te->open_mask, SIGUSR1);
 	sigdelset(&te->open_mask, SIGCHLD);
 	return EXIT_OK;
@@ -915,16 +918,16 @@ static int run_bench(struct tcp_echo *te, const struct addrinfo *ai, int fd, con
 	c.duration = te->config.duration;
 	c.connect_timeout_ms = seconds_to_ms(te->connect_timeout);
 	c.idle_timeout_ms = te->timeout > 0 ? seconds_to_ms(te->timeout) : BENCH_IDLE_MS;
-	c.stop = server_stop_requested;
+	c.stop = sig_stop_requested;
 	diag_verbose(1, "bench %s: %s, %u connection%s of %zu-byte messages", peer, echoload_mode_name(c.mode),
 		     c.conns, c.conns == 1 ? "" : "s", c.size);
 	rc = echoload_run(&c, r);
 	if (rc == 0) {
 		struct buf out = BUF_INIT;
 		if (te->json)
-			echoload_report_json(&c, r, peer, server_stop_requested(), &out);
+			echoload_report_json(&c, r, peer, sig_stop_requested(), &out);
 		else
-			echoload_report_text(&c, r, peer, server_stop_requested(), &out);
+			echoload_report_text(&c, r, peer, sig_stop_requested(), &out);
 		fwrite(out.data, 1, out.len, stdout);
 		buf_free(&out);
 	} else {
@@ -948,9 +951,7 @@ static int run_client(struct tcp_echo *te)
 	rc = addr_resolve(&spec, "127.0.0.1", NULL, te->config.family, SOCK_STREAM, 0, &list);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", te->target, addr_strerror(rc));
-	/* SIGPIPE stays away: a closed stdout or socket is an error to report */
-	signal(SIGPIPE, SIG_IGN);
-	if (te->bench && server_signals_install() < 0) {
+	if (te->bench && sig_catch_stop() < 0) {
 		addr_free(list);
 		return diag_errno("install signal handlers");
 	}

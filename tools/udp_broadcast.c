@@ -26,6 +26,7 @@
 #include "cli/opt.h"
 #include "cli/parse.h"
 #include "serve/server.h"
+#include "sig/sig.h"
 #include "net/sock.h"
 
 #include <arpa/inet.h>
@@ -309,7 +310,7 @@ static int print_datagram(struct udp_broadcast *u, const unsigned char *data, si
 		if (errno != EPIPE)
 			return diag_errno("write stdout");
 		u->stdout_closed = 1; /* the reader went away: end quietly, as filters do */
-		server_request_stop();
+		sig_request_stop();
 	}
 	return EXIT_OK;
 }
@@ -475,11 +476,11 @@ static int run_listener(struct udp_broadcast *u)
 	uint64_t idle_deadline = u->timeout > 0 ? clock_now_ns() + timeout_ns : 0;
 	struct pollfd pfd = { .fd = u->fd, .events = POLLIN, .revents = 0 };
 
-	while (!server_stop_requested() && !server_expired(&u->srv) && !(u->count && u->received >= u->count)) {
+	while (!sig_stop_requested() && !server_expired(&u->srv) && !(u->count && u->received >= u->count)) {
 		struct dgram_info info;
 		int ready, got, rc;
 
-		if (server_report_requested())
+		if (sig_report_requested())
 			print_summary(u);
 		if (idle_deadline && clock_now_ns() >= idle_deadline) {
 			diag_verbose(1, "no datagram for %g s (--timeout): done", u->timeout);
@@ -517,7 +518,7 @@ static int listen_main(struct udp_broadcast *u)
 	rc = resolve_interface(u);
 	if (rc != EXIT_OK)
 		return rc;
-	if (server_signals_install() < 0)
+	if (sig_catch_stop() < 0 || sig_catch_report() < 0)
 		return diag_errno("install signal handlers");
 	u->server.setup = setup_listener;
 	u->server.setup_ctx = u;
@@ -771,7 +772,7 @@ static int run_sender(struct udp_broadcast *u)
 
 	if (u->server.duration > 0)
 		sc.deadline_ns = clock_now_ns() + clock_seconds_to_ns(u->server.duration);
-	while (!server_stop_requested()) {
+	while (!sig_stop_requested()) {
 		uint64_t now = clock_now_ns();
 		nfds_t n = 0;
 		int ready, rc = EXIT_OK, stdin_slot = -1, sock_slot = -1;
@@ -821,7 +822,7 @@ static int send_main(struct udp_broadcast *u)
 
 	if (rc != EXIT_OK)
 		return rc;
-	if (server_signals_install() < 0)
+	if (sig_catch_stop() < 0)
 		return diag_errno("install signal handlers");
 	rc = open_sender(u);
 	if (rc == EXIT_OK)

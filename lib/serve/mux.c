@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "cli/diag.h"
 #include "cli/parse.h"
+#include "sig/sig.h"
 #include "net/sock.h"
 
 #include <errno.h>
@@ -168,7 +169,7 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 	m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (m->spare_fd < 0)
 		return diag_errno("open /dev/null");
-	if (server_signals_install() < 0)
+	if (sig_catch_stop() < 0 || sig_catch_report() < 0)
 		return diag_errno("install signal handlers");
 	rc = server_open(&m->server, &cfg->server, SOCK_STREAM, SOCK_NONBLOCK);
 	if (rc != EXIT_OK)
@@ -443,7 +444,7 @@ void mux_round_begin(struct mux *m)
 	m->counters.loops++;
 	m->now_ns = clock_now_ns();
 	memset(&m->round, 0, sizeof m->round);
-	if (server_report_requested())
+	if (sig_report_requested())
 		mux_report(m);
 }
 
@@ -492,7 +493,7 @@ void mux_round_end(struct mux *m, size_t watched, int ready)
 
 int mux_done(const struct mux *m)
 {
-	if (server_stop_requested() || server_expired(&m->server))
+	if (sig_stop_requested() || server_expired(&m->server))
 		return 1;
 	return m->server.listen_fd < 0 && m->count == 0;
 }

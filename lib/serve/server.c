@@ -1,5 +1,5 @@
 /*
- * server.c - listen, announce, publish, and stop cleanly on a signal.
+ * server.c - listen, announce, publish; the stop and report signals are lib/sig's.
  */
 #include "serve/server.h"
 
@@ -10,7 +10,6 @@
 #include "net/sock.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,9 +29,6 @@ const struct opt_spec server_specs[] = {
 };
 
 const struct opt_spec *const server_blocks[] = { server_specs, NULL };
-
-static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t report_count;
 
 void server_config_init(struct server_config *c, const char *default_port)
 {
@@ -206,44 +202,4 @@ int server_wait_ms(const struct server *s, int cap_ms)
 		return cap_ms;
 	left = clock_ms_until(s->deadline_ns);
 	return cap_ms >= 0 && cap_ms < left ? cap_ms : left;
-}
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
-static void on_report_signal(int sig)
-{
-	(void)sig;
-	report_count++;
-}
-
-int server_signals_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocked accept or poll must wake up */
-	sa.sa_handler = on_stop_signal;
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		return -1;
-	sa.sa_handler = on_report_signal;
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		return -1;
-	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
-}
-
-int server_stop_requested(void) { return stop_flag != 0; }
-void server_request_stop(void) { stop_flag = 1; }
-
-int server_report_requested(void)
-{
-	if (report_count == 0)
-		return 0;
-	report_count = 0;
-	return 1;
 }

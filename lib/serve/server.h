@@ -12,10 +12,9 @@
  *   --max-conns N       end after N connections have been accepted and served
  *   --duration SECS     end after SECS seconds
  * and the lifecycle that goes with them: listen, announce
- * "listening on ADDR:PORT" on stderr, publish the port and PID files; SIGINT
- * and SIGTERM request a clean stop (a flag the loop polls: blocking calls
- * return EINTR because the handlers are installed without SA_RESTART),
- * SIGUSR1 requests the counters, SIGPIPE is ignored.
+ * "listening on ADDR:PORT" on stderr, publish the port and PID files.  The
+ * stop and report signals are lib/sig's flags (sig_catch_stop,
+ * sig_catch_report): a server's loop polls sig_stop_requested.
  *
  * A tool puts `.shared = server_blocks` in its struct opt_tool and hands
  * every option key it does not know to server_parse_option.
@@ -94,15 +93,5 @@ int server_expired(const struct server *s);
 /* Milliseconds until --duration runs out, capped at cap_ms; -1 (forever)
  * when there is no duration and cap_ms is -1. */
 int server_wait_ms(const struct server *s, int cap_ms);
-
-/* Installs the SIGINT/SIGTERM/SIGUSR1 handlers and ignores SIGPIPE. */
-int server_signals_install(void);
-
-/* 1 once SIGINT or SIGTERM arrived (or server_request_stop was called). */
-int server_stop_requested(void);
-void server_request_stop(void);
-
-/* 1 once per SIGUSR1 received since the last call. */
-int server_report_requested(void);
 
 #endif
