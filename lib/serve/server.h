@@ -105,4 +105,15 @@ void server_request_stop(void);
 /* 1 once per SIGUSR1 received since the last call. */
 int server_report_requested(void);
 
+/*
+ * Threads: the stop and report flags are process-wide (one per process,
+ * set by the signal handlers, whichever thread takes the signal).
+ * server_stop_requested may be polled from every thread: it only reads a
+ * volatile sig_atomic_t, and a stop is never undone.  server_report_requested
+ * consumes the request (it reads, then clears), so exactly one thread
+ * must poll it, or a SIGUSR1 may be answered twice or lost.  A struct server
+ * belongs to the thread that opened it; server_expired and server_wait_ms
+ * only read it.  After fork(2) a child has its own copy of the flags.
+ */
+
 #endif
