@@ -2,8 +2,9 @@
 #
 #   make              build ./sockbox
 #   make deps         install every build, test and benchmark dependency (apt-get, as root)
-#   make test         build, then run every bats suite in tests/
+#   make test         build, then run every bats suite in tests/ (TEST_JOBS at once)
 #   make check-asan   the same suites against an ASan+UBSan build
+#   make format-check fail if clang-format would change lib/, tools/ or tests/fuzz/
 #   make bench        side-by-side benchmarks against the peers (tests/bench/)
 #   make fuzz         every libFuzzer target in tests/fuzz/, FUZZ_SECONDS each
 #   make demo         a one-minute tour of every tool on loopback and temp files
@@ -21,6 +22,10 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARNINGS = -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
            -Wpointer-arith -Wvla -Wundef -Wcast-align -Wmissing-prototypes
+# WERROR=1 (set by .ci/run) turns every warning into an error.
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
 CPPFLAGS += -D_GNU_SOURCE -Ilib
 # libpcap (sniff) and OpenSSL (https in http-probe), found with pkg-config.
 PKGS     = libpcap openssl
@@ -38,16 +43,25 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 BATS        ?= bats
 BATS_FLAGS  ?= --tap
 SUITES      ?= $(sort $(wildcard tests/*.bats))
+# How many suites run at once.  Suites share nothing (each test has its own
+# $TMP, servers listen on port 0, mounts and namespaces are per test), so
+# they may overlap, except SERIAL_SUITES: each opens 10,000 connections (and
+# watches descriptor counts and RSS), and two at once would fight over
+# ephemeral ports and descriptors, so they run one after another, beside
+# the rest.  Within a suite, tests never overlap.
+TEST_JOBS   ?= 2
+SERIAL_SUITES = tests/select-server.bats tests/poll-server.bats tests/epoll-server.bats
+FORMAT_SRCS = $(sort $(wildcard lib/*/*.[ch] tools/*.[ch] tests/fuzz/*.c))
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 
 DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libssl-dev \
 	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
 	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
-	procps psmisc util-linux coreutils e2fsprogs bc strace
+	procps psmisc util-linux coreutils e2fsprogs bc strace clang-format-14 parallel
 
-.PHONY: all deps test check-asan bench fuzz demo install uninstall install-links \
-	completions lint clean
+.PHONY: all deps test check-asan run-suites format-check bench fuzz demo install uninstall \
+	install-links completions lint clean FORCE
 
 all: sockbox
 
@@ -73,13 +87,34 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 test: sockbox
-	$(BATS) $(BATS_FLAGS) $(SUITES)
+	@$(MAKE) --no-print-directory run-suites
 
 check-asan: build/asan/sockbox
-	SOCKBOX=$(CURDIR)/build/asan/sockbox \
+	@SOCKBOX=$(CURDIR)/build/asan/sockbox \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
-	$(BATS) $(BATS_FLAGS) $(SUITES)
+	$(MAKE) --no-print-directory run-suites
+
+# Every suite, TEST_JOBS at once, the longest first; each prints its TAP
+# output in one piece when it ends, then "suite NAME: N s".  A failing suite
+# does not stop the others (-k); the run fails if any failed.
+RUN_ORDER = $(filter $(SUITES),$(SERIAL_SUITES)) $(filter-out $(SERIAL_SUITES),$(SUITES))
+run-suites:
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target $(RUN_ORDER:%=suite/%)
+
+suite/%: FORCE
+	@start=$$(date +%s); $(BATS) $(BATS_FLAGS) $*; status=$$?; \
+	echo "suite $(basename $(notdir $*)): $$(($$(date +%s) - start)) s"; exit $$status
+
+# Each serial suite waits for the one before it.
+SERIAL_RUN = $(filter $(SUITES),$(SERIAL_SUITES))
+$(foreach i,$(wordlist 2,$(words $(SERIAL_RUN)),1 2 3 4 5 6 7 8 9),\
+	$(eval suite/$(word $(i),$(SERIAL_RUN)): | suite/$(word $(shell echo $$(($(i) - 1))),$(SERIAL_RUN))))
+
+FORCE:
+
+format-check:
+	clang-format-14 --dry-run -Werror $(FORMAT_SRCS)
 
 bench: sockbox
 	bash tests/bench/run.sh $(CURDIR)/sockbox $(BENCH)
@@ -98,7 +133,7 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/%)
 # Each target is compiled with the whole of lib, so it may call any module.
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(TOOL_SRCS)
 	@mkdir -p build/fuzz
-	clang $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	clang $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $(WARNINGS) -std=c11 \
 		-o $@ $< $(LIB_SRCS) $(LDLIBS)
 
 demo: sockbox

@@ -3,6 +3,9 @@
  *
  * Promise: clock_now_ns() is CLOCK_MONOTONIC, immune to date changes, the
  * clock for every duration, timeout and rate sockbox reports.
+ *
+ * Threads: every function is thread-safe and keeps no state
+ * (clock_gettime(2) and arithmetic only).
  */
 #ifndef SOCKBOX_CLOCK_H
 #define SOCKBOX_CLOCK_H

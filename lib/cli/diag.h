@@ -5,6 +5,12 @@
  * single write(2), so lines from forked children never interleave.  The
  * module remembers the running tool's name and the -v level; nothing else.
  * It never exits: callers return the exit status it hands back.
+ *
+ * Threads: the printing functions may be called from any thread at once.
+ * Each formats its line in a buffer on its own stack and hands it to one
+ * write(2), so lines from threads (or forked children) never interleave;
+ * strerror is glibc's thread-safe one.  The tool name and -v level are
+ * plain globals: set them before starting threads, only read them after.
  */
 #ifndef SOCKBOX_DIAG_H
 #define SOCKBOX_DIAG_H

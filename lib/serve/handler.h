@@ -20,6 +20,11 @@
  *
  * The http handler of the multiplexing servers is not a stream transform
  * and lives in its own module.
+ *
+ * Threads: a struct handler holds one connection's stream state, so it
+ * belongs to one thread at a time; different handlers may run in different
+ * threads at once (the module keeps no state of its own beyond a constant
+ * table of names).  The reply text is only read, and may be shared.
  */
 #ifndef SOCKBOX_HANDLER_H
 #define SOCKBOX_HANDLER_H

@@ -94,4 +94,11 @@ int server_expired(const struct server *s);
  * when there is no duration and cap_ms is -1. */
 int server_wait_ms(const struct server *s, int cap_ms);
 
+/*
+ * Threads: a struct server belongs to the thread that opened it;
+ * server_expired and server_wait_ms only read it.  The stop and report
+ * flags that end a server's loop live in lib/sig (sig/sig.h says how
+ * threads may poll them).
+ */
+
 #endif

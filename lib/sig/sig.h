@@ -37,6 +37,14 @@
  *	sig_restore();
  *	... clean up ...
  *	if (sig_caught()) return sig_reraise(sig_caught());
+ *
+ * Threads: the flags are process-wide (one per process, set by the handler
+ * in whichever thread takes the signal).  sig_stop_requested may be polled
+ * from every thread: it only reads a volatile sig_atomic_t, and a stop is
+ * never undone.  sig_report_requested consumes the request (it reads, then
+ * clears), so exactly one thread must poll it, or a SIGUSR1 may be answered
+ * twice or lost.  Install and restore from one thread, before the others
+ * start.  After fork(2) a child has its own copy of the flags.
  */
 #ifndef SOCKBOX_SIG_H
 #define SOCKBOX_SIG_H
