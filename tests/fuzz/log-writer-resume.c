@@ -71,6 +71,8 @@ static void reference_scan(const char *data, size_t len, size_t from, int *found
 	*torn_len = len - start;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size)
 {
 	struct buf scratch = BUF_INIT;
