@@ -111,8 +111,7 @@ static unsigned wanted_events(const struct epoll_server *s, const struct conn *c
 {
 	if (s->edge)
 		return EPOLLIN | EPOLLOUT | EPOLLET;
-	return (conn_wants_read(c) ? (unsigned)EPOLLIN : 0u) |
-	       (conn_wants_write(c) ? (unsigned)EPOLLOUT : 0u);
+	return (conn_wants_read(c) ? (unsigned)EPOLLIN : 0u) | (conn_wants_write(c) ? (unsigned)EPOLLOUT : 0u);
 }
 
 /* A new client goes on the kernel's list once: one epoll_ctl. */

@@ -65,7 +65,7 @@ const struct opt_tool file_copy_tool = {
 };
 
 /* Without --progress, the bar shows on a terminal for files at least this big. */
-#define PROGRESS_THRESHOLD  (64ULL << 20)
+#define PROGRESS_THRESHOLD (64ULL << 20)
 #define DEFAULT_BUFFER_SIZE (128u << 10)
 
 struct file_copy {
@@ -87,10 +87,10 @@ struct file_copy {
 	char *dst; /* the file created or replaced, once resolved */
 	int dst_exists;
 	struct stat dst_st;
-	int direct; /* stdout or an existing device or FIFO: written in place */
-	int out_fd; /* what the copy writes to: the temporary file, or DST itself when direct */
+	int direct;        /* stdout or an existing device or FIFO: written in place */
+	int out_fd;        /* what the copy writes to: the temporary file, or DST itself when direct */
 	struct atomic rep; /* DST, through a temporary file or in place */
-	int committed; /* the rename happened: a late signal changes nothing */
+	int committed;     /* the rename happened: a late signal changes nothing */
 	mode_t umask;
 	struct progress progress;
 	struct copy_result result;
@@ -104,7 +104,7 @@ static int parse_choice(int key, const char *arg, int *out)
 	if (choice < 0) {
 		if (key == OPT_METHOD)
 			return opt_bad_value(&file_copy_tool, key, arg,
-					     "expected auto, copy-file-range, sendfile or read-write");
+			                     "expected auto, copy-file-range, sendfile or read-write");
 		return opt_bad_value(&file_copy_tool, key, arg, "expected auto, always or never");
 	}
 	*out = choice;
@@ -117,7 +117,7 @@ static int parse_buffer_size(struct file_copy *fc, const char *arg)
 
 	if (parse_size(arg, 1, 1ULL << 30, &size) < 0)
 		return opt_bad_value(&file_copy_tool, OPT_BUFFER_SIZE, arg,
-				     "expected a size from 1 to 1G, like 1K or 128K");
+		                     "expected a size from 1 to 1G, like 1K or 128K");
 	fc->buffer_size = (size_t)size;
 	return 0;
 }
@@ -134,12 +134,15 @@ static int check_args(struct file_copy *fc, int operands, char **argv)
 	fc->src = argv[0];
 	fc->dst_arg = argv[1];
 	if (fc->sparse == COPY_SPARSE_ALWAYS && (fc->method == COPY_FILE_RANGE || fc->method == COPY_SENDFILE))
-		return diag_usage("--sparse always looks at every byte: it needs --method read-write or auto");
+		return diag_usage(
+		    "--sparse always looks at every byte: it needs --method read-write or auto");
 	if (fc->verify && strcmp(fc->src, "-") == 0)
 		return diag_usage("--verify re-reads SRC, which standard input cannot do");
 	if (strcmp(fc->dst_arg, "-") == 0 && (fc->verify || fc->preserve || fc->no_clobber))
-		return diag_usage("%s needs a DST file, not standard output",
-				  fc->verify ? "--verify" : fc->preserve ? "--preserve" : "--no-clobber");
+		return diag_usage("%s needs a DST file, not standard output", fc->verify ? "--verify"
+		                                                              : fc->preserve
+		                                                                  ? "--preserve"
+		                                                                  : "--no-clobber");
 	return 0;
 }
 
@@ -230,7 +233,8 @@ static int open_source(struct file_copy *fc)
 	if (S_ISDIR(fc->src_st.st_mode))
 		return diag_errnum(EISDIR, "open %s", fc->src);
 	if (fc->verify && !S_ISREG(fc->src_st.st_mode))
-		return diag_usage("--verify re-reads SRC, and %s is a %s", fc->src, file_kind(fc->src_st.st_mode));
+		return diag_usage("--verify re-reads SRC, and %s is a %s", fc->src,
+		                  file_kind(fc->src_st.st_mode));
 	return 0;
 }
 
@@ -242,8 +246,8 @@ static int same_file(const struct stat *a, const struct stat *b)
 
 static int refuse_same_file(const struct file_copy *fc, const struct stat *st)
 {
-	return diag_error("copy %s to %s: same file (device %u:%u, inode %ju)", fc->src, fc->dst, major(st->st_dev),
-			  minor(st->st_dev), (uintmax_t)st->st_ino);
+	return diag_error("copy %s to %s: same file (device %u:%u, inode %ju)", fc->src, fc->dst,
+	                  major(st->st_dev), minor(st->st_dev), (uintmax_t)st->st_ino);
 }
 
 /* DST is an existing directory: the copy goes inside, named after SRC. */
@@ -255,7 +259,7 @@ static int enter_directory(struct file_copy *fc)
 
 	if (strcmp(fc->src, "-") == 0)
 		return diag_error("create %s: is a directory, and standard input has no name to copy under",
-				  fc->dst_arg);
+		                  fc->dst_arg);
 	base = base ? base + 1 : fc->src;
 	path = malloc(len + strlen(base) + 2);
 	if (!path)
@@ -292,8 +296,8 @@ static int open_in_place(struct file_copy *fc)
 	const char *kind = file_kind(fc->dst_st.st_mode);
 
 	if (fc->verify || fc->preserve)
-		return diag_usage("%s needs a regular file DST, and %s is a %s", fc->verify ? "--verify" : "--preserve",
-				  fc->dst, kind);
+		return diag_usage("%s needs a regular file DST, and %s is a %s",
+		                  fc->verify ? "--verify" : "--preserve", fc->dst, kind);
 	fc->direct = 1;
 	diag_verbose(1, "%s is a %s: writing into it in place, no temporary file", fc->dst, kind);
 	if (atomic_open(&fc->rep, fc->dst, 0) < 0)
@@ -352,8 +356,9 @@ static int resolve_destination(struct file_copy *fc)
 	if (!S_ISREG(st.st_mode))
 		return open_in_place(fc);
 	if (st.st_nlink > 1)
-		diag_verbose(1, "%s has %ju links: the rename gives this name a new file, the others keep the old one",
-			     fc->dst, (uintmax_t)st.st_nlink);
+		diag_verbose(
+		    1, "%s has %ju links: the rename gives this name a new file, the others keep the old one",
+		    fc->dst, (uintmax_t)st.st_nlink);
 	return 0;
 }
 
@@ -378,10 +383,10 @@ static void on_method(void *ctx, enum copy_method now, enum copy_method failed, 
 		diag_verbose(1, "method %s", copy_method_name(now));
 	else if (errnum == 0)
 		diag_verbose(1, "%s copied nothing at the start: asking read(2) to confirm the end of file",
-			     copy_method_name(failed));
+		             copy_method_name(failed));
 	else
-		diag_verbose(1, "%s refused (%s): falling back to %s", copy_method_name(failed), strerror(errnum),
-			     copy_method_name(now));
+		diag_verbose(1, "%s refused (%s): falling back to %s", copy_method_name(failed),
+		             strerror(errnum), copy_method_name(now));
 }
 
 static void on_extent(void *ctx, uint64_t offset, uint64_t length, int is_hole)
@@ -389,8 +394,9 @@ static void on_extent(void *ctx, uint64_t offset, uint64_t length, int is_hole)
 	char size[32];
 
 	(void)ctx;
-	diag_verbose(2, "%s %" PRIu64 "..%" PRIu64 " (%s)%s", is_hole ? "hole" : "data", offset, offset + length,
-		     format_size(length, size, sizeof size), is_hole ? ": skipped, nothing written" : "");
+	diag_verbose(2, "%s %" PRIu64 "..%" PRIu64 " (%s)%s", is_hole ? "hole" : "data", offset,
+	             offset + length, format_size(length, size, sizeof size),
+	             is_hole ? ": skipped, nothing written" : "");
 }
 
 static void on_progress(void *ctx, uint64_t done)
@@ -464,13 +470,14 @@ static void narrate_copy(const struct file_copy *fc, uint64_t elapsed_ns)
 	for (int m = COPY_FILE_RANGE; m < COPY_METHODS; m++) {
 		if (r->bytes_by[m] == 0)
 			continue;
-		diag_verbose(1, "  %s moved %s in %" PRIu64 " system call%s", copy_method_name((enum copy_method)m),
-			     format_size(r->bytes_by[m], part, sizeof part), r->calls_by[m],
-			     r->calls_by[m] == 1 ? "" : "s");
+		diag_verbose(1, "  %s moved %s in %" PRIu64 " system call%s",
+		             copy_method_name((enum copy_method)m),
+		             format_size(r->bytes_by[m], part, sizeof part), r->calls_by[m],
+		             r->calls_by[m] == 1 ? "" : "s");
 	}
 	if (r->holes > 0)
-		diag_verbose(1, "holes: %s left unwritten in %lu hole%s", format_size(r->hole_bytes, part, sizeof part),
-			     r->holes, r->holes == 1 ? "" : "s");
+		diag_verbose(1, "holes: %s left unwritten in %lu hole%s",
+		             format_size(r->hole_bytes, part, sizeof part), r->holes, r->holes == 1 ? "" : "s");
 }
 
 static int copy_data(struct file_copy *fc)
@@ -496,7 +503,7 @@ static int sync_file(const struct file_copy *fc)
 	if (fsync(fc->out_fd) < 0)
 		return diag_errno("fsync %s", fc->dst);
 	diag_verbose(1, "fsync %s: %.1f ms", fc->direct ? fc->dst : fc->rep.tmp,
-		     (double)(clock_now_ns() - start_ns) / 1e6);
+	             (double)(clock_now_ns() - start_ns) / 1e6);
 	return EXIT_OK;
 }
 
@@ -519,7 +526,8 @@ static int verify_copy(struct file_copy *fc)
 	rc = posix_fadvise(fc->out_fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (rc != 0)
 		return diag_errnum(rc, "posix_fadvise %s", fc->dst);
-	diag_verbose(1, "verify: posix_fadvise DONTNEED dropped the copy from the page cache; re-reading it from the disk");
+	diag_verbose(1, "verify: posix_fadvise DONTNEED dropped the copy from the page cache; re-reading it "
+	                "from the disk");
 	start_progress(fc);
 	job = make_job(fc);
 	rc = copy_compare(&job, &differ_at, &side);
@@ -543,7 +551,7 @@ static mode_t set_owner(const struct file_copy *fc, mode_t mode)
 	if (fchown(fc->out_fd, want->st_uid, want->st_gid) == 0)
 		return mode;
 	diag_verbose(1, "owner %ju:%ju not kept (%s)", (uintmax_t)want->st_uid, (uintmax_t)want->st_gid,
-		     strerror(errno));
+	             strerror(errno));
 	mode &= (mode_t)~S_ISUID;
 	if (fchown(fc->out_fd, (uid_t)-1, want->st_gid) == 0)
 		return mode;
@@ -598,7 +606,7 @@ static int commit(struct file_copy *fc)
 	}
 	fc->committed = 1;
 	diag_verbose(1, "rename %s -> %s%s", fc->rep.tmp, fc->dst,
-		     fc->dst_exists ? ": the old file is replaced in one step" : "");
+	             fc->dst_exists ? ": the old file is replaced in one step" : "");
 	if (fc->fsync) {
 		if (atomic_sync_dir(fc->dst) < 0)
 			return diag_errno("fsync the directory of %s", fc->dst);
@@ -651,9 +659,10 @@ static int run(struct file_copy *fc)
 	if (status != EXIT_OK)
 		return status;
 	diag_verbose(1, "copy %s (%s%s%s) to %s%s", fc->src, file_kind(fc->src_st.st_mode),
-		     S_ISREG(fc->src_st.st_mode) ? ", " : "",
-		     S_ISREG(fc->src_st.st_mode) ? format_size((uint64_t)fc->src_st.st_size, size, sizeof size) : "",
-		     fc->dst, fc->dst_exists && !fc->direct ? " (exists: replaced atomically)" : "");
+	             S_ISREG(fc->src_st.st_mode) ? ", " : "",
+	             S_ISREG(fc->src_st.st_mode) ? format_size((uint64_t)fc->src_st.st_size, size, sizeof size)
+	                                         : "",
+	             fc->dst, fc->dst_exists && !fc->direct ? " (exists: replaced atomically)" : "");
 	return fc->direct ? copy_in_place(fc) : copy_and_replace(fc);
 }
 
@@ -700,7 +709,7 @@ int file_copy_main(int argc, char **argv)
 			diag_error("copy %s to %s: interrupted by SIG%s", fc.src, dst, sigabbrev_np(sig));
 		else
 			diag_error("copy %s to %s: interrupted by SIG%s (%s left untouched)", fc.src, dst,
-				   sigabbrev_np(sig), dst);
+			           sigabbrev_np(sig), dst);
 		free(fc.dst);
 		return sig_reraise(sig);
 	}

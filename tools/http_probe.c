@@ -101,11 +101,11 @@ const struct opt_tool http_probe_tool = {
 };
 /* clang-format on */
 
-#define MAX_LIST     64 /* -H, --resolve and --expect-header entries */
+#define MAX_LIST 64 /* -H, --resolve and --expect-header entries */
 #define LOCATION_MAX (URL_TARGET_MAX + URL_HOST_MAX + 32)
 
 enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_SERVER, PH_TRANSFER, PH_TOTAL, PHASES };
-static const char *const phase_names[PHASES] = {"dns", "connect", "tls", "server", "transfer", "total"};
+static const char *const phase_names[PHASES] = { "dns", "connect", "tls", "server", "transfer", "total" };
 
 enum outcome { OUT_OK, OUT_UNMET, OUT_FAIL, OUT_INTERRUPTED };
 
@@ -286,7 +286,9 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		p->follow = 1;
 		return 0;
 	case OPT_MAX_REDIRS:
-		return parse_uint(arg, 0, 1000, &p->max_redirs) < 0 ? bad_value(key, arg, "a whole number from 0 to 1000") : 0;
+		return parse_uint(arg, 0, 1000, &p->max_redirs) < 0
+		           ? bad_value(key, arg, "a whole number from 0 to 1000")
+		           : 0;
 	case '4':
 		p->config.family = AF_INET;
 		return 0;
@@ -327,11 +329,15 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 	case OPT_CONNECT_TIMEOUT:
 		return parse_seconds_opt(key, arg, 0.001, &p->config.connect_timeout);
 	case OPT_RETRY:
-		return parse_uint(arg, 0, 1000, &p->retries) < 0 ? bad_value(key, arg, "a whole number from 0 to 1000") : 0;
+		return parse_uint(arg, 0, 1000, &p->retries) < 0
+		           ? bad_value(key, arg, "a whole number from 0 to 1000")
+		           : 0;
 	case OPT_RETRY_DELAY:
 		return parse_seconds_opt(key, arg, 0, &p->retry_delay);
 	case 'n':
-		return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0 ? bad_value(key, arg, "a whole number from 1") : 0;
+		return parse_uint(arg, 1, UINT32_MAX, &p->count) < 0
+		           ? bad_value(key, arg, "a whole number from 1")
+		           : 0;
 	case OPT_INTERVAL:
 		return parse_seconds_opt(key, arg, 0, &p->interval);
 	case OPT_NO_REUSE:
@@ -347,7 +353,9 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 		p->json = 1;
 		return 0;
 	case OPT_MAX_HEADER_SIZE:
-		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0 ? bad_value(key, arg, "a size from 256 to 64M") : 0;
+		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0
+		           ? bad_value(key, arg, "a size from 256 to 64M")
+		           : 0;
 	case 'v':
 		diag_set_verbosity(diag_verbosity() + 1);
 		return 0;
@@ -462,8 +470,7 @@ static void narrate_connect(struct http_probe *p)
 	diag_verbose(1, "tls %s %s, alpn %s", tls->version, tls->cipher, tls->alpn[0] ? tls->alpn : "none");
 	if (tls->has_cert)
 		diag_verbose(1, "certificate subject %s, issuer %s, expires %s (%lld days left), %s%s",
-		             tls->subject, tls->issuer, tls->not_after,
-		             (long long)(tls->seconds_left / 86400),
+		             tls->subject, tls->issuer, tls->not_after, (long long)(tls->seconds_left / 86400),
 		             tls->verified ? "verified" : "not verified: ", tls->verify_error);
 }
 
@@ -497,8 +504,7 @@ static void narrate_head(struct http_probe *p, const struct http_response *r)
 		const char *value = http_fields_value(&r->headers, i);
 		buf_clear(&p->text);
 		escape_bytes(&p->text, value, strlen(value));
-		diag_verbose(1, "< %s: %s", http_fields_name(&r->headers, i),
-		             p->text.data ? p->text.data : "");
+		diag_verbose(1, "< %s: %s", http_fields_name(&r->headers, i), p->text.data ? p->text.data : "");
 	}
 	diag_verbose(1, "<");
 }
@@ -506,8 +512,8 @@ static void narrate_head(struct http_probe *p, const struct http_response *r)
 static void narrate_end(const struct http_probe *p)
 {
 	const struct http_response *r = &p->client.response;
-	static const char *const framing[] = {"no body by the rules", "framed by content-length", "chunked",
-	                                      "ended by the close"};
+	static const char *const framing[] = { "no body by the rules", "framed by content-length", "chunked",
+		                               "ended by the close" };
 
 	diag_verbose(1, "body %llu bytes, %s; connection %s", (unsigned long long)r->body_bytes,
 	             framing[r->framing.kind], p->client.fd >= 0 ? "kept alive" : "closed");
@@ -639,16 +645,16 @@ static enum outcome run_exchange(struct http_probe *p, int with_body, uint64_t d
 {
 	struct exchange *ex = &p->ex;
 	struct httpc *c = &p->client;
-	struct httpc_request req = {ex->method,
-	                            &ex->url,
-	                            &p->url,
-	                            p->user_agent,
-	                            p->headers,
-	                            p->header_count,
-	                            with_body ? p->data.data : NULL,
-	                            p->data.len,
-	                            p->no_reuse};
-	struct httpc_handler handler = {p, on_head, on_body};
+	struct httpc_request req = { ex->method,
+		                     &ex->url,
+		                     &p->url,
+		                     p->user_agent,
+		                     p->headers,
+		                     p->header_count,
+		                     with_body ? p->data.data : NULL,
+		                     p->data.len,
+		                     p->no_reuse };
+	struct httpc_handler handler = { p, on_head, on_body };
 	long head_len;
 	int rc;
 
@@ -754,8 +760,7 @@ static enum outcome check_expectations(struct http_probe *p)
 	if (!p->ex.unmet[0] && p->expect_body && !p->ex.body_found) {
 		buf_clear(&p->text);
 		escape_bytes(&p->text, p->expect_body, strlen(p->expect_body));
-		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected the body to contain \"%s\"",
-		         p->text.data);
+		snprintf(p->ex.unmet, sizeof p->ex.unmet, "expected the body to contain \"%s\"", p->text.data);
 	}
 	if (!p->ex.unmet[0])
 		check_certificate(p);
@@ -813,7 +818,7 @@ static void print_line(struct http_probe *p)
 static void narrate_timing(const struct exchange *ex)
 {
 	const struct httpc_timing *t = &ex->t;
-	uint64_t marks[PHASES] = {t->dns, t->connect, t->tls, t->first_byte, t->end, t->end};
+	uint64_t marks[PHASES] = { t->dns, t->connect, t->tls, t->first_byte, t->end, t->end };
 	double d[PHASES];
 
 	if (diag_verbosity() < 1 || !ex->complete)
@@ -1077,8 +1082,8 @@ static void print_statistics_json(struct http_probe *p)
 	json_uint(&j, "connections", p->connections);
 	for (int i = 0; i < PHASES; i++) {
 		struct stats *s = &p->phase_stats[i];
-		static const char *const keys[] = {"min_ms", "avg_ms", "p50_ms", "p90_ms", "max_ms"};
-		double v[] = {s->min, stats_avg(s), stats_percentile(s, 50), stats_percentile(s, 90), s->max};
+		static const char *const keys[] = { "min_ms", "avg_ms", "p50_ms", "p90_ms", "max_ms" };
+		double v[] = { s->min, stats_avg(s), stats_percentile(s, 50), stats_percentile(s, 90), s->max };
 		json_begin_object(&j, phase_names[i]);
 		json_uint(&j, "n", s->count);
 		for (int k = 0; k < 5; k++) {

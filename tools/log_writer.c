@@ -429,7 +429,7 @@ static int commit(struct log_writer *lw, const char *data, size_t len)
 /* Waits for stdin (when watched), a signal, or the deadline (0: none). */
 static int wait_event(struct log_writer *lw, int watch_stdin, uint64_t deadline_ns, enum event *ev)
 {
-	struct pollfd fds[2] = {{lw->sig_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+	struct pollfd fds[2] = { { lw->sig_fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
 	int timeout = deadline_ns ? clock_ms_until(deadline_ns) : -1;
 	int n;
 
@@ -674,7 +674,7 @@ static int finish(struct log_writer *lw, int status)
 
 int log_writer_main(int argc, char **argv)
 {
-	struct log_writer lw = {.fd = -1, .sig_fd = -1, .in = BUF_INIT, .out = BUF_INIT, .scratch = BUF_INIT};
+	struct log_writer lw = { .fd = -1, .sig_fd = -1, .in = BUF_INIT, .out = BUF_INIT, .scratch = BUF_INIT };
 	struct buf msg = BUF_INIT;
 	int status = parse_args(&lw, argc, argv);
 

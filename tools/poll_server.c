@@ -155,12 +155,12 @@ static size_t build_interest(struct poll_server *s)
 	size_t n = 0;
 
 	if (m->server.listen_fd >= 0) {
-		s->fds[n] = (struct pollfd){.fd = m->server.listen_fd, .events = POLLIN, .revents = 0};
+		s->fds[n] = (struct pollfd){ .fd = m->server.listen_fd, .events = POLLIN, .revents = 0 };
 		s->owners[n++] = NULL;
 	}
 	for (size_t i = 0; i < m->count; i++) {
 		struct conn *c = m->conns[i];
-		s->fds[n] = (struct pollfd){.fd = c->fd, .events = wanted_events(c), .revents = 0};
+		s->fds[n] = (struct pollfd){ .fd = c->fd, .events = wanted_events(c), .revents = 0 };
 		s->owners[n++] = c;
 	}
 	s->nfds = n;

@@ -85,9 +85,8 @@ static int setup_call(struct select_server *s)
 		return diag_error("listen: descriptor %d is at or above FD_SETSIZE (%d)",
 		                  s->mux.server.listen_fd, FD_SETSIZE);
 	}
-	diag_verbose(
-	    1, "select: level-triggered; two fd_sets of FD_SETSIZE (%d) bits are rebuilt for every call",
-	    FD_SETSIZE);
+	diag_verbose(1, "select: level-triggered; two fd_sets of FD_SETSIZE (%d) bits are rebuilt for every call",
+	             FD_SETSIZE);
 	return EXIT_OK;
 }
 

@@ -117,26 +117,47 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 	opt_init(&st, &sniff_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		switch (key) {
-		case OPT_EXIT: return st.status;
-		case 'i': s->iface = st.arg; break;
-		case 'r': s->read_path = st.arg; break;
-		case 'w': s->write_path = st.arg; break;
-		case 'q': s->quiet = 1; break;
-		case 'v': s->verbose++; break;
-		case 'x': s->hex = 1; break;
-		case 'S': s->absolute = 1; break;
-		case OPT_JSON: s->json = 1; break;
-		case OPT_EXPLAIN: s->explain = 1; break;
+		case OPT_EXIT:
+			return st.status;
+		case 'i':
+			s->iface = st.arg;
+			break;
+		case 'r':
+			s->read_path = st.arg;
+			break;
+		case 'w':
+			s->write_path = st.arg;
+			break;
+		case 'q':
+			s->quiet = 1;
+			break;
+		case 'v':
+			s->verbose++;
+			break;
+		case 'x':
+			s->hex = 1;
+			break;
+		case 'S':
+			s->absolute = 1;
+			break;
+		case OPT_JSON:
+			s->json = 1;
+			break;
+		case OPT_EXPLAIN:
+			s->explain = 1;
+			break;
 		case 'c':
 			if (parse_uint(st.arg, 1, UINT64_MAX, &s->count) < 0) {
 				opt_done(&st);
-				return opt_bad_value(&sniff_tool, key, st.arg, "expected a whole number from 1");
+				return opt_bad_value(&sniff_tool, key, st.arg,
+				                     "expected a whole number from 1");
 			}
 			break;
 		case 's':
 			if (parse_size(st.arg, 0, SNAPLEN_MAX, &n) < 0) {
 				opt_done(&st);
-				return opt_bad_value(&sniff_tool, key, st.arg, "expected 0 to %d bytes", SNAPLEN_MAX);
+				return opt_bad_value(&sniff_tool, key, st.arg, "expected 0 to %d bytes",
+				                     SNAPLEN_MAX);
 			}
 			s->snaplen = n ? (unsigned)n : SNAPLEN_MAX;
 			break;
@@ -167,15 +188,24 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 static enum pkt_link link_from_dlt(int dlt)
 {
 	switch (dlt) {
-	case DLT_EN10MB: return PKT_LINK_ETHERNET;
-	case DLT_LINUX_SLL: return PKT_LINK_SLL;
-	case DLT_LINUX_SLL2: return PKT_LINK_SLL2;
-	case DLT_NULL: return PKT_LINK_NULL;
-	case DLT_LOOP: return PKT_LINK_LOOP;
-	case DLT_RAW: return PKT_LINK_RAW;
-	case DLT_IPV4: return PKT_LINK_IPV4;
-	case DLT_IPV6: return PKT_LINK_IPV6;
-	default: return PKT_LINK_UNKNOWN;
+	case DLT_EN10MB:
+		return PKT_LINK_ETHERNET;
+	case DLT_LINUX_SLL:
+		return PKT_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return PKT_LINK_SLL2;
+	case DLT_NULL:
+		return PKT_LINK_NULL;
+	case DLT_LOOP:
+		return PKT_LINK_LOOP;
+	case DLT_RAW:
+		return PKT_LINK_RAW;
+	case DLT_IPV4:
+		return PKT_LINK_IPV4;
+	case DLT_IPV6:
+		return PKT_LINK_IPV6;
+	default:
+		return PKT_LINK_UNKNOWN;
 	}
 }
 
@@ -206,7 +236,8 @@ static int open_live(struct sniff *s)
 	    pcap_set_timeout(s->pcap, 100) != 0 || pcap_set_buffer_size(s->pcap, LIVE_BUFFER) != 0)
 		return diag_error("capture on %s: %s", s->iface, pcap_geterr(s->pcap));
 	rc = pcap_activate(s->pcap);
-	if (rc == PCAP_ERROR_PERM_DENIED || (rc == PCAP_ERROR && geteuid() != 0 && strstr(pcap_geterr(s->pcap), "ermission")))
+	if (rc == PCAP_ERROR_PERM_DENIED ||
+	    (rc == PCAP_ERROR && geteuid() != 0 && strstr(pcap_geterr(s->pcap), "ermission")))
 		return diag_error("capturing on %s needs root or CAP_NET_RAW", s->iface);
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
 		return diag_error("capture on %s: no such interface", s->iface);
@@ -225,13 +256,15 @@ static int open_file(struct sniff *s)
 	if (!s->pcap) {
 		/* libpcap starts some messages with the file name: say it once */
 		size_t plen = strlen(s->read_path);
-		const char *why = strncmp(errbuf, s->read_path, plen) == 0 && strncmp(errbuf + plen, ": ", 2) == 0
-			? errbuf + plen + 2 : errbuf;
+		const char *why =
+		    strncmp(errbuf, s->read_path, plen) == 0 && strncmp(errbuf + plen, ": ", 2) == 0
+		        ? errbuf + plen + 2
+		        : errbuf;
 		return diag_error("read %s: %s", s->read_path, why);
 	}
 	diag_verbose(1, "reading %s: pcap format %d.%d, link-type %s, snapshot length %d", s->read_path,
-		     pcap_major_version(s->pcap), pcap_minor_version(s->pcap),
-		     describe_dlt(pcap_datalink(s->pcap), dlt_text, sizeof dlt_text), pcap_snapshot(s->pcap));
+	             pcap_major_version(s->pcap), pcap_minor_version(s->pcap),
+	             describe_dlt(pcap_datalink(s->pcap), dlt_text, sizeof dlt_text), pcap_snapshot(s->pcap));
 	return EXIT_OK;
 }
 
@@ -246,7 +279,7 @@ static int apply_filter(struct sniff *s)
 	if (pcap_compile(s->pcap, &prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		return diag_usage("filter '%s': %s", s->filter, pcap_geterr(s->pcap));
 	diag_verbose(1, "filter '%s': %u BPF instructions, run %s", s->filter, prog.bf_len,
-		     s->read_path ? "by libpcap on each packet read" : "in the kernel on each packet");
+	             s->read_path ? "by libpcap on each packet read" : "in the kernel on each packet");
 	for (unsigned i = 0; i < prog.bf_len && diag_verbosity() >= 2; i++)
 		diag_verbose(2, "bpf %s", bpf_image(&prog.bf_insns[i], (int)i));
 	if (pcap_setfilter(s->pcap, &prog) < 0) {
@@ -305,9 +338,12 @@ static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns
 		return;
 	}
 	if (!s->told_numbering && !s->json) {
-		buf_append_str(&s->out, s->absolute ? "(TCP sequence numbers are absolute, as on the wire)\n"
-			: "(TCP sequence numbers are relative: each side counts from its initial sequence "
-			  "number; -S shows them absolute)\n");
+		buf_append_str(
+		    &s->out,
+		    s->absolute
+		        ? "(TCP sequence numbers are absolute, as on the wire)\n"
+		        : "(TCP sequence numbers are relative: each side counts from its initial sequence "
+		          "number; -S shows them absolute)\n");
 		s->told_numbering = 1;
 	}
 	explain_tcp(&s->note, &ev, p, s->absolute);
@@ -453,7 +489,7 @@ static void dispatch(struct sniff *s, int batch)
 		flush_out(s);
 		s->stop = 1;
 		s->status = diag_error("%s %s: %s", s->read_path ? "read" : "capture on",
-				       s->read_path ? s->read_path : s->iface, pcap_geterr(s->pcap));
+		                       s->read_path ? s->read_path : s->iface, pcap_geterr(s->pcap));
 	} else if (n == 0 && s->read_path) {
 		s->stop = 1; /* end of the file */
 	}
@@ -538,7 +574,7 @@ static int setup(struct sniff *s)
 		s->deadline_ns = clock_now_ns() + clock_seconds_to_ns(s->timeout);
 	if (!s->read_path)
 		diag_verbose(0, "listening on %s, link-type %s, snapshot length %u bytes", s->iface, dlt_text,
-			     s->snaplen);
+		             s->snaplen);
 	return EXIT_OK;
 }
 

@@ -46,11 +46,10 @@ static const struct tool *find_tool(const char *name)
 
 static void print_help(FILE *out)
 {
-	fprintf(out,
-		"Usage: sockbox TOOL [OPTIONS] [ARGS]\n"
-		"       TOOL [OPTIONS] [ARGS]        (through a link named after the tool)\n"
-		"       sockbox --list | --help | --version\n"
-		"Small Linux networking and IO tools in one binary.\n\nTools:\n");
+	fprintf(out, "Usage: sockbox TOOL [OPTIONS] [ARGS]\n"
+	             "       TOOL [OPTIONS] [ARGS]        (through a link named after the tool)\n"
+	             "       sockbox --list | --help | --version\n"
+	             "Small Linux networking and IO tools in one binary.\n\nTools:\n");
 	for (const struct tool *t = tools; t->spec; t++)
 		fprintf(out, "  %-16s%s\n", t->spec->name, t->spec->summary);
 	fprintf(out, "\nRun 'sockbox TOOL --help' for a tool's options; see sockbox(1) and sockbox(7).\n");

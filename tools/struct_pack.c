@@ -47,20 +47,16 @@ static const char *const commands[] = { "pack", "unpack", "size", "explain", NUL
 /* Options that go with some commands only: opt_next refuses them with the
  * others, and --help shows the commands before the option's help. */
 static const struct opt_bind bindings[] = {
-	{ 'd', "pack|unpack" },
-	{ 'n', "unpack" },
-	{ OPT_OFFSET, "unpack" },
-	{ OPT_JSON, "unpack|explain" },
-	{ OPT_KEEP_NUL, "unpack" },
-	{ 0, NULL },
+	{ 'd', "pack|unpack" },         { 'n', "unpack" },          { OPT_OFFSET, "unpack" },
+	{ OPT_JSON, "unpack|explain" }, { OPT_KEEP_NUL, "unpack" }, { 0, NULL },
 };
 
 const struct opt_tool struct_pack_tool = {
 	.name = "struct-pack",
 	.usage = "[OPTIONS] pack FORMAT [VALUE...]\n"
-		 "[OPTIONS] unpack FORMAT [FILE]\n"
-		 "[OPTIONS] size FORMAT\n"
-		 "[OPTIONS] explain FORMAT",
+	         "[OPTIONS] unpack FORMAT [FILE]\n"
+	         "[OPTIONS] size FORMAT\n"
+	         "[OPTIONS] explain FORMAT",
 	.summary = "pack and unpack binary records with Python's struct formats",
 	.specs = options,
 	.commands = commands,
@@ -116,10 +112,10 @@ static int parse_delimiter(struct struct_pack *sp, const char *arg)
 			return diag_errno("--delimiter");
 		if (strlen(arg) != 1)
 			status = opt_bad_value(&struct_pack_tool, 'd', shown.len ? shown.data : "",
-					       "expected one character");
+			                       "expected one character");
 		else
 			status = opt_bad_value(&struct_pack_tool, 'd', shown.data,
-					       "it occurs inside values and cannot separate them");
+			                       "it occurs inside values and cannot separate them");
 		buf_free(&shown);
 		return status;
 	}
@@ -248,10 +244,16 @@ static int write_out(struct struct_pack *sp)
 	return 0;
 }
 
-static int flush_sink(void *ctx) { return write_out(ctx); }
+static int flush_sink(void *ctx)
+{
+	return write_out(ctx);
+}
 
 /* Exit status after a failed write: 0 when the reader just went away. */
-static int write_failed(const struct struct_pack *sp) { return sp->write_error ? EXIT_FAIL : EXIT_OK; }
+static int write_failed(const struct struct_pack *sp)
+{
+	return sp->write_error ? EXIT_FAIL : EXIT_OK;
+}
 
 /* ---- the format ---- */
 
@@ -263,8 +265,9 @@ static int load_format(struct struct_pack *sp)
 
 	/* The format as one line, cut at 80 characters. */
 	if (escape_bytes(&shown, sp->format, strlen(sp->format)) == 0)
-		snprintf(sp->shown_format, sizeof sp->shown_format, "%.*s%s", (int)(shown.len > 80 ? 77 : shown.len),
-			 shown.len ? shown.data : "", shown.len > 80 ? "..." : "");
+		snprintf(sp->shown_format, sizeof sp->shown_format, "%.*s%s",
+		         (int)(shown.len > 80 ? 77 : shown.len), shown.len ? shown.data : "",
+		         shown.len > 80 ? "..." : "");
 	buf_free(&shown);
 	if (structfmt_parse(&sp->fmt, sp->format, &err) < 0) {
 		if (errno == ENOMEM)
@@ -273,7 +276,7 @@ static int load_format(struct struct_pack *sp)
 	}
 	structfmt_describe(&sp->fmt, order, sizeof order);
 	diag_verbose(1, "format '%s': %s; %zu bytes per record, %zu value%s", sp->shown_format, order,
-		     sp->fmt.size, sp->fmt.nvalues, sp->fmt.nvalues == 1 ? "" : "s");
+	             sp->fmt.size, sp->fmt.nvalues, sp->fmt.nvalues == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -281,7 +284,7 @@ static int check_record_size(const struct struct_pack *sp)
 {
 	if (sp->fmt.size > RECORD_MAX)
 		return diag_error("%s: format '%s' makes records of %zu bytes, over the %zu MiB limit",
-				  commands[sp->command], sp->shown_format, sp->fmt.size, RECORD_MAX >> 20);
+		                  commands[sp->command], sp->shown_format, sp->fmt.size, RECORD_MAX >> 20);
 	return EXIT_OK;
 }
 
@@ -332,7 +335,8 @@ static int run_explain(struct struct_pack *sp)
 	structfmt_describe(f, order, sizeof order);
 	if (!sp->json) {
 		printf("format '%s': %s\n", sp->shown_format, order);
-		printf("%-7s %7s %7s %4s  %-6s %-6s %s\n", "field", "offset", "size", "pad", "code", "order", "type");
+		printf("%-7s %7s %7s %4s  %-6s %-6s %s\n", "field", "offset", "size", "pad", "code", "order",
+		       "type");
 	}
 	for (size_t i = 0; i < f->ngroups; i++) {
 		const struct structfmt_group *g = &f->groups[i];
@@ -351,8 +355,8 @@ static int run_explain(struct struct_pack *sp)
 	}
 	if (sp->json)
 		return write_out(sp) < 0 ? write_failed(sp) : EXIT_OK;
-	printf("%zu bytes, %zu value%s, %zu padding byte%s\n", f->size, f->nvalues, f->nvalues == 1 ? "" : "s",
-	       padding, padding == 1 ? "" : "s");
+	printf("%zu bytes, %zu value%s, %zu padding byte%s\n", f->size, f->nvalues,
+	       f->nvalues == 1 ? "" : "s", padding, padding == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -444,7 +448,7 @@ static int pack_lines(struct struct_pack *sp, struct buf *in, uint64_t *lineno, 
 	buf_consume(in, start - in->off);
 	if (status == EXIT_OK && buf_readable(in) > LINE_MAX_BYTES)
 		return diag_error("pack line %llu: longer than %zu MiB", (unsigned long long)*lineno + 1,
-				  LINE_MAX_BYTES >> 20);
+		                  LINE_MAX_BYTES >> 20);
 	return status;
 }
 
@@ -539,7 +543,7 @@ static int skip_offset(struct struct_pack *sp, struct input *in)
 			return diag_errno("read %s", in->name);
 		if (n == 0)
 			return diag_error("unpack %s: input ends at byte %llu, before --offset %llu", in->name,
-					  (unsigned long long)in->offset, (unsigned long long)sp->offset);
+			                  (unsigned long long)in->offset, (unsigned long long)sp->offset);
 		left -= (uint64_t)n;
 		in->offset += (uint64_t)n;
 	}
@@ -584,7 +588,8 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 
 	if (!data)
 		return diag_errno("unpack");
-	while (status == EXIT_OK && !eof && !sp->stdout_closed && !(sp->have_count && sp->records >= sp->count)) {
+	while (status == EXIT_OK && !eof && !sp->stdout_closed &&
+	       !(sp->have_count && sp->records >= sp->count)) {
 		size_t done = 0;
 		ssize_t n = io_read(in->fd, data + have, cap - have);
 		if (n < 0) {
@@ -597,8 +602,9 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 		while (status == EXIT_OK && have - done >= size && !sp->stdout_closed &&
 		       !(sp->have_count && sp->records >= sp->count)) {
 			if (sp->verbosity >= 2)
-				diag_verbose(2, "record %llu at offset %llu", (unsigned long long)sp->records + 1,
-					     (unsigned long long)in->offset);
+				diag_verbose(2, "record %llu at offset %llu",
+				             (unsigned long long)sp->records + 1,
+				             (unsigned long long)in->offset);
 			status = unpack_record(sp, data + done, &sink);
 			done += size;
 			in->offset += size;
@@ -612,8 +618,8 @@ static int unpack_stream(struct struct_pack *sp, struct input *in)
 	if (write_out(sp) < 0 && status == EXIT_OK)
 		status = write_failed(sp);
 	if (status == EXIT_OK && have > 0 && !sp->stdout_closed && !(sp->have_count && sp->records >= sp->count))
-		status = diag_error("unpack %s: partial record at offset %llu: %zu bytes, a record is %zu", in->name,
-				    (unsigned long long)in->offset, have, size);
+		status = diag_error("unpack %s: partial record at offset %llu: %zu bytes, a record is %zu",
+		                    in->name, (unsigned long long)in->offset, have, size);
 	return status;
 }
 
@@ -624,7 +630,7 @@ static int run_unpack(struct struct_pack *sp)
 
 	if (sp->fmt.size == 0)
 		return diag_usage("unpack: format '%s' makes records of 0 bytes, which a stream cannot hold",
-				  sp->shown_format);
+		                  sp->shown_format);
 	status = check_record_size(sp);
 	if (status == EXIT_OK)
 		status = open_input(sp, &in);

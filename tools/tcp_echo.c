@@ -55,7 +55,8 @@ enum {
 static const struct opt_spec options[] = {
 	{ 'l', "listen", NULL, "run the echo server (without it: the client of HOST:PORT)" },
 	{ 'm', "model", "iterative|fork|thread", "server: how clients are served at once (default thread)" },
-	{ OPT_MAX_CLIENTS, "max-clients", "N", "server: serve at most N clients at once, others wait (default 1024)" },
+	{ OPT_MAX_CLIENTS, "max-clients", "N",
+	  "server: serve at most N clients at once, others wait (default 1024)" },
 	{ OPT_UPPER, "upper", NULL, "server: send the bytes back uppercased" },
 	{ OPT_REPLY, "reply", "TEXT", "server: answer every line received with TEXT" },
 	{ OPT_DISCARD, "discard", NULL, "server: read everything, send nothing back" },
@@ -77,8 +78,8 @@ static const struct opt_spec options[] = {
 const struct opt_tool tcp_echo_tool = {
 	.name = "tcp-echo",
 	.usage = "-l [-b ADDR] [-p PORT] [OPTIONS]\n"
-		 "[OPTIONS] HOST:PORT\n"
-		 "--bench [OPTIONS] HOST:PORT",
+	         "[OPTIONS] HOST:PORT\n"
+	         "--bench [OPTIONS] HOST:PORT",
 	.summary = "TCP echo server (iterative, fork or thread model), its client and a load mode",
 	.specs = options,
 	.shared = server_blocks,
@@ -87,10 +88,10 @@ const struct opt_tool tcp_echo_tool = {
 enum model { MODEL_ITERATIVE, MODEL_FORK, MODEL_THREAD };
 static const char *const model_names[] = { "iterative", "fork", "thread" };
 
-#define CHUNK_SIZE (64u * 1024)        /* one read */
-#define OUT_HIGH (256u * 1024)         /* stop reading while this much is owed */
+#define CHUNK_SIZE (64u * 1024) /* one read */
+#define OUT_HIGH (256u * 1024)  /* stop reading while this much is owed */
 #define THREAD_STACK (512u * 1024)
-#define STOP_GRACE_MS 5000              /* workers get this long to close at a stop */
+#define STOP_GRACE_MS 5000 /* workers get this long to close at a stop */
 #define BENCH_IDLE_MS 10000
 
 /* Counters every worker adds to.  In the fork model they live in a shared
@@ -112,15 +113,15 @@ struct client_slot {
 	int fd;
 	uint64_t id;
 	char peer[ADDR_TEXT_MAX];
-	pid_t pid;          /* fork: the child serving it */
-	pthread_t thread;   /* thread: the thread serving it */
-	atomic_int done;    /* thread: finished, ready to be joined */
+	pid_t pid;        /* fork: the child serving it */
+	pthread_t thread; /* thread: the thread serving it */
+	atomic_int done;  /* thread: finished, ready to be joined */
 };
 
 /* What one connection's loop carries: the handler and the bytes owed. */
 struct pump {
 	struct handler handler;
-	struct buf out;     /* bytes owed, its offset at the first unsent one */
+	struct buf out; /* bytes owed, its offset at the first unsent one */
 	char *in;
 	uint64_t bytes_in, bytes_out;
 	uint64_t last_ns;
@@ -165,7 +166,7 @@ static int parse_count_opt(int key, const char *arg, uint64_t min, uint64_t max,
 {
 	if (parse_uint(arg, min, max, out) < 0)
 		return opt_bad_value(&tcp_echo_tool, key, arg, "expected a whole number from %llu to %llu",
-				     (unsigned long long)min, (unsigned long long)max);
+		                     (unsigned long long)min, (unsigned long long)max);
 	return EXIT_OK;
 }
 
@@ -184,8 +185,12 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 	int rc;
 
 	switch (key) {
-	case 'l': te->listen = 1; return EXIT_OK;
-	case 'v': diag_set_verbosity(diag_verbosity() + 1); return EXIT_OK;
+	case 'l':
+		te->listen = 1;
+		return EXIT_OK;
+	case 'v':
+		diag_set_verbosity(diag_verbosity() + 1);
+		return EXIT_OK;
 	case 'm':
 		if ((rc = opt_choice(&tcp_echo_tool, key, arg)) < 0)
 			return opt_bad_value(&tcp_echo_tool, key, arg, "expected iterative, fork or thread");
@@ -197,9 +202,14 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		if ((rc = parse_count_opt(key, arg, 1, 65536, &n)) == EXIT_OK)
 			te->max_clients = (unsigned)n;
 		return rc;
-	case OPT_UPPER: case OPT_REPLY: case OPT_DISCARD: case OPT_FRAME:
-		te->kind = key == OPT_UPPER ? HANDLER_UPPER : key == OPT_REPLY ? HANDLER_REPLY
-			 : key == OPT_DISCARD ? HANDLER_DISCARD : HANDLER_FRAME;
+	case OPT_UPPER:
+	case OPT_REPLY:
+	case OPT_DISCARD:
+	case OPT_FRAME:
+		te->kind = key == OPT_UPPER     ? HANDLER_UPPER
+		           : key == OPT_REPLY   ? HANDLER_REPLY
+		           : key == OPT_DISCARD ? HANDLER_DISCARD
+		                                : HANDLER_FRAME;
 		te->reply = key == OPT_REPLY ? arg : te->reply;
 		seen->transforms++;
 		if (key != OPT_FRAME)
@@ -210,16 +220,33 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 			return opt_bad_value(&tcp_echo_tool, key, arg, "expected a size up to 16M");
 		te->max_frame = (uint32_t)n;
 		return EXIT_OK;
-	case 't': return parse_seconds_opt(key, arg, &te->timeout);
+	case 't':
+		return parse_seconds_opt(key, arg, &te->timeout);
 	case OPT_CONNECT_TIMEOUT:
 		seen->client_only = key;
 		return parse_seconds_opt(key, arg, &te->connect_timeout);
-	case OPT_BENCH: te->bench = 1; seen->client_only = key; return EXIT_OK;
-	case OPT_STREAM: te->stream = 1; seen->bench_only = key; return EXIT_OK;
-	case OPT_RECONNECT: te->reconnect = 1; seen->bench_only = key; return EXIT_OK;
-	case OPT_JSON: te->json = 1; seen->bench_only = key; return EXIT_OK;
-	case 'c': seen->bench_only = key; return parse_count_opt(key, arg, 1, 10000, &te->conns);
-	case 'n': seen->bench_only = key; return parse_count_opt(key, arg, 1, UINT64_MAX, &te->count);
+	case OPT_BENCH:
+		te->bench = 1;
+		seen->client_only = key;
+		return EXIT_OK;
+	case OPT_STREAM:
+		te->stream = 1;
+		seen->bench_only = key;
+		return EXIT_OK;
+	case OPT_RECONNECT:
+		te->reconnect = 1;
+		seen->bench_only = key;
+		return EXIT_OK;
+	case OPT_JSON:
+		te->json = 1;
+		seen->bench_only = key;
+		return EXIT_OK;
+	case 'c':
+		seen->bench_only = key;
+		return parse_count_opt(key, arg, 1, 10000, &te->conns);
+	case 'n':
+		seen->bench_only = key;
+		return parse_count_opt(key, arg, 1, UINT64_MAX, &te->count);
 	case 's':
 		seen->bench_only = key;
 		if (parse_size(arg, 1, 64u << 20, &te->size) < 0)
@@ -242,7 +269,8 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	if (te->listen) {
 		if (seen->client_only || seen->bench_only)
 			return diag_usage("--%s is for the client, not the server (-l)",
-					  opt_name(&tcp_echo_tool, seen->client_only ? seen->client_only : seen->bench_only));
+			                  opt_name(&tcp_echo_tool,
+			                           seen->client_only ? seen->client_only : seen->bench_only));
 		if (operands > 0)
 			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
 		if (te->model == MODEL_ITERATIVE)
@@ -258,7 +286,8 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	if (te->bench && te->count && te->config.duration > 0)
 		return diag_usage("choose --count or --duration");
 	if (te->stream && (te->reconnect || te->kind == HANDLER_FRAME))
-		return diag_usage("--stream cannot be combined with %s", te->reconnect ? "--reconnect" : "--frame");
+		return diag_usage("--stream cannot be combined with %s",
+		                  te->reconnect ? "--reconnect" : "--frame");
 	if (operands != 1)
 		return diag_usage(operands ? "too many operands" : "missing HOST:PORT (or -l for the server)");
 	return EXIT_OK;
@@ -382,9 +411,10 @@ static const char *pump_read(struct tcp_echo *te, struct client_slot *c, struct 
 	if (n == 0) {
 		p->peer_eof = 1;
 		diag_verbose(1, "%s: peer shut down its sending side (EOF): sending what is owed, then closing",
-			     c->peer);
+		             c->peer);
 		if (handler_end(&p->handler, &p->out) < 0)
-			return note_error(te, errno == EPROTO ? "the stream ended inside a frame" : strerror(errno));
+			return note_error(te, errno == EPROTO ? "the stream ended inside a frame"
+			                                      : strerror(errno));
 		return NULL;
 	}
 	p->bytes_in += (uint64_t)n;
@@ -397,7 +427,7 @@ static const char *pump_read(struct tcp_echo *te, struct client_slot *c, struct 
 		if (errno != EMSGSIZE)
 			return note_error(te, strerror(errno));
 		diag_verbose(1, "%s: frame of %lu bytes is over the limit of %lu (--max-frame)", c->peer,
-			     (unsigned long)p->handler.frame_len, (unsigned long)p->handler.max_frame);
+		             (unsigned long)p->handler.frame_len, (unsigned long)p->handler.max_frame);
 		return note_error(te, "frame over the limit");
 	}
 	return NULL;
@@ -411,7 +441,8 @@ static const char *pump_write(struct tcp_echo *te, struct client_slot *c, struct
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return NULL;
-		return note_error(te, errno == ECONNRESET || errno == EPIPE ? "reset by the peer" : strerror(errno));
+		return note_error(te, errno == ECONNRESET || errno == EPIPE ? "reset by the peer"
+		                                                            : strerror(errno));
 	}
 	buf_consume(&p->out, (size_t)n);
 	p->bytes_out += (uint64_t)n;
@@ -494,7 +525,7 @@ static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 	else
 		why = pump_loop(te, c, &p);
 	diag_verbose(1, "close %s: %s; %llu bytes in, %llu bytes out", c->peer, why,
-		     (unsigned long long)p.bytes_in, (unsigned long long)p.bytes_out);
+	             (unsigned long long)p.bytes_in, (unsigned long long)p.bytes_out);
 	close(c->fd);
 	c->fd = -1;
 	atomic_fetch_add(&te->stats->closed, 1);
@@ -665,7 +696,7 @@ static int accept_one(struct tcp_echo *te)
 	switch (te->model) {
 	case MODEL_ITERATIVE:
 		diag_verbose(1, "iterative: serving %s in the main process; the next client waits in the backlog",
-			     c->peer);
+		             c->peer);
 		serve_connection(te, c);
 		free_slot(te, c);
 		break;
@@ -698,12 +729,13 @@ static int wait_main(struct tcp_echo *te, int accepting, int cap_ms)
 
 static void print_counters(struct tcp_echo *te)
 {
-	diag_info("counters: %llu accepted, %u active, %llu closed, %llu bytes in, %llu bytes out, %llu errors",
-		  (unsigned long long)atomic_load(&te->stats->accepted), te->active,
-		  (unsigned long long)atomic_load(&te->stats->closed),
-		  (unsigned long long)atomic_load(&te->stats->bytes_in),
-		  (unsigned long long)atomic_load(&te->stats->bytes_out),
-		  (unsigned long long)atomic_load(&te->stats->errors));
+	diag_info(
+	    "counters: %llu accepted, %u active, %llu closed, %llu bytes in, %llu bytes out, %llu errors",
+	    (unsigned long long)atomic_load(&te->stats->accepted), te->active,
+	    (unsigned long long)atomic_load(&te->stats->closed),
+	    (unsigned long long)atomic_load(&te->stats->bytes_in),
+	    (unsigned long long)atomic_load(&te->stats->bytes_out),
+	    (unsigned long long)atomic_load(&te->stats->errors));
 }
 
 /* At a stop: tells every worker through the stop eventfd, waits for them
@@ -756,8 +788,9 @@ static int serve_forever(struct tcp_echo *te)
 			accepting = 0;
 		} else if (te->active >= te->max_clients) {
 			if (!said_full)
-				diag_verbose(1, "%u clients being served (--max-clients): new ones wait in the backlog",
-					     te->active);
+				diag_verbose(
+				    1, "%u clients being served (--max-clients): new ones wait in the backlog",
+				    te->active);
 			said_full = 1;
 			accepting = 0;
 		} else {
@@ -834,7 +867,7 @@ static int server_setup(struct tcp_echo *te)
 		return rc;
 	te->start_ns = clock_now_ns();
 	diag_verbose(1, "model %s, at most %u client%s at once, handler %s", model_names[te->model],
-		     te->max_clients, te->max_clients == 1 ? "" : "s", handler_kind_name(te->kind));
+	             te->max_clients, te->max_clients == 1 ? "" : "s", handler_kind_name(te->kind));
 	return EXIT_OK;
 }
 
@@ -858,11 +891,11 @@ static int run_server(struct tcp_echo *te)
 	if (rc == EXIT_OK) {
 		rc = serve_forever(te);
 		diag_info("summary: %llu connections, %llu bytes in, %llu bytes out, %llu errors, %.3f s",
-			  (unsigned long long)atomic_load(&te->stats->accepted),
-			  (unsigned long long)atomic_load(&te->stats->bytes_in),
-			  (unsigned long long)atomic_load(&te->stats->bytes_out),
-			  (unsigned long long)atomic_load(&te->stats->errors),
-			  (double)(clock_now_ns() - te->start_ns) / 1e9);
+		          (unsigned long long)atomic_load(&te->stats->accepted),
+		          (unsigned long long)atomic_load(&te->stats->bytes_in),
+		          (unsigned long long)atomic_load(&te->stats->bytes_out),
+		          (unsigned long long)atomic_load(&te->stats->errors),
+		          (double)(clock_now_ns() - te->start_ns) / 1e9);
 	}
 	server_teardown(te);
 	return rc;
@@ -872,7 +905,7 @@ static int run_server(struct tcp_echo *te)
 
 /* Tries each resolved address in turn; the first that connects wins. */
 static int connect_target(struct tcp_echo *te, const struct addrinfo *list, const struct addrinfo **used,
-			  char *peer, size_t size)
+                          char *peer, size_t size)
 {
 	int err = 0;
 
@@ -882,10 +915,12 @@ static int connect_target(struct tcp_echo *te, const struct addrinfo *list, cons
 
 		addr_format(ai->ai_addr, ai->ai_addrlen, peer, size);
 		diag_verbose(1, "connect %s: %s", peer,
-			     ai->ai_family == AF_UNIX ? "no handshake on a unix socket" : "sending SYN, waiting for SYN-ACK");
+		             ai->ai_family == AF_UNIX ? "no handshake on a unix socket"
+		                                      : "sending SYN, waiting for SYN-ACK");
 		fd = sock_connect(ai, seconds_to_ms(te->connect_timeout));
 		if (fd >= 0) {
-			diag_verbose(1, "connect %s: connected from %s", peer, sock_local_text(fd, local, sizeof local));
+			diag_verbose(1, "connect %s: connected from %s", peer,
+			             sock_local_text(fd, local, sizeof local));
 			*used = ai;
 			return fd;
 		}
@@ -919,8 +954,8 @@ static int run_bench(struct tcp_echo *te, const struct addrinfo *ai, int fd, con
 	c.connect_timeout_ms = seconds_to_ms(te->connect_timeout);
 	c.idle_timeout_ms = te->timeout > 0 ? seconds_to_ms(te->timeout) : BENCH_IDLE_MS;
 	c.stop = sig_stop_requested;
-	diag_verbose(1, "bench %s: %s, %u connection%s of %zu-byte messages", peer, echoload_mode_name(c.mode),
-		     c.conns, c.conns == 1 ? "" : "s", c.size);
+	diag_verbose(1, "bench %s: %s, %u connection%s of %zu-byte messages", peer,
+	             echoload_mode_name(c.mode), c.conns, c.conns == 1 ? "" : "s", c.size);
 	rc = echoload_run(&c, r);
 	if (rc == 0) {
 		struct buf out = BUF_INIT;
@@ -947,7 +982,7 @@ static int run_client(struct tcp_echo *te)
 
 	if (addr_parse(te->target, 0, &spec) < 0)
 		return diag_usage("invalid address '%s': expected HOST:PORT, [V6]:PORT, PORT or unix:/path",
-				  te->target);
+		                  te->target);
 	rc = addr_resolve(&spec, "127.0.0.1", NULL, te->config.family, SOCK_STREAM, 0, &list);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", te->target, addr_strerror(rc));
@@ -962,7 +997,7 @@ static int run_client(struct tcp_echo *te)
 		rc = run_bench(te, used, fd, peer);
 	else {
 		struct relay_options ro = { te->kind == HANDLER_FRAME, te->max_frame, te->timeout,
-					    isatty(STDIN_FILENO) && isatty(STDERR_FILENO) };
+			                    isatty(STDIN_FILENO) && isatty(STDERR_FILENO) };
 		rc = relay_run(fd, peer, &ro);
 		close(fd);
 	}

@@ -49,9 +49,11 @@ enum {
 
 static const struct opt_spec options[] = {
 	{ OPT_TO, "to", "ADDR", "destination ADDR or ADDR:PORT (default 255.255.255.255)" },
-	{ 'i', "interface", "IFACE", "send through IFACE (to its broadcast address by default); listen on IFACE only" },
+	{ 'i', "interface", "IFACE",
+	  "send through IFACE (to its broadcast address by default); listen on IFACE only" },
 	{ 'g', "group", "ADDR", "multicast group to send to, or to join and listen on" },
-	{ OPT_ALL_INTERFACES, "all-interfaces", NULL, "to the broadcast address of every interface, through each" },
+	{ OPT_ALL_INTERFACES, "all-interfaces", NULL,
+	  "to the broadcast address of every interface, through each" },
 	{ OPT_TTL, "ttl", "N", "time to live (hop limit) of each datagram; a group's default is 1" },
 	{ OPT_LOOP, "loop", NULL, "let this host's own listeners hear the group too" },
 	{ 'c', "count", "N", "send N rounds (default 1, endless with --interval); listen for N datagrams" },
@@ -61,7 +63,8 @@ static const struct opt_spec options[] = {
 	{ 't', "timeout", "SECS", "end after SECS seconds without a datagram" },
 	{ OPT_RAW, "raw", NULL, "payloads as they are, not escaped; send reads stdin as one datagram" },
 	{ OPT_JSON, "json", NULL, "one JSON object per datagram received" },
-	{ OPT_MAX_SIZE, "max-size", "BYTES", "longest datagram kept whole (default 64K); longer ones are reported" },
+	{ OPT_MAX_SIZE, "max-size", "BYTES",
+	  "longest datagram kept whole (default 64K); longer ones are reported" },
 	{ 'v', "verbose", NULL, "narrate the socket calls on stderr (repeat for more)" },
 	{ 0, NULL, NULL, NULL },
 };
@@ -90,8 +93,8 @@ const struct opt_tool udp_broadcast_tool = {
 	.usage = "send [OPTIONS] [MESSAGE]\nlisten [OPTIONS]",
 	.summary = "send UDP broadcasts, multicasts and beacons, or listen for them and reply",
 	.details = "Options marked send: or listen: go with that command only; the others with both.\n"
-		   "Both use port 9999 unless -p says otherwise; listen binds 0.0.0.0 by default\n"
-		   "(a broadcast never arrives at 127.0.0.1), and for send -b is the source address.",
+	           "Both use port 9999 unless -p says otherwise; listen binds 0.0.0.0 by default\n"
+	           "(a broadcast never arrives at 127.0.0.1), and for send -b is the source address.",
 	.specs = options,
 	.shared = server_blocks,
 	.commands = commands,
@@ -108,22 +111,22 @@ enum { EXIT_NO_REPLY = 3 };
 #define MAX_DATAGRAM 65536u /* more than any UDP payload (65507 bytes on IPv4, 65527 on IPv6) */
 
 struct udp_broadcast {
-	int command;                 /* CMD_SEND or CMD_LISTEN */
+	int command; /* CMD_SEND or CMD_LISTEN */
 	/* what the options decided */
 	const char *to;
 	const char *ifname;
 	const char *group;
 	const char *reply;
-	const char *message;         /* NULL: datagrams come from stdin */
+	const char *message; /* NULL: datagrams come from stdin */
 	int all_interfaces;
 	int loop;
 	int raw;
 	int json;
-	int ttl;                     /* -1: the kernel's default */
-	uint64_t count;              /* 0: the command's default */
-	double interval;             /* 0: no repetition */
-	double wait;                 /* 0: no replies collected */
-	double timeout;              /* 0: no idle limit */
+	int ttl;         /* -1: the kernel's default */
+	uint64_t count;  /* 0: the command's default */
+	double interval; /* 0: no repetition */
+	double wait;     /* 0: no replies collected */
+	double timeout;  /* 0: no idle limit */
 	size_t max_size;
 	struct server_config server;
 	int max_conns_given;
@@ -131,15 +134,15 @@ struct udp_broadcast {
 	/* run state */
 	int fd;
 	struct server srv;
-	struct addrinfo *group_ai;   /* --group, resolved */
-	unsigned ifindex;            /* -i, resolved */
+	struct addrinfo *group_ai; /* --group, resolved */
+	unsigned ifindex;          /* -i, resolved */
 	struct dest_list dests;
 	struct iface_list ifaces;
 	uint64_t ifaces_loaded_ns;
-	unsigned char *datagram;     /* receive buffer, max_size bytes */
-	struct buf record;           /* one output record */
-	struct buf pending;          /* stdin bytes not yet sent */
-	int stdout_closed;           /* EPIPE: the reader went away */
+	unsigned char *datagram; /* receive buffer, max_size bytes */
+	struct buf record;       /* one output record */
+	struct buf pending;      /* stdin bytes not yet sent */
+	int stdout_closed;       /* EPIPE: the reader went away */
 	uint64_t received, received_bytes, truncated, replies, sent;
 };
 
@@ -154,15 +157,33 @@ static int parse_option(struct udp_broadcast *u, int key, const char *arg)
 	uint64_t n;
 
 	switch (key) {
-	case OPT_TO: u->to = arg; break;
-	case 'i': u->ifname = arg; break;
-	case 'g': u->group = arg; break;
-	case 'r': u->reply = arg; break;
-	case OPT_ALL_INTERFACES: u->all_interfaces = 1; break;
-	case OPT_LOOP: u->loop = 1; break;
-	case OPT_RAW: u->raw = 1; break;
-	case OPT_JSON: u->json = 1; break;
-	case 'v': diag_set_verbosity(diag_verbosity() + 1); break;
+	case OPT_TO:
+		u->to = arg;
+		break;
+	case 'i':
+		u->ifname = arg;
+		break;
+	case 'g':
+		u->group = arg;
+		break;
+	case 'r':
+		u->reply = arg;
+		break;
+	case OPT_ALL_INTERFACES:
+		u->all_interfaces = 1;
+		break;
+	case OPT_LOOP:
+		u->loop = 1;
+		break;
+	case OPT_RAW:
+		u->raw = 1;
+		break;
+	case OPT_JSON:
+		u->json = 1;
+		break;
+	case 'v':
+		diag_set_verbosity(diag_verbosity() + 1);
+		break;
 	case OPT_TTL:
 		if (parse_uint(arg, 0, 255, &n) < 0)
 			return bad_value(key, arg, "0-255");
@@ -176,7 +197,9 @@ static int parse_option(struct udp_broadcast *u, int key, const char *arg)
 	case 'w':
 	case 't':
 		if (parse_seconds(arg, 0.001, 1e6,
-				  key == OPT_INTERVAL ? &u->interval : key == 'w' ? &u->wait : &u->timeout) < 0)
+		                  key == OPT_INTERVAL ? &u->interval
+		                  : key == 'w'        ? &u->wait
+		                                      : &u->timeout) < 0)
 			return bad_value(key, arg, "seconds, such as 2 or 0.5");
 		break;
 	case OPT_MAX_SIZE:
@@ -206,9 +229,10 @@ static int parse_operands(struct udp_broadcast *u, int argc, char **argv, int in
 	if (u->command == CMD_SEND && index < argc)
 		u->message = argv[index++];
 	if (index < argc)
-		return diag_usage(u->command == CMD_SEND ? "unexpected operand '%s' (quote a MESSAGE that has spaces)"
-							 : "unexpected operand '%s'",
-				  argv[index]);
+		return diag_usage(u->command == CMD_SEND
+		                      ? "unexpected operand '%s' (quote a MESSAGE that has spaces)"
+		                      : "unexpected operand '%s'",
+		                  argv[index]);
 	return EXIT_OK;
 }
 
@@ -228,14 +252,17 @@ static int check_conflicts(struct udp_broadcast *u)
 		return diag_usage("--to and --group are exclusive: give one destination");
 	if (u->all_interfaces && (u->to || u->group || u->ifname))
 		return diag_usage("--all-interfaces chooses destinations and interfaces itself: drop %s",
-				  u->to ? "--to" : u->group ? "--group" : "--interface");
+		                  u->to      ? "--to"
+		                  : u->group ? "--group"
+		                             : "--interface");
 	if (u->loop && !u->group)
 		return diag_usage("--loop is for multicast: give --group");
 	if ((u->interval > 0 || u->count) && !u->message)
 		return diag_usage("%s repeats a MESSAGE: give one as an operand",
-				  u->interval > 0 ? "--interval" : "--count");
+		                  u->interval > 0 ? "--interval" : "--count");
 	if (u->server.family == AF_INET6 && !u->to && !u->group)
-		return diag_usage("IPv6 has no broadcast: give --group (ff02::1 is every node on the link) or --to");
+		return diag_usage(
+		    "IPv6 has no broadcast: give --group (ff02::1 is every node on the link) or --to");
 	return EXIT_OK;
 }
 
@@ -291,7 +318,7 @@ static const struct iface_list *interfaces(struct udp_broadcast *u)
 
 /* Writes the record for one datagram: EXIT_OK, or EXIT_FAIL after a message. */
 static int print_datagram(struct udp_broadcast *u, const unsigned char *data, size_t kept,
-			  const struct dgram_info *info)
+                          const struct dgram_info *info)
 {
 	int rc;
 
@@ -330,8 +357,8 @@ static void narrate_datagram(struct udp_broadcast *u, const struct dgram_info *i
 	}
 	name = iface_name(interfaces(u), info->ifindex, ifname);
 	diag_verbose(1, "%s of %zu bytes from %s to %s (%s) on %s", what, info->length, source,
-		     addr_format_host((const struct sockaddr *)&info->destination, dest, sizeof dest),
-		     dgram_kind(info, interfaces(u)), name ? name : "?");
+	             addr_format_host((const struct sockaddr *)&info->destination, dest, sizeof dest),
+	             dgram_kind(info, interfaces(u)), name ? name : "?");
 }
 
 /*
@@ -357,7 +384,7 @@ static int receive_datagram(struct udp_broadcast *u, const char *what, struct dg
 		u->truncated++;
 		addr_format((const struct sockaddr *)&info->source, info->source_len, source, sizeof source);
 		diag_info("receive from %s: datagram of %zu bytes truncated to %zu (--max-size)", source,
-			  info->length, (size_t)kept);
+		          info->length, (size_t)kept);
 	}
 	return print_datagram(u, u->datagram, (size_t)kept, info);
 }
@@ -372,14 +399,14 @@ static int resolve_group(struct udp_broadcast *u, const char *port)
 
 	if (addr_parse(u->group, 1, &gspec) < 0 || gspec.is_unix || gspec.port[0]) {
 		return opt_bad_value(&udp_broadcast_tool, 'g', u->group,
-				     "expected a multicast address, such as 239.1.2.3 or ff02::1234");
+		                     "expected a multicast address, such as 239.1.2.3 or ff02::1234");
 	}
 	rc = addr_resolve(&gspec, NULL, port, u->server.family, SOCK_DGRAM, 0, &u->group_ai);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", u->group, addr_strerror(rc));
 	if (!dgram_is_multicast(u->group_ai->ai_addr)) {
 		return opt_bad_value(&udp_broadcast_tool, 'g', u->group,
-				     "not a multicast address (224.0.0.0/4 or ff00::/8)");
+		                     "not a multicast address (224.0.0.0/4 or ff00::/8)");
 	}
 	return EXIT_OK;
 }
@@ -405,13 +432,15 @@ static int setup_listener(int fd, void *ctx)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return diag_errno("getsockname");
 	if (dgram_want_pktinfo(fd, ss.ss_family) < 0)
-		return diag_errno("setsockopt %s", ss.ss_family == AF_INET6 ? "IPV6_RECVPKTINFO" : "IP_PKTINFO");
+		return diag_errno("setsockopt %s",
+		                  ss.ss_family == AF_INET6 ? "IPV6_RECVPKTINFO" : "IP_PKTINFO");
 	diag_verbose(1, "%s on: each datagram comes with its destination address and interface",
-		     ss.ss_family == AF_INET6 ? "IPV6_RECVPKTINFO" : "IP_PKTINFO");
+	             ss.ss_family == AF_INET6 ? "IPV6_RECVPKTINFO" : "IP_PKTINFO");
 	if (dgram_own_groups_only(fd, ss.ss_family) < 0)
-		return diag_errno("setsockopt %s", ss.ss_family == AF_INET6 ? "IPV6_MULTICAST_ALL" : "IP_MULTICAST_ALL");
+		return diag_errno("setsockopt %s",
+		                  ss.ss_family == AF_INET6 ? "IPV6_MULTICAST_ALL" : "IP_MULTICAST_ALL");
 	diag_verbose(1, "%s off: only the groups this socket joins reach it",
-		     ss.ss_family == AF_INET6 ? "IPV6_MULTICAST_ALL" : "IP_MULTICAST_ALL");
+	             ss.ss_family == AF_INET6 ? "IPV6_MULTICAST_ALL" : "IP_MULTICAST_ALL");
 	if (u->ifname) {
 		if (dgram_bind_device(fd, u->ifname) < 0)
 			return diag_errno("bind to device %s", u->ifname);
@@ -420,13 +449,14 @@ static int setup_listener(int fd, void *ctx)
 	if (u->group_ai) {
 		addr_format_host(u->group_ai->ai_addr, group, sizeof group);
 		if (u->group_ai->ai_family != ss.ss_family)
-			return diag_error("join %s: the group's family differs from the bound address's", group);
+			return diag_error("join %s: the group's family differs from the bound address's",
+			                  group);
 		if (dgram_join_group(fd, u->group_ai->ai_addr, u->ifindex) < 0)
 			return diag_errno("join group %s", group);
 		diag_verbose(1, "joined group %s on %s (%s: the kernel tells the routers with %s)", group,
-			     u->ifname ? u->ifname : "the interface routing picks",
-			     ss.ss_family == AF_INET6 ? "IPV6_JOIN_GROUP" : "IP_ADD_MEMBERSHIP",
-			     ss.ss_family == AF_INET6 ? "an MLD report" : "an IGMP report");
+		             u->ifname ? u->ifname : "the interface routing picks",
+		             ss.ss_family == AF_INET6 ? "IPV6_JOIN_GROUP" : "IP_ADD_MEMBERSHIP",
+		             ss.ss_family == AF_INET6 ? "an MLD report" : "an IGMP report");
 	}
 	return EXIT_OK;
 }
@@ -444,7 +474,7 @@ static int send_reply(struct udp_broadcast *u, const struct dgram_info *info)
 	u->replies++;
 	if (info->has_pktinfo && info->local.ss_family != AF_UNSPEC)
 		diag_verbose(1, "replied %zu bytes to %s from %s", strlen(u->reply), source,
-			     addr_format_host((const struct sockaddr *)&info->local, from, sizeof from));
+		             addr_format_host((const struct sockaddr *)&info->local, from, sizeof from));
 	else
 		diag_verbose(1, "replied %zu bytes to %s", strlen(u->reply), source);
 	return EXIT_OK;
@@ -453,8 +483,8 @@ static int send_reply(struct udp_broadcast *u, const struct dgram_info *info)
 static void print_summary(const struct udp_broadcast *u)
 {
 	diag_info("received %llu datagrams (%llu bytes), %llu truncated, %llu replies sent",
-		  (unsigned long long)u->received, (unsigned long long)u->received_bytes,
-		  (unsigned long long)u->truncated, (unsigned long long)u->replies);
+	          (unsigned long long)u->received, (unsigned long long)u->received_bytes,
+	          (unsigned long long)u->truncated, (unsigned long long)u->replies);
 }
 
 /* Milliseconds poll may sleep: until --duration or the --timeout idle limit. */
@@ -542,7 +572,8 @@ static int resolve_to(struct udp_broadcast *u, const char *text, const char *por
 	int rc;
 
 	if (addr_parse(text, 1, &aspec) < 0 || aspec.is_unix || !aspec.host[0])
-		return opt_bad_value(&udp_broadcast_tool, OPT_TO, text, "expected ADDR, ADDR:PORT or [V6]:PORT");
+		return opt_bad_value(&udp_broadcast_tool, OPT_TO, text,
+		                     "expected ADDR, ADDR:PORT or [V6]:PORT");
 	if (aspec.port[0] && u->server.port)
 		return diag_usage("--to '%s' has a port and so has -p: give one", text);
 	rc = addr_resolve(&aspec, NULL, port, u->server.family, SOCK_DGRAM, 0, list);
@@ -563,7 +594,8 @@ static int resolve_destinations(struct udp_broadcast *u)
 		if (added < 0)
 			return diag_errno("list destinations");
 		if (added == 0)
-			return diag_error("send: no interface can broadcast (none is up with an IPv4 broadcast address)");
+			return diag_error(
+			    "send: no interface can broadcast (none is up with an IPv4 broadcast address)");
 		return EXIT_OK;
 	}
 	if (u->ifname && !u->group && !u->to) {
@@ -577,12 +609,14 @@ static int resolve_destinations(struct udp_broadcast *u)
 	if (rc != EXIT_OK)
 		return rc;
 	if (u->group)
-		rc = dest_add(&u->dests, u->group_ai->ai_addr, u->group_ai->ai_addrlen, u->ifname, interfaces(u));
+		rc = dest_add(&u->dests, u->group_ai->ai_addr, u->group_ai->ai_addrlen, u->ifname,
+		              interfaces(u));
 	else
 		rc = dest_add(&u->dests, list->ai_addr, list->ai_addrlen, u->ifname, interfaces(u));
 	addr_free(list);
 	if (rc < 0)
-		return errno == ENODEV ? diag_errno("interface %s", u->ifname) : diag_errno("list destinations");
+		return errno == ENODEV ? diag_errno("interface %s", u->ifname)
+		                       : diag_errno("list destinations");
 	return EXIT_OK;
 }
 
@@ -594,7 +628,8 @@ static int bind_source(struct udp_broadcast *u, int family)
 	int rc;
 
 	if (addr_parse(u->server.bind, 1, &bspec) < 0 || bspec.is_unix)
-		return opt_bad_value(&udp_broadcast_tool, 'b', u->server.bind, "expected ADDR, ADDR:PORT or [V6]:PORT");
+		return opt_bad_value(&udp_broadcast_tool, 'b', u->server.bind,
+		                     "expected ADDR, ADDR:PORT or [V6]:PORT");
 	rc = addr_resolve(&bspec, NULL, "0", family, SOCK_DGRAM, 1, &list);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", u->server.bind, addr_strerror(rc));
@@ -651,11 +686,14 @@ static int send_round(struct udp_broadcast *u, const void *data, size_t len)
 	for (size_t i = 0; i < u->dests.count; i++) {
 		const struct dest *d = &u->dests.items[i];
 		addr_format((const struct sockaddr *)&d->addr, d->len, text, sizeof text);
-		if (dgram_send(u->fd, data, len, (const struct sockaddr *)&d->addr, d->len, d->ifindex, NULL) < 0)
+		if (dgram_send(u->fd, data, len, (const struct sockaddr *)&d->addr, d->len, d->ifindex, NULL) <
+		    0)
 			return diag_errno("send to %s", text);
 		if (u->sent++ == 0)
-			diag_verbose(1, "first datagram sent: the kernel bound the socket to %s, where replies come back",
-				     sock_local_text(u->fd, local, sizeof local));
+			diag_verbose(
+			    1,
+			    "first datagram sent: the kernel bound the socket to %s, where replies come back",
+			    sock_local_text(u->fd, local, sizeof local));
 		if (d->ifindex)
 			diag_verbose(1, "sent %zu bytes to %s (%s) through %s", len, text, d->kind, d->ifname);
 		else
@@ -675,7 +713,8 @@ static int send_pending(struct udp_broadcast *u, int at_eof)
 
 	if (u->raw) {
 		if (buf_readable(q) > MAX_DATAGRAM)
-			return diag_error("read stdin: more than %u bytes: one datagram cannot hold it", MAX_DATAGRAM);
+			return diag_error("read stdin: more than %u bytes: one datagram cannot hold it",
+			                  MAX_DATAGRAM);
 		return at_eof ? send_round(u, buf_head(q), buf_readable(q)) : EXIT_OK;
 	}
 	while (buf_readable(q) > 0 && (nl = memchr(buf_head(q), '\n', buf_readable(q))) != NULL) {
@@ -685,7 +724,8 @@ static int send_pending(struct udp_broadcast *u, int at_eof)
 		buf_consume(q, line + 1);
 	}
 	if (buf_readable(q) > MAX_DATAGRAM)
-		return diag_error("read stdin: a line longer than %u bytes: one datagram cannot hold it", MAX_DATAGRAM);
+		return diag_error("read stdin: a line longer than %u bytes: one datagram cannot hold it",
+		                  MAX_DATAGRAM);
 	if (at_eof && buf_readable(q) > 0) {
 		if (send_round(u, buf_head(q), buf_readable(q)) != EXIT_OK)
 			return EXIT_FAIL;

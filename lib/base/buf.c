@@ -63,9 +63,15 @@ int buf_append(struct buf *b, const void *data, size_t len)
 	return 0;
 }
 
-int buf_append_str(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+int buf_append_str(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
 
-int buf_append_byte(struct buf *b, char c) { return buf_append(b, &c, 1); }
+int buf_append_byte(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {

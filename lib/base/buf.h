@@ -30,13 +30,22 @@ struct buf {
 	size_t cap;
 };
 
-#define BUF_INIT { NULL, 0, 0, 0 }
+#define BUF_INIT                                                                                             \
+	{                                                                                                    \
+		NULL, 0, 0, 0                                                                                \
+	}
 
 /* The first unread byte, data + off (NULL before the first allocation). */
-static inline char *buf_head(const struct buf *b) { return b->data ? b->data + b->off : NULL; }
+static inline char *buf_head(const struct buf *b)
+{
+	return b->data ? b->data + b->off : NULL;
+}
 
 /* How many bytes are unread: len - off. */
-static inline size_t buf_readable(const struct buf *b) { return b->len - b->off; }
+static inline size_t buf_readable(const struct buf *b)
+{
+	return b->len - b->off;
+}
 
 /* Makes room for at least extra more bytes at data + len (compacting when
  * worth it, else growing): 0 or -1.  May move data. */

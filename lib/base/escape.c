@@ -29,10 +29,18 @@ int escape_bytes(struct buf *out, const void *data, size_t len)
 			break;
 		esc[0] = '\\';
 		switch (s[i]) {
-		case '\\': esc[1] = '\\'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
 		default:
 			esc[1] = 'x';
 			esc[2] = hex_digits[s[i] >> 4];
@@ -61,18 +69,30 @@ int escape_hex_value(char c)
 static int simple_escape(char c)
 {
 	switch (c) {
-	case '\\': return '\\';
-	case 't': return '\t';
-	case 'n': return '\n';
-	case 'r': return '\r';
-	case '0': return '\0';
-	case '\'': return '\'';
-	case '"': return '"';
-	case 'a': return '\a';
-	case 'b': return '\b';
-	case 'f': return '\f';
-	case 'v': return '\v';
-	default: return -1;
+	case '\\':
+		return '\\';
+	case 't':
+		return '\t';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case '0':
+		return '\0';
+	case '\'':
+		return '\'';
+	case '"':
+		return '"';
+	case 'a':
+		return '\a';
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'v':
+		return '\v';
+	default:
+		return -1;
 	}
 }
 

@@ -93,12 +93,24 @@ int json_quote(struct buf *out, const void *data, size_t len, int bytes_only)
 			continue;
 		}
 		switch (c) {
-		case '\n': strcpy(esc, "\\n"); break;
-		case '\r': strcpy(esc, "\\r"); break;
-		case '\t': strcpy(esc, "\\t"); break;
-		case '\b': strcpy(esc, "\\b"); break;
-		case '\f': strcpy(esc, "\\f"); break;
-		default: snprintf(esc, sizeof esc, "\\u%04x", c); break;
+		case '\n':
+			strcpy(esc, "\\n");
+			break;
+		case '\r':
+			strcpy(esc, "\\r");
+			break;
+		case '\t':
+			strcpy(esc, "\\t");
+			break;
+		case '\b':
+			strcpy(esc, "\\b");
+			break;
+		case '\f':
+			strcpy(esc, "\\f");
+			break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			break;
 		}
 		if (buf_append_str(out, esc) < 0)
 			return -1;
@@ -136,8 +148,14 @@ static void begin(struct json *j, const char *key, char open)
 	j->is_array[j->depth] = (open == '[');
 }
 
-void json_begin_object(struct json *j, const char *key) { begin(j, key, '{'); }
-void json_begin_array(struct json *j, const char *key) { begin(j, key, '['); }
+void json_begin_object(struct json *j, const char *key)
+{
+	begin(j, key, '{');
+}
+void json_begin_array(struct json *j, const char *key)
+{
+	begin(j, key, '[');
+}
 
 /* Closes the innermost object or array, looking at what opened it. */
 void json_end(struct json *j)
@@ -225,12 +243,21 @@ void json_fixed(struct json *j, const char *key, double value, int decimals)
 	raw_value(j, key, text);
 }
 
-void json_bool(struct json *j, const char *key, int value) { raw_value(j, key, value ? "true" : "false"); }
-void json_null(struct json *j, const char *key) { raw_value(j, key, "null"); }
+void json_bool(struct json *j, const char *key, int value)
+{
+	raw_value(j, key, value ? "true" : "false");
+}
+void json_null(struct json *j, const char *key)
+{
+	raw_value(j, key, "null");
+}
 
 void json_raw(struct json *j, const char *key, const char *text, size_t len)
 {
 	if (start_value(j, key))
 		append(j, text, len);
 }
-void json_newline(struct json *j) { append(j, "\n", 1); }
+void json_newline(struct json *j)
+{
+	append(j, "\n", 1);
+}

@@ -35,10 +35,10 @@
 struct json {
 	struct buf *out;
 	int depth;
-	int skipped;                      /* begins past the depth limit */
+	int skipped;                            /* begins past the depth limit */
 	unsigned char first[JSON_MAX_DEPTH];    /* 1 until the level has a member */
 	unsigned char is_array[JSON_MAX_DEPTH]; /* what the level was opened with */
-	int failed;                       /* an append ran out of memory */
+	int failed;                             /* an append ran out of memory */
 };
 
 /* Starts a writer appending to out (which it does not own), at depth 0. */

@@ -14,10 +14,22 @@
 static const char *current_tool;
 static int verbosity;
 
-void diag_set_tool(const char *tool) { current_tool = tool; }
-const char *diag_tool(void) { return current_tool ? current_tool : ""; }
-void diag_set_verbosity(int level) { verbosity = level; }
-int diag_verbosity(void) { return verbosity; }
+void diag_set_tool(const char *tool)
+{
+	current_tool = tool;
+}
+const char *diag_tool(void)
+{
+	return current_tool ? current_tool : "";
+}
+void diag_set_verbosity(int level)
+{
+	verbosity = level;
+}
+int diag_verbosity(void)
+{
+	return verbosity;
+}
 
 /* Formats the whole line first, then writes it once: one write(2), one line. */
 __attribute__((format(printf, 2, 0))) static void emit(const char *suffix, const char *fmt, va_list ap)

@@ -17,9 +17,9 @@
 
 /* Exit statuses shared by every tool; a tool's own codes start at 3. */
 enum {
-	EXIT_OK = 0,      /* success */
-	EXIT_FAIL = 1,    /* runtime failure: network, file, protocol */
-	EXIT_USAGE = 2,   /* unknown option, bad value, missing operand */
+	EXIT_OK = 0,    /* success */
+	EXIT_FAIL = 1,  /* runtime failure: network, file, protocol */
+	EXIT_USAGE = 2, /* unknown option, bad value, missing operand */
 };
 
 /* Name used in the "sockbox TOOL: " prefix; NULL or "" gives "sockbox: ". */

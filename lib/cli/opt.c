@@ -87,8 +87,8 @@ static int find_clash(const struct opt_tool *tool)
 			for (size_t m = l; m < nlists; m++) {
 				for (const struct opt_spec *b = m == l ? a + 1 : lists[m]; b && b->name; b++) {
 					if (a->key == b->key || strcmp(a->name, b->name) == 0) {
-						diag_error("option table: --%s and --%s share a %s", a->name, b->name,
-							   a->key == b->key ? "key" : "long name");
+						diag_error("option table: --%s and --%s share a %s", a->name,
+						           b->name, a->key == b->key ? "key" : "long name");
 						return 1;
 					}
 				}
@@ -371,7 +371,8 @@ static int check_bindings(struct opt_state *st)
 		if (choice_index(cmds, command) >= 0)
 			continue;
 		quote_choices(cmds, with, sizeof with);
-		return diag_usage("--%s goes with %s, not '%s'", opt_name(st->tool, st->bound[i]), with, command);
+		return diag_usage("--%s goes with %s, not '%s'", opt_name(st->tool, st->bound[i]), with,
+		                  command);
 	}
 	return OPT_END;
 }

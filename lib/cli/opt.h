@@ -81,8 +81,8 @@
 #define OPT_SHARED_BASE 0x1000
 
 enum {
-	OPT_END = -1,   /* no more options: operands start at st.index */
-	OPT_EXIT = -2,  /* the tool must return st.status now */
+	OPT_END = -1,  /* no more options: operands start at st.index */
+	OPT_EXIT = -2, /* the tool must return st.status now */
 };
 
 /* parse_args's answer when the tool should run; any other answer is the
@@ -104,27 +104,27 @@ struct opt_bind {
 };
 
 struct opt_tool {
-	const char *name;        /* tool name, as in the dispatch table */
-	const char *usage;       /* "[OPTIONS] SRC DST"; several lines split by '\n' */
-	const char *summary;     /* one line, lowercase, no period: under the usage and in `sockbox --help` */
-	const char *details;     /* more lines printed under the summary by --help, or NULL */
-	const struct opt_spec *specs; /* terminated by an entry with name NULL */
+	const char *name;    /* tool name, as in the dispatch table */
+	const char *usage;   /* "[OPTIONS] SRC DST"; several lines split by '\n' */
+	const char *summary; /* one line, lowercase, no period: under the usage and in `sockbox --help` */
+	const char *details; /* more lines printed under the summary by --help, or NULL */
+	const struct opt_spec *specs;         /* terminated by an entry with name NULL */
 	const struct opt_spec *const *shared; /* lib blocks (server_blocks, mux_blocks), NULL-terminated, or NULL */
-	const char *const *commands;  /* subcommands, NULL-terminated, or NULL */
-	const struct opt_bind *bind;  /* options bound to subcommands, ended by key 0, or NULL */
-	int stop_at_operand;     /* 1: options end at the first operand (values may start with '-') */
+	const char *const *commands;          /* subcommands, NULL-terminated, or NULL */
+	const struct opt_bind *bind;          /* options bound to subcommands, ended by key 0, or NULL */
+	int stop_at_operand; /* 1: options end at the first operand (values may start with '-') */
 };
 
 struct opt_state {
 	const struct opt_tool *tool;
 	int argc;
 	char **argv;
-	const char *arg;   /* argument of the option just returned, or NULL */
-	int index;         /* first operand, valid once OPT_END is returned */
-	int status;        /* exit status to return when OPT_EXIT is returned */
-	int bound[8];      /* keys given that are bound to subcommands (first 8) */
+	const char *arg; /* argument of the option just returned, or NULL */
+	int index;       /* first operand, valid once OPT_END is returned */
+	int status;      /* exit status to return when OPT_EXIT is returned */
+	int bound[8];    /* keys given that are bound to subcommands (first 8) */
 	int nbound;
-	int clash;         /* opt_init found a key clash: opt_next fails */
+	int clash; /* opt_init found a key clash: opt_next fails */
 	/* getopt_long's tables, built from the spec by opt_init */
 	char shortopts[160];
 	void *longopts;
@@ -147,7 +147,7 @@ const char *opt_name(const struct opt_tool *tool, int key);
  * hint); REASON is a format ("expected a whole number from 1").
  * Returns EXIT_USAGE. */
 int opt_bad_value(const struct opt_tool *tool, int key, const char *arg, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Index of arg among the choices "a|b|c" of key's spec; -1 when it is none of them. */
 int opt_choice(const struct opt_tool *tool, int key, const char *arg);

@@ -41,19 +41,21 @@ static void draw(struct progress *p, uint64_t done, uint64_t now)
 		unsigned percent = (unsigned)(done >= p->total ? 100 : done * 100 / p->total);
 		unsigned filled = percent * BAR_WIDTH / 100;
 		char bar[BAR_WIDTH + 1];
-		unsigned long eta = rate > 0 && done < p->total ? (unsigned long)((double)(p->total - done) / rate) : 0;
+		unsigned long eta =
+		    rate > 0 && done < p->total ? (unsigned long)((double)(p->total - done) / rate) : 0;
 
 		for (unsigned i = 0; i < BAR_WIDTH; i++)
 			bar[i] = i < filled ? '#' : '.';
 		bar[BAR_WIDTH] = '\0';
 		format_size(p->total, totaltext, sizeof totaltext);
-		len = snprintf(line, sizeof line, "\r[%s] %3u%%  %s / %s  %s/s  ETA %lu:%02lu:%02lu\033[K",
-			       bar, percent, donetext, totaltext, ratetext, eta / 3600, eta / 60 % 60, eta % 60);
+		len = snprintf(line, sizeof line, "\r[%s] %3u%%  %s / %s  %s/s  ETA %lu:%02lu:%02lu\033[K", bar,
+		               percent, donetext, totaltext, ratetext, eta / 3600, eta / 60 % 60, eta % 60);
 	} else {
 		len = snprintf(line, sizeof line, "\r%s  %s/s\033[K", donetext, ratetext);
 	}
 	if (len > 0)
-		(void)io_write_full(STDERR_FILENO, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+		(void)io_write_full(STDERR_FILENO, line,
+		                    (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
 }
 
 void progress_update(struct progress *p, uint64_t done)

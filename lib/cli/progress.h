@@ -15,7 +15,7 @@
 
 struct progress {
 	int enabled;
-	uint64_t total;     /* 0 when unknown: no percent, no ETA */
+	uint64_t total; /* 0 when unknown: no percent, no ETA */
 	uint64_t start_ns;
 	uint64_t last_draw_ns;
 };

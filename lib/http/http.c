@@ -852,8 +852,7 @@ static enum http_event parse_head(struct http_response *r)
 	char *lf = memchr(text, '\n', r->head.len);
 	size_t status_len = (size_t)(lf - text) + 1;
 
-	if (parse_status_line(r, text, status_len - 2) < 0 ||
-	    parse_fields(r, status_len, r->head.len - 2) < 0)
+	if (parse_status_line(r, text, status_len - 2) < 0 || parse_fields(r, status_len, r->head.len - 2) < 0)
 		return response_fail(r);
 	if (r->status < 200 && r->status != 101) {
 		r->interim++;

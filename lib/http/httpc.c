@@ -38,7 +38,7 @@ static int interrupted(const struct httpc *c)
 int httpc_wait(int fd, short events, uint64_t deadline_ns, int (*stop)(void))
 {
 	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+		struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
 		int n = poll(&pfd, 1, deadline_ns ? clock_ms_until(deadline_ns) : -1);
 		if (n > 0)
 			return 0;
@@ -86,8 +86,7 @@ void httpc_init(struct httpc *c, const struct httpc_config *config, size_t max_h
 
 /* ---- the addresses ---- */
 
-static void add_target(struct target *targets, size_t *n, const struct sockaddr *sa, socklen_t len,
-                       int family)
+static void add_target(struct target *targets, size_t *n, const struct sockaddr *sa, socklen_t len, int family)
 {
 	if (*n == HTTPC_MAX_ADDRESSES || (family != AF_UNSPEC && sa->sa_family != family))
 		return;
@@ -209,7 +208,7 @@ static int find_targets(struct httpc *c, const struct url *u, struct target *tar
 
 	*n = 0;
 	if (c->config->unix_path) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		snprintf(sun.sun_path, sizeof sun.sun_path, "%s", c->config->unix_path);
 		add_target(targets, n, (struct sockaddr *)&sun, (socklen_t)sizeof sun, AF_UNSPEC);
 	} else if (override) {
@@ -230,8 +229,7 @@ static int find_targets(struct httpc *c, const struct url *u, struct target *tar
 	for (size_t i = 0; i < *n && at + ADDR_TEXT_MAX + 2 < sizeof c->resolved; i++) {
 		char text[ADDR_TEXT_MAX];
 		addr_format((const struct sockaddr *)&targets[i].addr, targets[i].len, text, sizeof text);
-		at +=
-		    (size_t)snprintf(c->resolved + at, sizeof c->resolved - at, "%s%s", i ? ", " : "", text);
+		at += (size_t)snprintf(c->resolved + at, sizeof c->resolved - at, "%s%s", i ? ", " : "", text);
 	}
 	return 0;
 }
@@ -343,7 +341,7 @@ static int start_tls(struct httpc *c, const struct url *u, uint64_t deadline)
  */
 static int connection_alive(struct httpc *c, const struct url *u)
 {
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN, .revents = 0};
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN, .revents = 0 };
 	char byte;
 
 	if (c->fd < 0 || !url_same_origin(&c->origin, u))

@@ -32,8 +32,8 @@
 #include "http/url.h"
 
 #define HTTPC_MAX_ADDRESSES 16
-#define HTTPC_ERROR_MAX     600
-#define HTTPC_READ_SIZE     (64 * 1024)
+#define HTTPC_ERROR_MAX 600
+#define HTTPC_READ_SIZE (64 * 1024)
 
 /* How to reach servers; set once, read by every connect. */
 struct httpc_config {

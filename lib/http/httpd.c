@@ -491,8 +491,8 @@ static void put_uint(struct buf *out, uint64_t n)
 
 static void put_status_line(struct buf *out, struct httpd_site *site, int status)
 {
-	char code[4] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10),
-	                ' '};
+	char code[4] = { (char)('0' + status / 100), (char)('0' + status / 10 % 10),
+		         (char)('0' + status % 10), ' ' };
 
 	put(out, "HTTP/1.1 ", 9);
 	put(out, code, 4);
@@ -554,7 +554,8 @@ static int append_redirect(struct httpd_site *site, const struct httpd_request *
 	put_status_line(out, site, 301);
 	put_str(out, "Location: /");
 	/* the room for it was reserved above: it cannot fail */
-	encoded = url_percent_encode(normal, normal_len, URL_KEEP_PATH, out->data + out->len, 3 * normal_len + 1);
+	encoded =
+	    url_percent_encode(normal, normal_len, URL_KEEP_PATH, out->data + out->len, 3 * normal_len + 1);
 	out->len += encoded > 0 ? (size_t)encoded : 0;
 	put(out, "/", 1);
 	if (query < req->target + req->target_len && *query == '?')

@@ -45,12 +45,12 @@
 
 #include "base/buf.h"
 
-#define HTTPD_LINE_MAX       4096          /* request line; 414 beyond */
-#define HTTPD_HEAD_MAX       8192          /* request line plus fields; 431 beyond */
-#define HTTPD_FIELDS_MAX     100           /* header fields; 431 beyond */
-#define HTTPD_BODY_MAX       (1024 * 1024) /* a request body is read and dropped; 413 beyond */
-#define HTTPD_CACHE_FILE_MAX (16 * 1024)   /* files up to this size are cached */
-#define HTTPD_CACHE_SLOTS    64
+#define HTTPD_LINE_MAX 4096              /* request line; 414 beyond */
+#define HTTPD_HEAD_MAX 8192              /* request line plus fields; 431 beyond */
+#define HTTPD_FIELDS_MAX 100             /* header fields; 431 beyond */
+#define HTTPD_BODY_MAX (1024 * 1024)     /* a request body is read and dropped; 413 beyond */
+#define HTTPD_CACHE_FILE_MAX (16 * 1024) /* files up to this size are cached */
+#define HTTPD_CACHE_SLOTS 64
 
 enum httpd_method { HTTPD_GET, HTTPD_HEAD, HTTPD_OTHER };
 

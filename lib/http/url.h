@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#define URL_HOST_MAX   256
+#define URL_HOST_MAX 256
 #define URL_TARGET_MAX 8192
 
 struct url {

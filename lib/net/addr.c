@@ -66,7 +66,8 @@ int addr_parse(const char *text, int allow_host_only, struct addr_spec *spec)
 	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
-		if (!close || close == text + 1 || copy_field(spec->host, sizeof spec->host, text + 1, (size_t)(close - text - 1)) < 0)
+		if (!close || close == text + 1 ||
+		    copy_field(spec->host, sizeof spec->host, text + 1, (size_t)(close - text - 1)) < 0)
 			goto invalid;
 		if (close[1] == '\0' && allow_host_only)
 			return 0;
@@ -125,8 +126,8 @@ static int resolve_unix(const struct addr_spec *spec, int socktype, struct addri
 	return 0;
 }
 
-int addr_resolve(const struct addr_spec *spec, const char *default_host, const char *default_port,
-		 int family, int socktype, int passive, struct addrinfo **list)
+int addr_resolve(const struct addr_spec *spec, const char *default_host, const char *default_port, int family,
+                 int socktype, int passive, struct addrinfo **list)
 {
 	struct addrinfo hints;
 	const char *host = spec->host[0] ? spec->host : default_host;
@@ -187,11 +188,14 @@ char *addr_format(const struct sockaddr *sa, socklen_t len, char *out, size_t si
 
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *sun = (const struct sockaddr_un *)(const void *)sa;
-		size_t pathlen = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+		size_t pathlen = len > offsetof(struct sockaddr_un, sun_path)
+		                     ? len - offsetof(struct sockaddr_un, sun_path)
+		                     : 0;
 		if (pathlen > 0 && sun->sun_path[0] == '\0')
 			snprintf(out, size, "unix:@%.*s", (int)(pathlen - 1), sun->sun_path + 1); /* abstract */
 		else
-			snprintf(out, size, "unix:%.*s", (int)strnlen(sun->sun_path, sizeof sun->sun_path), sun->sun_path);
+			snprintf(out, size, "unix:%.*s", (int)strnlen(sun->sun_path, sizeof sun->sun_path),
+			         sun->sun_path);
 		return out;
 	}
 	addr_format_host(sa, host, sizeof host);
@@ -213,8 +217,8 @@ unsigned addr_port(const struct sockaddr *sa)
 	return 0;
 }
 
-char *addr_spec_format(const struct addr_spec *spec, const char *default_host,
-		       const char *default_port, char *out, size_t size)
+char *addr_spec_format(const struct addr_spec *spec, const char *default_host, const char *default_port,
+                       char *out, size_t size)
 {
 	const char *host = spec->host[0] ? spec->host : (default_host ? default_host : "*");
 	const char *port = spec->port[0] ? spec->port : (default_port ? default_port : "0");

@@ -19,9 +19,9 @@
 #define ADDR_TEXT_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
 
 struct addr_spec {
-	int is_unix;       /* 1 for unix:/path */
-	char host[256];    /* empty: the caller's default host */
-	char port[32];     /* service name or number; empty: the caller's default */
+	int is_unix;    /* 1 for unix:/path */
+	char host[256]; /* empty: the caller's default host */
+	char port[32];  /* service name or number; empty: the caller's default */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -39,8 +39,8 @@ int addr_parse(const char *text, int allow_host_only, struct addr_spec *spec);
  * free with addr_free, or a getaddrinfo error code (EAI_*; EAI_SYSTEM sets
  * errno) to show with addr_strerror.  A unix spec yields one entry.
  */
-int addr_resolve(const struct addr_spec *spec, const char *default_host, const char *default_port,
-		 int family, int socktype, int passive, struct addrinfo **list);
+int addr_resolve(const struct addr_spec *spec, const char *default_host, const char *default_port, int family,
+                 int socktype, int passive, struct addrinfo **list);
 
 void addr_free(struct addrinfo *list);
 
@@ -58,7 +58,7 @@ char *addr_format_host(const struct sockaddr *sa, char *out, size_t size);
 unsigned addr_port(const struct sockaddr *sa);
 
 /* "HOST:PORT" as the user wrote it, for messages before resolution. */
-char *addr_spec_format(const struct addr_spec *spec, const char *default_host,
-		       const char *default_port, char *out, size_t size);
+char *addr_spec_format(const struct addr_spec *spec, const char *default_host, const char *default_port,
+                       char *out, size_t size);
 
 #endif

@@ -27,7 +27,7 @@ static const char *kind_of(const struct sockaddr *sa, const struct iface_list *i
 
 /* Appends one entry; ifname may be NULL (ifindex 0). */
 static int append(struct dest_list *list, const struct sockaddr *sa, socklen_t len, unsigned ifindex,
-		  const char *ifname, const char *kind)
+                  const char *ifname, const char *kind)
 {
 	struct dest *grown = realloc(list->items, (list->count + 1) * sizeof *grown);
 	struct dest *d;
@@ -58,7 +58,7 @@ static int append_broadcast(struct dest_list *list, const struct iface_addr *a, 
 }
 
 int dest_add(struct dest_list *list, const struct sockaddr *sa, socklen_t len, const char *ifname,
-	     const struct iface_list *ifaces)
+             const struct iface_list *ifaces)
 {
 	unsigned ifindex = 0;
 

@@ -20,8 +20,8 @@
 struct dest {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	unsigned ifindex;           /* 0: the routing table chooses the interface */
-	char ifname[IF_NAMESIZE];   /* "" when ifindex is 0 */
+	unsigned ifindex;         /* 0: the routing table chooses the interface */
+	char ifname[IF_NAMESIZE]; /* "" when ifindex is 0 */
 	const char *kind;
 };
 
@@ -36,7 +36,7 @@ struct dest_list {
  * errno ENODEV (no such interface) or ENOMEM.
  */
 int dest_add(struct dest_list *list, const struct sockaddr *sa, socklen_t len, const char *ifname,
-	     const struct iface_list *ifaces);
+             const struct iface_list *ifaces);
 
 /*
  * Appends the directed broadcast address of the interface name, port
@@ -44,7 +44,8 @@ int dest_add(struct dest_list *list, const struct sockaddr *sa, socklen_t len, c
  * such interface), EADDRNOTAVAIL (it has no IPv4 broadcast address) or
  * ENOMEM.
  */
-int dest_add_interface(struct dest_list *list, const struct iface_list *ifaces, const char *name, unsigned port);
+int dest_add_interface(struct dest_list *list, const struct iface_list *ifaces, const char *name,
+                       unsigned port);
 
 /*
  * Appends the directed broadcast address of every address that can

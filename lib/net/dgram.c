@@ -45,7 +45,7 @@ static void read_pktinfo4(const struct in_pktinfo *pi, struct dgram_info *info)
 	info->has_pktinfo = 1;
 	info->ifindex = (unsigned)pi->ipi_ifindex;
 	dst->sin_family = AF_INET;
-	dst->sin_addr = pi->ipi_addr;       /* as written in the IP header */
+	dst->sin_addr = pi->ipi_addr; /* as written in the IP header */
 	local->sin_family = AF_INET;
 	local->sin_addr = pi->ipi_spec_dst; /* the local address routing gives for it */
 }
@@ -106,7 +106,7 @@ ssize_t dgram_recv(int fd, void *buf, size_t size, struct dgram_info *info)
 
 /* Fills control with the packet info for to's family; returns its length. */
 static size_t build_pktinfo(union control *control, const struct sockaddr *to, unsigned ifindex,
-			    const struct sockaddr *from)
+                            const struct sockaddr *from)
 {
 	struct msghdr fake;
 	struct cmsghdr *c;
@@ -142,7 +142,7 @@ static size_t build_pktinfo(union control *control, const struct sockaddr *to, u
 }
 
 int dgram_send(int fd, const void *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
-	       unsigned ifindex, const struct sockaddr *from)
+               unsigned ifindex, const struct sockaddr *from)
 {
 	union control control;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
@@ -235,7 +235,8 @@ int dgram_own_groups_only(int fd, int family)
 	int zero = 0;
 
 	if (family == AF_INET6) {
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero) < 0 && errno != ENOPROTOOPT)
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof zero) < 0 &&
+		    errno != ENOPROTOOPT)
 			return -1;
 		return 0;
 	}
@@ -277,7 +278,7 @@ int dgram_format_line(struct buf *out, const struct dgram_info *info, const void
 }
 
 int dgram_format_json(struct buf *out, const struct dgram_info *info, const void *data, size_t kept,
-		      const struct iface_list *ifaces)
+                      const struct iface_list *ifaces)
 {
 	struct json j;
 	char host[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
@@ -292,7 +293,7 @@ int dgram_format_json(struct buf *out, const struct dgram_info *info, const void
 	if (info->has_pktinfo) {
 		json_str(&j, "interface", iface_name(ifaces, info->ifindex, ifname));
 		json_str(&j, "destination",
-			 addr_format_host((const struct sockaddr *)&info->destination, host, sizeof host));
+		         addr_format_host((const struct sockaddr *)&info->destination, host, sizeof host));
 	} else {
 		json_null(&j, "interface");
 		json_null(&j, "destination");

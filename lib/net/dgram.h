@@ -24,7 +24,7 @@
 #include "net/iface.h"
 
 struct dgram_info {
-	struct sockaddr_storage source;      /* the sender's address and port */
+	struct sockaddr_storage source; /* the sender's address and port */
 	socklen_t source_len;
 	int has_pktinfo;                     /* 0: the fields below are unknown */
 	unsigned ifindex;                    /* the interface it arrived on */
@@ -56,7 +56,7 @@ ssize_t dgram_recv(int fd, void *buf, size_t size, struct dgram_info *info);
  * datagram); EINTR is retried.
  */
 int dgram_send(int fd, const void *buf, size_t len, const struct sockaddr *to, socklen_t to_len,
-	       unsigned ifindex, const struct sockaddr *from);
+               unsigned ifindex, const struct sockaddr *from);
 
 /*
  * Answers the datagram described by info: to its source, from the local
@@ -118,6 +118,6 @@ int dgram_format_line(struct buf *out, const struct dgram_info *info, const void
  * three null without packet info.  0 or -1 (ENOMEM).
  */
 int dgram_format_json(struct buf *out, const struct dgram_info *info, const void *data, size_t kept,
-		      const struct iface_list *ifaces);
+                      const struct iface_list *ifaces);
 
 #endif

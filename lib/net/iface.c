@@ -16,7 +16,7 @@
  * same.  /31 and /32 have no broadcast.
  */
 static int ipv4_broadcast(const struct ifaddrs *ifa, struct in_addr addr, struct in_addr mask,
-			  struct in_addr *out)
+                          struct in_addr *out)
 {
 	if (!(ifa->ifa_flags & IFF_BROADCAST))
 		return 0;
@@ -66,7 +66,8 @@ int iface_list_load(struct iface_list *list)
 	if (getifaddrs(&all) < 0)
 		return -1;
 	for (ifa = all; ifa; ifa = ifa->ifa_next)
-		if (ifa->ifa_addr && (ifa->ifa_addr->sa_family == AF_INET || ifa->ifa_addr->sa_family == AF_INET6))
+		if (ifa->ifa_addr &&
+		    (ifa->ifa_addr->sa_family == AF_INET || ifa->ifa_addr->sa_family == AF_INET6))
 			n++;
 	if (n > 0) {
 		list->items = calloc(n, sizeof *list->items);
@@ -77,7 +78,8 @@ int iface_list_load(struct iface_list *list)
 		}
 	}
 	for (ifa = all; ifa; ifa = ifa->ifa_next)
-		if (ifa->ifa_addr && (ifa->ifa_addr->sa_family == AF_INET || ifa->ifa_addr->sa_family == AF_INET6))
+		if (ifa->ifa_addr &&
+		    (ifa->ifa_addr->sa_family == AF_INET || ifa->ifa_addr->sa_family == AF_INET6))
 			fill_record(&list->items[list->count++], ifa);
 	freeifaddrs(all);
 	return 0;

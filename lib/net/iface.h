@@ -20,13 +20,13 @@
 
 struct iface_addr {
 	char name[IF_NAMESIZE];
-	unsigned index;                 /* if_nametoindex(name) */
-	unsigned flags;                 /* IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, ... */
-	int family;                     /* AF_INET or AF_INET6 */
-	struct sockaddr_storage addr;   /* the address, port 0 */
-	struct in_addr netmask;         /* AF_INET only */
-	struct in_addr broadcast;       /* AF_INET with has_broadcast only */
-	int has_broadcast;              /* IFF_BROADCAST and the kernel gave a broadcast address */
+	unsigned index;               /* if_nametoindex(name) */
+	unsigned flags;               /* IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, ... */
+	int family;                   /* AF_INET or AF_INET6 */
+	struct sockaddr_storage addr; /* the address, port 0 */
+	struct in_addr netmask;       /* AF_INET only */
+	struct in_addr broadcast;     /* AF_INET with has_broadcast only */
+	int has_broadcast;            /* IFF_BROADCAST and the kernel gave a broadcast address */
 };
 
 struct iface_list {

@@ -130,7 +130,7 @@ static char *name_text(int fd, int peer, char *out, size_t size)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 	int rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-		      : getsockname(fd, (struct sockaddr *)&ss, &len);
+	              : getsockname(fd, (struct sockaddr *)&ss, &len);
 
 	if (rc < 0) {
 		snprintf(out, size, "?");
@@ -139,9 +139,15 @@ static char *name_text(int fd, int peer, char *out, size_t size)
 	return addr_format((struct sockaddr *)&ss, len, out, size);
 }
 
-char *sock_local_text(int fd, char *out, size_t size) { return name_text(fd, 0, out, size); }
+char *sock_local_text(int fd, char *out, size_t size)
+{
+	return name_text(fd, 0, out, size);
+}
 
-char *sock_peer_text(int fd, char *out, size_t size) { return name_text(fd, 1, out, size); }
+char *sock_peer_text(int fd, char *out, size_t size)
+{
+	return name_text(fd, 1, out, size);
+}
 
 unsigned sock_local_port(int fd)
 {

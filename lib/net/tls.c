@@ -191,7 +191,7 @@ fail:
 /* poll for events until the deadline: 0 ready, -1 with EINTR or ETIMEDOUT. */
 static int wait_io(int fd, short events, uint64_t deadline_ns)
 {
-	struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
 	int ms = deadline_ns ? clock_ms_until(deadline_ns) : -1;
 	int n = poll(&pfd, 1, ms);
 

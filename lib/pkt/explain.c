@@ -42,36 +42,49 @@ void explain_tcp(struct buf *b, const struct tcpflow_event *ev, const struct pkt
 	if (what & TCPFLOW_MIDSTREAM)
 		buf_append_str(clause(b, start), "already open when the capture began (no handshake seen)");
 	if (what & TCPFLOW_HANDSHAKE_1)
-		buf_printf(clause(b, start), "handshake 1/3 (SYN): the client asks to open a connection, "
-			   "initial sequence number %u", p->tcp.seq);
+		buf_printf(clause(b, start),
+		           "handshake 1/3 (SYN): the client asks to open a connection, "
+		           "initial sequence number %u",
+		           p->tcp.seq);
 	if (what & TCPFLOW_HANDSHAKE_2)
-		buf_printf(clause(b, start), "handshake 2/3 (SYN-ACK): the server accepts, acknowledges the SYN "
-			   "and picks its own initial sequence number %u", p->tcp.seq);
+		buf_printf(clause(b, start),
+		           "handshake 2/3 (SYN-ACK): the server accepts, acknowledges the SYN "
+		           "and picks its own initial sequence number %u",
+		           p->tcp.seq);
 	if (what & TCPFLOW_HANDSHAKE_3)
-		buf_printf(clause(b, start), "handshake 3/3 (ACK): the client acknowledges the server's SYN, the "
-			   "connection is open (handshake took %.3f ms)", (double)ev->handshake_ns / 1e6);
+		buf_printf(clause(b, start),
+		           "handshake 3/3 (ACK): the client acknowledges the server's SYN, the "
+		           "connection is open (handshake took %.3f ms)",
+		           (double)ev->handshake_ns / 1e6);
 	if ((what & (TCPFLOW_DATA | TCPFLOW_RETRANSMIT)) && ev->data_len)
 		buf_printf(clause(b, start), "%s: %u bytes from the %s, bytes %u..%u%s",
-			   what & TCPFLOW_RETRANSMIT ? "retransmission" : "data", ev->data_len, me, rel,
-			   rel + ev->data_len - 1, what & TCPFLOW_GAP ? " (earlier bytes were not captured)" : "");
+		           what & TCPFLOW_RETRANSMIT ? "retransmission" : "data", ev->data_len, me, rel,
+		           rel + ev->data_len - 1,
+		           what & TCPFLOW_GAP ? " (earlier bytes were not captured)" : "");
 	else if (what & TCPFLOW_RETRANSMIT)
-		buf_append_str(clause(b, start), p->tcp.flags & PKT_TCP_SYN
-			? "retransmitted SYN: the first one got no answer in time" : "retransmitted FIN");
+		buf_append_str(clause(b, start),
+		               p->tcp.flags & PKT_TCP_SYN
+		                   ? "retransmitted SYN: the first one got no answer in time"
+		                   : "retransmitted FIN");
 	if (what & TCPFLOW_TEARDOWN_1)
-		buf_printf(clause(b, start), "teardown 1/4 (FIN): the %s has nothing more to send and closes "
-			   "its side", me);
+		buf_printf(clause(b, start),
+		           "teardown 1/4 (FIN): the %s has nothing more to send and closes "
+		           "its side",
+		           me);
 	if (what & TCPFLOW_TEARDOWN_2)
 		buf_printf(clause(b, start), "teardown 2/4 (ACK): the %s acknowledges the %s's FIN", me, peer);
 	if (what & TCPFLOW_TEARDOWN_3)
 		buf_printf(clause(b, start), "teardown 3/4 (FIN): the %s closes its side too", me);
 	if (what & TCPFLOW_TEARDOWN_4)
-		buf_printf(clause(b, start), "teardown 4/4 (ACK): the %s acknowledges the %s's FIN, the "
-			   "connection is closed (teardown took %.3f ms)", me, peer, (double)ev->teardown_ns / 1e6);
+		buf_printf(clause(b, start),
+		           "teardown 4/4 (ACK): the %s acknowledges the %s's FIN, the "
+		           "connection is closed (teardown took %.3f ms)",
+		           me, peer, (double)ev->teardown_ns / 1e6);
 	if (what & TCPFLOW_RESET)
 		buf_printf(clause(b, start), "reset (RST): the %s aborts the connection, no teardown", me);
 	if (what & TCPFLOW_ACK_ONLY)
 		buf_printf(clause(b, start), "ack: the %s has received the %s's bytes up to %u", me, peer,
-			   ev->ack_known && !absolute ? p->tcp.ack - ev->ack_base - 1 : p->tcp.ack - 1);
+		           ev->ack_known && !absolute ? p->tcp.ack - ev->ack_base - 1 : p->tcp.ack - 1);
 	put_state_change(clause(b, start), "client ", ev->before[0], ev->after[0]);
 	put_state_change(b, ", server ", ev->before[1], ev->after[1]);
 }
@@ -105,8 +118,10 @@ static void explain_arp(struct buf *b, const struct pkt *p)
 void explain_other(struct buf *b, const struct pkt *p)
 {
 	if (p->transport == PKT_TR_UDP && p->has_payload)
-		buf_printf(b, "UDP datagram: one message of %u bytes, delivered whole by one recvfrom(), never "
-			   "merged with others or split", p->payload_len);
+		buf_printf(b,
+		           "UDP datagram: one message of %u bytes, delivered whole by one recvfrom(), never "
+		           "merged with others or split",
+		           p->payload_len);
 	else if (p->net == PKT_NET_ARP)
 		explain_arp(b, p);
 	else if (p->transport == PKT_TR_ICMP && p->icmp.have >= 8 && p->icmp.type == 8)

@@ -22,7 +22,10 @@ void pkt_cursor_init(struct pkt_cursor *c, const uint8_t *data, size_t len)
 	c->short_read = 0;
 }
 
-size_t pkt_left(const struct pkt_cursor *c) { return c->off < c->len ? c->len - c->off : 0; }
+size_t pkt_left(const struct pkt_cursor *c)
+{
+	return c->off < c->len ? c->len - c->off : 0;
+}
 
 /* 1 when n more bytes are there; otherwise marks the cursor and empties it. */
 static int have_bytes(struct pkt_cursor *c, size_t n)
@@ -41,7 +44,10 @@ uint8_t pkt_get_u8(struct pkt_cursor *c)
 	return c->data[c->off++];
 }
 
-uint16_t pkt_be16(const uint8_t *p) { return (uint16_t)((unsigned)p[0] << 8 | p[1]); }
+uint16_t pkt_be16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
 
 uint32_t pkt_be32(const uint8_t *p)
 {
@@ -624,7 +630,10 @@ static void decode_ethertype(struct pkt *p, struct pkt_cursor *c, uint16_t type)
 
 /* ---- link layer ---- */
 
-static int is_vlan_tpid(uint16_t type) { return type == 0x8100 || type == 0x88a8 || type == 0x9100; }
+static int is_vlan_tpid(uint16_t type)
+{
+	return type == 0x8100 || type == 0x88a8 || type == 0x9100;
+}
 
 static void decode_ethernet(struct pkt *p, struct pkt_cursor *c)
 {
@@ -788,12 +797,23 @@ int pkt_truncated(const struct pkt *p)
 const char *pkt_layer_name(enum pkt_layer layer)
 {
 	static const char *const names[] = {
-		[PKT_L_FRAME] = "frame", [PKT_L_ETHERNET] = "Ethernet", [PKT_L_VLAN] = "802.1Q tag",
-		[PKT_L_SLL] = "Linux cooked", [PKT_L_SLL2] = "Linux cooked v2", [PKT_L_NULL] = "loopback",
-		[PKT_L_ARP] = "ARP", [PKT_L_IPV4] = "IPv4", [PKT_L_IPV4_OPTIONS] = "IPv4 options",
-		[PKT_L_IPV6] = "IPv6", [PKT_L_IPV6_EXT] = "IPv6 extension header", [PKT_L_TCP] = "TCP",
-		[PKT_L_TCP_OPTIONS] = "TCP options", [PKT_L_UDP] = "UDP", [PKT_L_ICMP] = "ICMP",
-		[PKT_L_ICMPV6] = "ICMPv6", [PKT_L_INNER_IP] = "quoted IP header",
+		[PKT_L_FRAME] = "frame",
+		[PKT_L_ETHERNET] = "Ethernet",
+		[PKT_L_VLAN] = "802.1Q tag",
+		[PKT_L_SLL] = "Linux cooked",
+		[PKT_L_SLL2] = "Linux cooked v2",
+		[PKT_L_NULL] = "loopback",
+		[PKT_L_ARP] = "ARP",
+		[PKT_L_IPV4] = "IPv4",
+		[PKT_L_IPV4_OPTIONS] = "IPv4 options",
+		[PKT_L_IPV6] = "IPv6",
+		[PKT_L_IPV6_EXT] = "IPv6 extension header",
+		[PKT_L_TCP] = "TCP",
+		[PKT_L_TCP_OPTIONS] = "TCP options",
+		[PKT_L_UDP] = "UDP",
+		[PKT_L_ICMP] = "ICMP",
+		[PKT_L_ICMPV6] = "ICMPv6",
+		[PKT_L_INNER_IP] = "quoted IP header",
 	};
 	if ((unsigned)layer < sizeof names / sizeof names[0] && names[layer])
 		return names[layer];
@@ -803,48 +823,85 @@ const char *pkt_layer_name(enum pkt_layer layer)
 const char *pkt_ethertype_name(uint16_t type)
 {
 	switch (type) {
-	case 0x0800: return "IPv4";
-	case 0x0806: return "ARP";
-	case 0x86dd: return "IPv6";
-	case 0x8035: return "RARP";
-	case 0x8100: return "802.1Q";
-	case 0x88a8: return "802.1ad";
-	case 0x8847: return "MPLS";
-	case 0x8848: return "MPLS multicast";
-	case 0x8863: return "PPPoE discovery";
-	case 0x8864: return "PPPoE session";
-	case 0x888e: return "EAPOL";
-	case 0x88cc: return "LLDP";
-	case 0x88f7: return "PTP";
-	case 0x8809: return "slow protocols";
-	case 0x9000: return "loopback";
-	default: return NULL;
+	case 0x0800:
+		return "IPv4";
+	case 0x0806:
+		return "ARP";
+	case 0x86dd:
+		return "IPv6";
+	case 0x8035:
+		return "RARP";
+	case 0x8100:
+		return "802.1Q";
+	case 0x88a8:
+		return "802.1ad";
+	case 0x8847:
+		return "MPLS";
+	case 0x8848:
+		return "MPLS multicast";
+	case 0x8863:
+		return "PPPoE discovery";
+	case 0x8864:
+		return "PPPoE session";
+	case 0x888e:
+		return "EAPOL";
+	case 0x88cc:
+		return "LLDP";
+	case 0x88f7:
+		return "PTP";
+	case 0x8809:
+		return "slow protocols";
+	case 0x9000:
+		return "loopback";
+	default:
+		return NULL;
 	}
 }
 
 const char *pkt_ip_proto_name(uint8_t proto)
 {
 	switch (proto) {
-	case 0: return "hop-by-hop";
-	case 1: return "ICMP";
-	case 2: return "IGMP";
-	case 4: return "IP-in-IP";
-	case 6: return "TCP";
-	case 17: return "UDP";
-	case 41: return "IPv6-in-IP";
-	case 43: return "routing";
-	case 44: return "fragment";
-	case 47: return "GRE";
-	case 50: return "ESP";
-	case 51: return "AH";
-	case 58: return "ICMPv6";
-	case 59: return "no next header";
-	case 60: return "destination options";
-	case 89: return "OSPF";
-	case 103: return "PIM";
-	case 112: return "VRRP";
-	case 132: return "SCTP";
-	case 136: return "UDP-Lite";
-	default: return NULL;
+	case 0:
+		return "hop-by-hop";
+	case 1:
+		return "ICMP";
+	case 2:
+		return "IGMP";
+	case 4:
+		return "IP-in-IP";
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 41:
+		return "IPv6-in-IP";
+	case 43:
+		return "routing";
+	case 44:
+		return "fragment";
+	case 47:
+		return "GRE";
+	case 50:
+		return "ESP";
+	case 51:
+		return "AH";
+	case 58:
+		return "ICMPv6";
+	case 59:
+		return "no next header";
+	case 60:
+		return "destination options";
+	case 89:
+		return "OSPF";
+	case 103:
+		return "PIM";
+	case 112:
+		return "VRRP";
+	case 132:
+		return "SCTP";
+	case 136:
+		return "UDP-Lite";
+	default:
+		return NULL;
 	}
 }

@@ -85,13 +85,13 @@ enum pkt_layer {
 };
 
 enum pkt_problem_kind {
-	PKT_TRUNCATED,     /* header of `want` bytes, only `have` captured */
-	PKT_BAD_HDRLEN,    /* header length field says `have` bytes, minimum `want` */
-	PKT_BAD_LENGTH,    /* length field says `have`, only `want` bytes follow */
-	PKT_SHORT_LENGTH,  /* length field `have` smaller than the header `want` */
-	PKT_BAD_VERSION,   /* IP version `have` where `want` was expected */
-	PKT_BAD_OPTION,    /* option kind `have` with a bad length `want` */
-	PKT_TOO_DEEP,      /* more than `want` IPv6 extension headers */
+	PKT_TRUNCATED,    /* header of `want` bytes, only `have` captured */
+	PKT_BAD_HDRLEN,   /* header length field says `have` bytes, minimum `want` */
+	PKT_BAD_LENGTH,   /* length field says `have`, only `want` bytes follow */
+	PKT_SHORT_LENGTH, /* length field `have` smaller than the header `want` */
+	PKT_BAD_VERSION,  /* IP version `have` where `want` was expected */
+	PKT_BAD_OPTION,   /* option kind `have` with a bad length `want` */
+	PKT_TOO_DEEP,     /* more than `want` IPv6 extension headers */
 };
 
 struct pkt_problem {
@@ -117,7 +117,7 @@ struct pkt_opt {
 struct pkt_ethernet {
 	uint16_t have; /* of 14 */
 	uint8_t dst[6], src[6];
-	uint16_t type;  /* the EtherType after any VLAN tags (< 1536: an 802.3 length) */
+	uint16_t type; /* the EtherType after any VLAN tags (< 1536: an 802.3 length) */
 	uint8_t nvlan;
 	uint16_t vlan_tpid[PKT_MAX_VLANS], vlan_tci[PKT_MAX_VLANS];
 };
@@ -154,8 +154,8 @@ struct pkt_ipv4 {
 };
 
 struct pkt_ipv6_ext {
-	uint8_t type;  /* 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 destination */
-	uint16_t len;  /* bytes */
+	uint8_t type; /* 0 hop-by-hop, 43 routing, 44 fragment, 51 AH, 60 destination */
+	uint16_t len; /* bytes */
 };
 
 struct pkt_ipv6 {
@@ -168,16 +168,22 @@ struct pkt_ipv6 {
 	uint8_t next_ext;   /* extension headers decoded */
 	struct pkt_ipv6_ext ext[PKT_MAX_IPV6_EXT];
 	uint8_t has_frag, frag_more;
-	uint16_t frag_off;  /* in 8-byte units */
+	uint16_t frag_off; /* in 8-byte units */
 	uint32_t frag_id;
 };
 
 /* TCP flag bits as in the 12 low bits of the header's 16-bit word at offset 12
  * (0xe00 are reserved bits, kept so a crafted packet shows them). */
 enum {
-	PKT_TCP_FIN = 0x001, PKT_TCP_SYN = 0x002, PKT_TCP_RST = 0x004,
-	PKT_TCP_PSH = 0x008, PKT_TCP_ACK = 0x010, PKT_TCP_URG = 0x020,
-	PKT_TCP_ECE = 0x040, PKT_TCP_CWR = 0x080, PKT_TCP_AE = 0x100,
+	PKT_TCP_FIN = 0x001,
+	PKT_TCP_SYN = 0x002,
+	PKT_TCP_RST = 0x004,
+	PKT_TCP_PSH = 0x008,
+	PKT_TCP_ACK = 0x010,
+	PKT_TCP_URG = 0x020,
+	PKT_TCP_ECE = 0x040,
+	PKT_TCP_CWR = 0x080,
+	PKT_TCP_AE = 0x100,
 };
 
 struct pkt_tcp {
@@ -203,10 +209,10 @@ struct pkt_icmp {
 	uint16_t have; /* of 8 */
 	uint8_t type, code;
 	uint16_t checksum;
-	uint32_t rest; /* id << 16 | seq for echoes, the MTU for "too big" ... */
+	uint32_t rest;      /* id << 16 | seq for echoes, the MTU for "too big" ... */
 	uint8_t target[16]; /* ICMPv6 neighbour discovery target (has_target) */
 	uint8_t has_target;
-	uint8_t inner;      /* 4 or 6 when an IP header was quoted */
+	uint8_t inner; /* 4 or 6 when an IP header was quoted */
 	uint8_t inner_proto, inner_has_ports;
 	uint8_t inner_src[16], inner_dst[16];
 	uint16_t inner_sport, inner_dport;
@@ -214,17 +220,20 @@ struct pkt_icmp {
 
 enum pkt_net { PKT_NET_NONE, PKT_NET_ARP, PKT_NET_IPV4, PKT_NET_IPV6, PKT_NET_OTHER };
 enum pkt_transport {
-	PKT_TR_NONE,     /* nothing decoded past the network layer */
-	PKT_TR_TCP, PKT_TR_UDP, PKT_TR_ICMP, PKT_TR_ICMPV6,
+	PKT_TR_NONE, /* nothing decoded past the network layer */
+	PKT_TR_TCP,
+	PKT_TR_UDP,
+	PKT_TR_ICMP,
+	PKT_TR_ICMPV6,
 	PKT_TR_FRAGMENT, /* a later fragment: no transport header in it */
 	PKT_TR_OTHER,    /* an IP protocol we do not decode (ip_proto) */
 };
 
 struct pkt {
-	uint8_t link;      /* enum pkt_link */
-	uint8_t net;       /* enum pkt_net */
-	uint8_t transport; /* enum pkt_transport */
-	uint8_t ip_proto;  /* the transport protocol number, when IP */
+	uint8_t link;       /* enum pkt_link */
+	uint8_t net;        /* enum pkt_net */
+	uint8_t transport;  /* enum pkt_transport */
+	uint8_t ip_proto;   /* the transport protocol number, when IP */
 	uint16_t ethertype; /* what the link layer says comes next */
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
@@ -250,8 +259,7 @@ struct pkt {
 };
 
 /* Decodes data[0..caplen) of a frame that was wirelen bytes on the wire. */
-void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t caplen,
-		uint32_t wirelen);
+void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 
 /* 1 when the packet was cut short by the snapshot length somewhere. */
 int pkt_truncated(const struct pkt *p);

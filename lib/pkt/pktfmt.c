@@ -15,9 +15,15 @@
 
 /* ---- small appenders ---- */
 
-static void put(struct buf *out, const char *s) { buf_append(out, s, strlen(s)); }
+static void put(struct buf *out, const char *s)
+{
+	buf_append(out, s, strlen(s));
+}
 
-static void put_char(struct buf *out, char ch) { buf_append_byte(out, ch); }
+static void put_char(struct buf *out, char ch)
+{
+	buf_append_byte(out, ch);
+}
 
 void pktfmt_uint(struct buf *out, uint64_t v)
 {
@@ -91,7 +97,8 @@ void pktfmt_time(struct buf *out, struct pktfmt_clock *clock, int64_t sec, uint3
 		time_t t = (time_t)sec;
 		struct tm tm;
 		if (localtime_r(&t, &tm))
-			snprintf(clock->hms, sizeof clock->hms, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+			snprintf(clock->hms, sizeof clock->hms, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+			         tm.tm_sec);
 		else
 			snprintf(clock->hms, sizeof clock->hms, "??:??:??");
 		clock->sec = sec;
@@ -113,9 +120,9 @@ void pktfmt_tcp_flags(struct buf *out, uint16_t flags)
 		uint16_t bit;
 		char letter;
 	} table[] = {
-		{ PKT_TCP_FIN, 'F' }, { PKT_TCP_SYN, 'S' }, { PKT_TCP_RST, 'R' }, { PKT_TCP_PSH, 'P' },
-		{ PKT_TCP_ACK, '.' }, { PKT_TCP_URG, 'U' }, { PKT_TCP_ECE, 'E' }, { PKT_TCP_CWR, 'W' },
-		{ PKT_TCP_AE, 'e' },
+		{ PKT_TCP_FIN, 'F' }, { PKT_TCP_SYN, 'S' }, { PKT_TCP_RST, 'R' },
+		{ PKT_TCP_PSH, 'P' }, { PKT_TCP_ACK, '.' }, { PKT_TCP_URG, 'U' },
+		{ PKT_TCP_ECE, 'E' }, { PKT_TCP_CWR, 'W' }, { PKT_TCP_AE, 'e' },
 	};
 	put_char(out, '[');
 	if (!flags)
@@ -138,7 +145,8 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 	case PKT_TRUNCATED:
 		put(out, "truncated: ");
 		put(out, layer);
-		put(out, pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ? ", " : " header, ");
+		put(out,
+		    pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ? ", " : " header, ");
 		pktfmt_uint(out, pr->have);
 		put(out, " of ");
 		pktfmt_uint(out, pr->want);
@@ -155,7 +163,9 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 	case PKT_BAD_LENGTH:
 		put(out, "malformed: ");
 		put(out, layer);
-		put(out, pr->layer == PKT_L_TCP ? " data offset " : pr->layer == PKT_L_IPV6_EXT ? " of " : " length ");
+		put(out, pr->layer == PKT_L_TCP        ? " data offset "
+		         : pr->layer == PKT_L_IPV6_EXT ? " of "
+		                                       : " length ");
 		pktfmt_uint(out, pr->have);
 		put(out, pr->layer == PKT_L_TCP || pr->layer == PKT_L_IPV6_EXT ? " bytes, only " : ", only ");
 		pktfmt_uint(out, pr->want);
@@ -210,50 +220,91 @@ static void put_problems(struct buf *out, const struct pkt *p, const char *befor
 static const char *icmp_name(uint8_t type, uint8_t code)
 {
 	static const char *const unreach[] = {
-		"net unreachable", "host unreachable", "protocol unreachable", "port unreachable",
-		"unreachable, need to fragment", "source route failed", "net unknown", "host unknown",
-		"source host isolated", "net prohibited", "host prohibited", "net unreachable for tos",
-		"host unreachable for tos", "administratively prohibited",
+		"net unreachable",
+		"host unreachable",
+		"protocol unreachable",
+		"port unreachable",
+		"unreachable, need to fragment",
+		"source route failed",
+		"net unknown",
+		"host unknown",
+		"source host isolated",
+		"net prohibited",
+		"host prohibited",
+		"net unreachable for tos",
+		"host unreachable for tos",
+		"administratively prohibited",
 	};
 	switch (type) {
-	case 0: return "echo reply";
-	case 3: return code < sizeof unreach / sizeof unreach[0] ? unreach[code] : "unreachable";
-	case 4: return "source quench";
-	case 5: return "redirect";
-	case 8: return "echo request";
-	case 9: return "router advertisement";
-	case 10: return "router solicitation";
-	case 11: return code == 1 ? "fragment reassembly time exceeded" : "time exceeded in transit";
-	case 12: return "parameter problem";
-	case 13: return "timestamp request";
-	case 14: return "timestamp reply";
-	default: return NULL;
+	case 0:
+		return "echo reply";
+	case 3:
+		return code < sizeof unreach / sizeof unreach[0] ? unreach[code] : "unreachable";
+	case 4:
+		return "source quench";
+	case 5:
+		return "redirect";
+	case 8:
+		return "echo request";
+	case 9:
+		return "router advertisement";
+	case 10:
+		return "router solicitation";
+	case 11:
+		return code == 1 ? "fragment reassembly time exceeded" : "time exceeded in transit";
+	case 12:
+		return "parameter problem";
+	case 13:
+		return "timestamp request";
+	case 14:
+		return "timestamp reply";
+	default:
+		return NULL;
 	}
 }
 
 static const char *icmp6_name(uint8_t type, uint8_t code)
 {
 	static const char *const unreach[] = {
-		"no route to destination", "administratively prohibited", "beyond scope of source address",
-		"address unreachable", "port unreachable",
+		"no route to destination",
+		"administratively prohibited",
+		"beyond scope of source address",
+		"address unreachable",
+		"port unreachable",
 	};
 	switch (type) {
-	case 1: return code < sizeof unreach / sizeof unreach[0] ? unreach[code] : "unreachable";
-	case 2: return "packet too big";
-	case 3: return "time exceeded";
-	case 4: return "parameter problem";
-	case 128: return "echo request";
-	case 129: return "echo reply";
-	case 130: return "multicast listener query";
-	case 131: return "multicast listener report";
-	case 132: return "multicast listener done";
-	case 133: return "router solicitation";
-	case 134: return "router advertisement";
-	case 135: return "neighbor solicitation";
-	case 136: return "neighbor advertisement";
-	case 137: return "redirect";
-	case 143: return "multicast listener report v2";
-	default: return NULL;
+	case 1:
+		return code < sizeof unreach / sizeof unreach[0] ? unreach[code] : "unreachable";
+	case 2:
+		return "packet too big";
+	case 3:
+		return "time exceeded";
+	case 4:
+		return "parameter problem";
+	case 128:
+		return "echo request";
+	case 129:
+		return "echo reply";
+	case 130:
+		return "multicast listener query";
+	case 131:
+		return "multicast listener report";
+	case 132:
+		return "multicast listener done";
+	case 133:
+		return "router solicitation";
+	case 134:
+		return "router advertisement";
+	case 135:
+		return "neighbor solicitation";
+	case 136:
+		return "neighbor advertisement";
+	case 137:
+		return "redirect";
+	case 143:
+		return "multicast listener report v2";
+	default:
+		return NULL;
 	}
 }
 
@@ -268,35 +319,58 @@ static int icmp_is_echo(const struct pkt *p)
 static const char *tcp_option_name(uint8_t kind)
 {
 	switch (kind) {
-	case 0: return "eol";
-	case 1: return "nop";
-	case 2: return "mss";
-	case 3: return "wscale";
-	case 4: return "sackOK";
-	case 5: return "sack";
-	case 8: return "TS";
-	case 19: return "md5";
-	case 28: return "uto";
-	case 29: return "tcp-ao";
-	case 30: return "mptcp";
-	case 34: return "tfo";
-	default: return NULL;
+	case 0:
+		return "eol";
+	case 1:
+		return "nop";
+	case 2:
+		return "mss";
+	case 3:
+		return "wscale";
+	case 4:
+		return "sackOK";
+	case 5:
+		return "sack";
+	case 8:
+		return "TS";
+	case 19:
+		return "md5";
+	case 28:
+		return "uto";
+	case 29:
+		return "tcp-ao";
+	case 30:
+		return "mptcp";
+	case 34:
+		return "tfo";
+	default:
+		return NULL;
 	}
 }
 
 static const char *ipv4_option_name(uint8_t type)
 {
 	switch (type) {
-	case 0: return "eol";
-	case 1: return "nop";
-	case 7: return "rr";
-	case 68: return "ts";
-	case 130: return "security";
-	case 131: return "lsrr";
-	case 136: return "sid";
-	case 137: return "ssrr";
-	case 148: return "ra";
-	default: return NULL;
+	case 0:
+		return "eol";
+	case 1:
+		return "nop";
+	case 7:
+		return "rr";
+	case 68:
+		return "ts";
+	case 130:
+		return "security";
+	case 131:
+		return "lsrr";
+	case 136:
+		return "sid";
+	case 137:
+		return "ssrr";
+	case 148:
+		return "ra";
+	default:
+		return NULL;
 	}
 }
 
@@ -433,7 +507,7 @@ static void line_ip_transport(struct buf *out, const struct pkt *p, const struct
 		pktfmt_uint(out, p->net == PKT_NET_IPV4 ? p->ip4.id : p->ip6.frag_id);
 		put(out, " offset ");
 		pktfmt_uint(out, p->net == PKT_NET_IPV4 ? (uint32_t)(p->ip4.frag & 0x1fff) * 8
-						      : (uint32_t)p->ip6.frag_off * 8);
+		                                        : (uint32_t)p->ip6.frag_off * 8);
 		put(out, " len ");
 		pktfmt_uint(out, p->payload_len);
 		break;
@@ -457,7 +531,8 @@ static void line_ip_transport(struct buf *out, const struct pkt *p, const struct
 
 static int has_ports(const struct pkt *p)
 {
-	return (p->transport == PKT_TR_TCP && p->tcp.have >= 4) || (p->transport == PKT_TR_UDP && p->udp.have >= 4);
+	return (p->transport == PKT_TR_TCP && p->tcp.have >= 4) ||
+	       (p->transport == PKT_TR_UDP && p->udp.have >= 4);
 }
 
 static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_seq *rel)
@@ -630,7 +705,10 @@ static int row_field(struct row *r, unsigned end, const char *name)
 	return 1;
 }
 
-static void row_end(struct row *r) { put_char(r->out, '\n'); }
+static void row_end(struct row *r)
+{
+	put_char(r->out, '\n');
+}
 
 static void layer_ethernet(struct buf *out, const struct pkt_ethernet *e)
 {
@@ -678,7 +756,8 @@ static void layer_ethernet(struct buf *out, const struct pkt_ethernet *e)
 
 static const char *sll_pkttype_name(uint16_t t)
 {
-	static const char *const names[] = { "to us", "broadcast", "multicast", "to another host", "sent by us" };
+	static const char *const names[] = { "to us", "broadcast", "multicast", "to another host",
+		                             "sent by us" };
 	return t < 5 ? names[t] : "unknown";
 }
 
@@ -925,7 +1004,8 @@ static void put_tcp_option(struct buf *out, const struct pkt_tcp *t, const struc
 			pktfmt_uint(out, pkt_be32(v + b + 4));
 			put_char(out, '}');
 		}
-	} else if ((o->kind == 2 || o->kind == 3 || o->kind == 5 || o->kind == 8) || (o->kind == 4 && o->len != 2)) {
+	} else if ((o->kind == 2 || o->kind == 3 || o->kind == 5 || o->kind == 8) ||
+	           (o->kind == 4 && o->len != 2)) {
 		put(out, " [bad length ");
 		pktfmt_uint(out, o->len);
 		put_char(out, ']');
@@ -1042,12 +1122,19 @@ void pktfmt_layers(struct buf *out, const struct pkt *p)
 	pktfmt_uint(out, p->caplen);
 	put(out, " captured\n");
 	switch (p->link) {
-	case PKT_LINK_ETHERNET: layer_ethernet(out, &p->eth); break;
+	case PKT_LINK_ETHERNET:
+		layer_ethernet(out, &p->eth);
+		break;
 	case PKT_LINK_SLL:
-	case PKT_LINK_SLL2: layer_sll(out, p); break;
+	case PKT_LINK_SLL2:
+		layer_sll(out, p);
+		break;
 	case PKT_LINK_NULL:
-	case PKT_LINK_LOOP: layer_null(out, p); break;
-	default: break;
+	case PKT_LINK_LOOP:
+		layer_null(out, p);
+		break;
+	default:
+		break;
 	}
 	if (p->net == PKT_NET_ARP)
 		layer_arp(out, &p->arp);
@@ -1120,7 +1207,8 @@ static void json_link(struct json *j, const struct pkt *p)
 			json_end(j);
 		}
 		json_end(j);
-	} else if ((p->link == PKT_LINK_SLL && p->sll.have >= 16) || (p->link == PKT_LINK_SLL2 && p->sll.have >= 20)) {
+	} else if ((p->link == PKT_LINK_SLL && p->sll.have >= 16) ||
+	           (p->link == PKT_LINK_SLL2 && p->sll.have >= 20)) {
 		json_begin_object(j, "sll");
 		json_uint(j, "version", p->link == PKT_LINK_SLL2 ? 2 : 1);
 		json_uint(j, "pkttype", p->sll.pkttype);

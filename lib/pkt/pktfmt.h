@@ -31,9 +31,9 @@ struct pktfmt_clock {
 /* TCP sequence numbers shown relative to a base (--explain), or absolute. */
 struct pktfmt_seq {
 	int relative;
-	uint32_t seq_base;  /* the sender's initial sequence number */
-	uint32_t ack_base;  /* the receiver's, for the ack field */
-	int ack_known;      /* 0: the receiver's ISN is unknown, ack stays absolute */
+	uint32_t seq_base; /* the sender's initial sequence number */
+	uint32_t ack_base; /* the receiver's, for the ack field */
+	int ack_known;     /* 0: the receiver's ISN is unknown, ack stays absolute */
 };
 
 /* Appends "HH:MM:SS.uuuuuu" in local time. */

@@ -62,14 +62,17 @@ void tcpflow_free(struct tcpflow *f)
 const char *tcpflow_state_name(unsigned state)
 {
 	static const char *const names[] = {
-		"CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-		"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+		"CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+		"FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT",
 	};
 	return state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
 /* a < b in sequence space */
-static int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static int seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
 
 /* ---- the table ---- */
 

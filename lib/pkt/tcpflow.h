@@ -47,23 +47,23 @@ enum {
 	TCPFLOW_TEARDOWN_3 = 1 << 5,  /* the second FIN */
 	TCPFLOW_TEARDOWN_4 = 1 << 6,  /* the ACK of the second FIN */
 	TCPFLOW_RESET = 1 << 7,
-	TCPFLOW_DATA = 1 << 8,        /* new payload bytes */
-	TCPFLOW_RETRANSMIT = 1 << 9,  /* a SYN, FIN or data already seen */
-	TCPFLOW_MIDSTREAM = 1 << 10,  /* first seen after its handshake */
-	TCPFLOW_ACK_ONLY = 1 << 11,   /* nothing but an acknowledgement */
-	TCPFLOW_GAP = 1 << 12,        /* data beyond what was seen: bytes missing */
+	TCPFLOW_DATA = 1 << 8,       /* new payload bytes */
+	TCPFLOW_RETRANSMIT = 1 << 9, /* a SYN, FIN or data already seen */
+	TCPFLOW_MIDSTREAM = 1 << 10, /* first seen after its handshake */
+	TCPFLOW_ACK_ONLY = 1 << 11,  /* nothing but an acknowledgement */
+	TCPFLOW_GAP = 1 << 12,       /* data beyond what was seen: bytes missing */
 };
 
 struct tcpflow_event {
-	unsigned what;        /* TCPFLOW_* bits */
-	unsigned conn;        /* connection number from 1; 0: not tracked */
-	int from_client;      /* the segment goes from the client to the server */
-	uint8_t before[2];    /* states before: [0] client, [1] server */
-	uint8_t after[2];     /* and after the segment passed */
-	uint32_t seq_base;    /* the sender's initial sequence number */
-	uint32_t ack_base;    /* the receiver's */
+	unsigned what;     /* TCPFLOW_* bits */
+	unsigned conn;     /* connection number from 1; 0: not tracked */
+	int from_client;   /* the segment goes from the client to the server */
+	uint8_t before[2]; /* states before: [0] client, [1] server */
+	uint8_t after[2];  /* and after the segment passed */
+	uint32_t seq_base; /* the sender's initial sequence number */
+	uint32_t ack_base; /* the receiver's */
 	int seq_known, ack_known;
-	uint32_t data_len;    /* payload bytes */
+	uint32_t data_len;     /* payload bytes */
 	uint64_t handshake_ns; /* with TCPFLOW_HANDSHAKE_3: SYN to ACK */
 	uint64_t teardown_ns;  /* with TCPFLOW_TEARDOWN_4: first FIN to last ACK */
 };

@@ -28,7 +28,7 @@
  * server that uppercases sends back exactly what it got. */
 #define PATTERN_PERIOD 64
 static const char pattern_text[PATTERN_PERIOD + 1] =
-	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQR";
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQR";
 
 #define STREAM_READ_MIN (256u * 1024)
 #define ROUNDTRIP_READ_MAX (256u * 1024)
@@ -55,16 +55,16 @@ struct run {
 	struct echoload_result *r;
 	int epfd;
 	struct lconn *conns;
-	unsigned live;            /* connections not yet done */
-	unsigned char *msg;       /* one whole message: prefix and payload */
+	unsigned live;      /* connections not yet done */
+	unsigned char *msg; /* one whole message: prefix and payload */
 	size_t msg_len;
-	unsigned char *pattern;   /* STREAM: the pattern, a chunk plus one period long */
-	unsigned char *scratch;   /* where replies are read to be compared */
+	unsigned char *pattern; /* STREAM: the pattern, a chunk plus one period long */
+	unsigned char *scratch; /* where replies are read to be compared */
 	size_t scratch_len;
-	uint64_t issued;          /* messages started */
-	uint64_t deadline_ns;     /* duration runs: no new message after it */
+	uint64_t issued;      /* messages started */
+	uint64_t deadline_ns; /* duration runs: no new message after it */
 	int sending_over;
-	int first_taken;          /* c->first_fd now belongs to conns[0] */
+	int first_taken; /* c->first_fd now belongs to conns[0] */
 	char peer[ADDR_TEXT_MAX];
 };
 
@@ -215,14 +215,15 @@ static size_t first_difference(const unsigned char *a, const unsigned char *b, s
 static int mismatch(struct run *run, uint64_t offset, unsigned char want, unsigned char got)
 {
 	return fail(run, ECHOLOAD_MISMATCH,
-		    "echo %s: byte %llu of the reply differs from what was sent (sent 0x%02x, got 0x%02x)",
-		    run->peer, (unsigned long long)offset, want, got);
+	            "echo %s: byte %llu of the reply differs from what was sent (sent 0x%02x, got 0x%02x)",
+	            run->peer, (unsigned long long)offset, want, got);
 }
 
 static int closed_early(struct run *run, uint64_t got, uint64_t want)
 {
-	return fail(run, ECHOLOAD_FAILED, "receive %s: connection closed by the server after %llu of %llu bytes",
-		    run->peer, (unsigned long long)got, (unsigned long long)want);
+	return fail(run, ECHOLOAD_FAILED,
+	            "receive %s: connection closed by the server after %llu of %llu bytes", run->peer,
+	            (unsigned long long)got, (unsigned long long)want);
 }
 
 /* ROUNDTRIP and RECONNECT: reads what the reply still owes and compares it. */
@@ -239,7 +240,8 @@ static int receive_reply(struct run *run, struct lconn *lc)
 	if (n == 0)
 		return closed_early(run, lc->received, run->msg_len);
 	if (lc->received + (size_t)n > lc->sent)
-		return fail(run, ECHOLOAD_MISMATCH, "echo %s: the server sent more bytes than it was sent", run->peer);
+		return fail(run, ECHOLOAD_MISMATCH, "echo %s: the server sent more bytes than it was sent",
+		            run->peer);
 	if (memcmp(run->scratch, run->msg + lc->received, (size_t)n) != 0) {
 		size_t at = first_difference(run->msg + lc->received, run->scratch, (size_t)n);
 		return mismatch(run, lc->received + at, run->msg[lc->received + at], run->scratch[at]);
@@ -289,7 +291,8 @@ static int stream_read(struct run *run, struct lconn *lc)
 	if (n == 0)
 		return closed_early(run, lc->stream_received, lc->stream_sent);
 	if (lc->stream_received + (uint64_t)n > lc->stream_sent)
-		return fail(run, ECHOLOAD_MISMATCH, "echo %s: the server sent more bytes than it was sent", run->peer);
+		return fail(run, ECHOLOAD_MISMATCH, "echo %s: the server sent more bytes than it was sent",
+		            run->peer);
 	expect = run->pattern + lc->stream_received % PATTERN_PERIOD;
 	if (memcmp(run->scratch, expect, (size_t)n) != 0) {
 		size_t at = first_difference(expect, run->scratch, (size_t)n);
@@ -351,7 +354,7 @@ static int check_idle(struct run *run, uint64_t now)
 			continue;
 		if (now - lc->last_ns >= (uint64_t)limit * 1000000u)
 			return fail(run, ECHOLOAD_FAILED, "%s %s: no progress for %d ms",
-				    lc->state == CONN_CONNECTING ? "connect" : "receive", run->peer, limit);
+			            lc->state == CONN_CONNECTING ? "connect" : "receive", run->peer, limit);
 	}
 	return 0;
 }
@@ -402,8 +405,9 @@ static int build_buffers(struct run *run)
 	size_t pattern_len;
 
 	run->msg_len = c->size + prefix;
-	run->scratch_len = c->mode == ECHOLOAD_STREAM ? (c->size > STREAM_READ_MIN ? c->size : STREAM_READ_MIN)
-		: (run->msg_len < ROUNDTRIP_READ_MAX ? run->msg_len : ROUNDTRIP_READ_MAX);
+	run->scratch_len = c->mode == ECHOLOAD_STREAM
+	                       ? (c->size > STREAM_READ_MIN ? c->size : STREAM_READ_MIN)
+	                       : (run->msg_len < ROUNDTRIP_READ_MAX ? run->msg_len : ROUNDTRIP_READ_MAX);
 	/* a stream compares whatever one read returns against the pattern at
 	 * any phase: a read's length plus one period */
 	pattern_len = c->mode == ECHOLOAD_STREAM ? run->scratch_len + PATTERN_PERIOD : run->msg_len;
@@ -543,31 +547,32 @@ static double per_second(uint64_t n, double seconds)
 }
 
 void echoload_report_text(const struct echoload_config *c, const struct echoload_result *r,
-			  const char *target, int interrupted, struct buf *out)
+                          const char *target, int interrupted, struct buf *out)
 {
 	const struct hist *h = &r->latency;
 
 	buf_printf(out, "bench %s: %s, %u connection%s, %zu-byte messages%s%s\n", target,
-		   echoload_mode_name(c->mode), c->conns, c->conns == 1 ? "" : "s", c->size,
-		   c->frame ? ", framed" : "", interrupted ? " (interrupted)" : "");
-	buf_printf(out, "%-12s %llu in %.3f s (%.1f/s)\n", c->mode == ECHOLOAD_STREAM ? "messages" : "round trips",
-		   (unsigned long long)r->messages, r->seconds, per_second(r->messages, r->seconds));
+	           echoload_mode_name(c->mode), c->conns, c->conns == 1 ? "" : "s", c->size,
+	           c->frame ? ", framed" : "", interrupted ? " (interrupted)" : "");
+	buf_printf(out, "%-12s %llu in %.3f s (%.1f/s)\n",
+	           c->mode == ECHOLOAD_STREAM ? "messages" : "round trips", (unsigned long long)r->messages,
+	           r->seconds, per_second(r->messages, r->seconds));
 	if (c->mode == ECHOLOAD_RECONNECT)
 		buf_printf(out, "%-12s %llu (%.1f/s)\n", "connections", (unsigned long long)r->connections,
-			   per_second(r->connections, r->seconds));
+		           per_second(r->connections, r->seconds));
 	if (c->mode != ECHOLOAD_STREAM)
-		buf_printf(out, "%-12s min %.1f us, p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", "latency",
-			   (double)h->min / 1e3, (double)hist_percentile(h, 0.5) / 1e3,
-			   (double)hist_percentile(h, 0.9) / 1e3, (double)hist_percentile(h, 0.99) / 1e3,
-			   (double)h->max / 1e3);
+		buf_printf(out, "%-12s min %.1f us, p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
+		           "latency", (double)h->min / 1e3, (double)hist_percentile(h, 0.5) / 1e3,
+		           (double)hist_percentile(h, 0.9) / 1e3, (double)hist_percentile(h, 0.99) / 1e3,
+		           (double)h->max / 1e3);
 	buf_printf(out, "%-12s %llu bytes (%.2f MB/s)\n", "sent", (unsigned long long)r->bytes_sent,
-		   per_second(r->bytes_sent, r->seconds) / 1e6);
+	           per_second(r->bytes_sent, r->seconds) / 1e6);
 	buf_printf(out, "%-12s %llu bytes (%.2f MB/s)\n", "received", (unsigned long long)r->bytes_received,
-		   per_second(r->bytes_received, r->seconds) / 1e6);
+	           per_second(r->bytes_received, r->seconds) / 1e6);
 }
 
 void echoload_report_json(const struct echoload_config *c, const struct echoload_result *r,
-			  const char *target, int interrupted, struct buf *out)
+                          const char *target, int interrupted, struct buf *out)
 {
 	static const double marks[] = { 0, 0.5, 0.9, 0.99, 1 };
 	static const char *const names[] = { "min", "p50", "p90", "p99", "max" };

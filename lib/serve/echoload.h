@@ -38,7 +38,7 @@ enum echoload_mode {
 
 struct echoload_config {
 	const struct addrinfo *target; /* the one address every connection goes to */
-	int first_fd;           /* a socket already connected to target, or -1; always closed by the run */
+	int first_fd; /* a socket already connected to target, or -1; always closed by the run */
 	enum echoload_mode mode;
 	unsigned conns;         /* parallel connections, at least 1 */
 	size_t size;            /* payload bytes per message (stream: per write) */
@@ -51,19 +51,19 @@ struct echoload_config {
 };
 
 struct echoload_result {
-	uint64_t messages;       /* round trips completed (stream: messages written and echoed) */
-	uint64_t connections;    /* connections opened */
-	uint64_t bytes_sent;     /* prefixes included */
+	uint64_t messages;    /* round trips completed (stream: messages written and echoed) */
+	uint64_t connections; /* connections opened */
+	uint64_t bytes_sent;  /* prefixes included */
 	uint64_t bytes_received;
-	double seconds;          /* from the first send to the last byte back */
-	struct hist latency;     /* nanoseconds per round trip (not for STREAM) */
+	double seconds;                      /* from the first send to the last byte back */
+	struct hist latency;                 /* nanoseconds per round trip (not for STREAM) */
 	char fail_text[ADDR_TEXT_MAX + 160]; /* "receive 127.0.0.1:7: Connection reset by peer" */
 };
 
 /* Result codes of echoload_run beyond 0. */
 enum {
-	ECHOLOAD_FAILED = -1,    /* a connection failed: fail_text says which and why */
-	ECHOLOAD_MISMATCH = -2,  /* the echo differed from what was sent: fail_text says where */
+	ECHOLOAD_FAILED = -1,   /* a connection failed: fail_text says which and why */
+	ECHOLOAD_MISMATCH = -2, /* the echo differed from what was sent: fail_text says where */
 };
 
 /* Runs the load described by c into r: 0, ECHOLOAD_FAILED or ECHOLOAD_MISMATCH. */
@@ -81,7 +81,7 @@ const char *echoload_mode_name(enum echoload_mode mode);
  * a stop ended early.
  */
 void echoload_report_text(const struct echoload_config *c, const struct echoload_result *r,
-			  const char *target, int interrupted, struct buf *out);
+                          const char *target, int interrupted, struct buf *out);
 
 /*
  * The same as one JSON object and a newline, with the keys target, mode,
@@ -90,6 +90,6 @@ void echoload_report_text(const struct echoload_config *c, const struct echoload
  * bytes_sent, bytes_received, mb_per_s_sent, mb_per_s_received, interrupted.
  */
 void echoload_report_json(const struct echoload_config *c, const struct echoload_result *r,
-			  const char *target, int interrupted, struct buf *out);
+                          const char *target, int interrupted, struct buf *out);
 
 #endif

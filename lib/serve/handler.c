@@ -85,7 +85,7 @@ static int frame_input(struct handler *h, const unsigned char *in, size_t len, s
 			if (h->header_have < 4)
 				return 0;
 			h->frame_len = (uint32_t)h->header[0] << 24 | (uint32_t)h->header[1] << 16 |
-				       (uint32_t)h->header[2] << 8 | (uint32_t)h->header[3];
+			               (uint32_t)h->header[2] << 8 | (uint32_t)h->header[3];
 			if (h->frame_len > h->max_frame) {
 				errno = EMSGSIZE;
 				return -1;

@@ -47,17 +47,17 @@ enum handler_kind {
 
 struct handler {
 	enum handler_kind kind;
-	const char *reply;       /* HANDLER_REPLY: the text, without newline */
+	const char *reply; /* HANDLER_REPLY: the text, without newline */
 	size_t reply_len;
-	uint32_t max_frame;      /* HANDLER_FRAME: largest payload accepted */
+	uint32_t max_frame; /* HANDLER_FRAME: largest payload accepted */
 	/* stream state */
 	int line_open;           /* REPLY: a line has begun and not ended */
 	unsigned char header[4]; /* FRAME: the length prefix being read */
 	size_t header_have;
-	uint32_t frame_len;      /* FRAME: payload length of the current message */
-	struct buf frame;        /* FRAME: the current message, prefix included */
+	uint32_t frame_len; /* FRAME: payload length of the current message */
+	struct buf frame;   /* FRAME: the current message, prefix included */
 	int in_payload;
-	uint64_t messages;       /* lines answered (REPLY) or frames echoed (FRAME) */
+	uint64_t messages; /* lines answered (REPLY) or frames echoed (FRAME) */
 };
 
 /* Sets up h; reply is used by HANDLER_REPLY and must outlive h. */

@@ -133,8 +133,7 @@ static void raise_fd_limit(void)
 			             (unsigned long long)before, strerror(errno));
 			return;
 		}
-		diag_verbose(1,
-		             "raised the descriptor limit (RLIMIT_NOFILE) from %llu to its hard limit %llu",
+		diag_verbose(1, "raised the descriptor limit (RLIMIT_NOFILE) from %llu to its hard limit %llu",
 		             (unsigned long long)before, (unsigned long long)rl.rlim_max);
 		return;
 	}
@@ -180,8 +179,7 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 	             cfg->http ? "http" : handler_kind_name(cfg->kind),
 	             cfg->http ? (cfg->root ? ", root " : ", built-in page") : "",
 	             cfg->http && cfg->root ? cfg->root : "",
-	             format_size(CONN_OUT_BOUND, bound, sizeof bound),
-	             cfg->idle_timeout > 0 ? idle : "none");
+	             format_size(CONN_OUT_BOUND, bound, sizeof bound), cfg->idle_timeout > 0 ? idle : "none");
 	m->now_ns = clock_now_ns();
 	m->running = 1;
 	return EXIT_OK;
@@ -332,8 +330,7 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 		snprintf(peer, sizeof peer, "unix:(unnamed)");
 	if (fd >= fd_limit) {
 		snprintf(why, sizeof why,
-		         "descriptor %d is at or above FD_SETSIZE (%d): select cannot watch it", fd,
-		         fd_limit);
+		         "descriptor %d is at or above FD_SETSIZE (%d): select cannot watch it", fd, fd_limit);
 		refuse(m, fd, peer, why);
 		return 0;
 	}

@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RELAY_CHUNK (64u * 1024)         /* one read of stdin or of the socket */
-#define RELAY_QUEUE_HIGH (256u * 1024)   /* stop reading stdin while this much waits to be sent */
+#define RELAY_CHUNK (64u * 1024)       /* one read of stdin or of the socket */
+#define RELAY_QUEUE_HIGH (256u * 1024) /* stop reading stdin while this much waits to be sent */
 
 /* One conversation's state. */
 struct link {
@@ -27,22 +27,23 @@ struct link {
 	const struct relay_options *o;
 	int stdin_open;
 	int sent_fin;
-	struct buf sendq;    /* bytes read and not yet sent, its offset at the first unsent one */
-	struct buf line;     /* --frame: the stdin line being gathered */
-	struct buf recvq;    /* --frame: the reply being gathered */
+	struct buf sendq; /* bytes read and not yet sent, its offset at the first unsent one */
+	struct buf line;  /* --frame: the stdin line being gathered */
+	struct buf recvq; /* --frame: the reply being gathered */
 	int interactive;
 	int need_prompt;
-	int awaiting;        /* interactive: a line went out, its answer has not come */
+	int awaiting; /* interactive: a line went out, its answer has not come */
 	uint64_t sent, received, last_ns;
 };
 
 static int queue_frame(struct link *l, const char *data, size_t len)
 {
 	unsigned char prefix[4] = { (unsigned char)(len >> 24), (unsigned char)(len >> 16),
-				    (unsigned char)(len >> 8), (unsigned char)len };
+		                    (unsigned char)(len >> 8), (unsigned char)len };
 	if (len > l->o->max_frame)
-		return diag_error("read stdin: a line of %zu bytes is over the frame limit of %lu (--max-frame)",
-				  len, (unsigned long)l->o->max_frame);
+		return diag_error(
+		    "read stdin: a line of %zu bytes is over the frame limit of %lu (--max-frame)", len,
+		    (unsigned long)l->o->max_frame);
 	if (buf_append(&l->sendq, prefix, 4) < 0 || buf_append(&l->sendq, data, len) < 0)
 		return diag_errno("queue a frame");
 	return EXIT_OK;
@@ -125,13 +126,15 @@ static int print_frames(struct link *l, int *quiet_end)
 		const unsigned char *h = (const unsigned char *)buf_head(&l->recvq);
 		uint32_t len = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 		if (len > l->o->max_frame) {
-			rc = diag_error("receive %s: a frame of %lu bytes is over the limit of %lu (--max-frame)",
-					l->peer, (unsigned long)len, (unsigned long)l->o->max_frame);
+			rc = diag_error(
+			    "receive %s: a frame of %lu bytes is over the limit of %lu (--max-frame)",
+			    l->peer, (unsigned long)len, (unsigned long)l->o->max_frame);
 			break;
 		}
 		if (buf_readable(&l->recvq) - 4 < len)
 			break;
-		if (write_stdout(h + 4, len, quiet_end) != EXIT_OK || write_stdout("\n", 1, quiet_end) != EXIT_OK) {
+		if (write_stdout(h + 4, len, quiet_end) != EXIT_OK ||
+		    write_stdout("\n", 1, quiet_end) != EXIT_OK) {
 			rc = EXIT_FAIL;
 			break;
 		}
@@ -254,7 +257,7 @@ int relay_run(int fd, const char *peer, const struct relay_options *o)
 	}
 	if (rc == EXIT_OK && server_closed) {
 		diag_verbose(1, "%s closed the connection (EOF): %llu bytes sent, %llu bytes received", peer,
-			     (unsigned long long)l.sent, (unsigned long long)l.received);
+		             (unsigned long long)l.sent, (unsigned long long)l.received);
 		if (o->frame && buf_readable(&l.recvq) > 0)
 			rc = diag_error("receive %s: the connection ended inside a frame", peer);
 		else if (l.stdin_open || buf_readable(&l.sendq) > 0)

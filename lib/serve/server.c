@@ -93,7 +93,7 @@ int server_parse_option(struct server_config *c, const struct opt_tool *tool, in
 
 /* The bind address and port, from -b (which may carry a port) and -p. */
 static int resolve_bind(const struct server_config *c, int socktype, struct addr_spec *spec,
-			struct addrinfo **list)
+                        struct addrinfo **list)
 {
 	int rc;
 
@@ -107,15 +107,16 @@ static int resolve_bind(const struct server_config *c, int socktype, struct addr
 	if (!spec->is_unix && !spec->host[0] && c->bind == NULL) {
 		/* the default host follows -6: ::1 rather than 127.0.0.1 */
 		const char *host = c->family == AF_INET6 && strcmp(c->default_bind, "127.0.0.1") == 0 ? "::1"
-		                   : c->family == AF_INET6 ? "::" : c->default_bind;
+		                   : c->family == AF_INET6                                            ? "::"
+		                                           : c->default_bind;
 		snprintf(spec->host, sizeof spec->host, "%s", host);
 	}
 	rc = addr_resolve(spec, c->default_bind, c->default_port, c->family, socktype, 1, list);
 	if (rc != 0) {
 		char text[ADDR_TEXT_MAX + 64];
 		return diag_error("resolve %s: %s",
-				  addr_spec_format(spec, c->default_bind, c->default_port, text, sizeof text),
-				  addr_strerror(rc));
+		                  addr_spec_format(spec, c->default_bind, c->default_port, text, sizeof text),
+		                  addr_strerror(rc));
 	}
 	return EXIT_OK;
 }

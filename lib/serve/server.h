@@ -41,16 +41,16 @@ extern const struct opt_spec server_specs[];
 extern const struct opt_spec *const server_blocks[];
 
 struct server_config {
-	const char *bind;      /* as given, NULL for the default */
-	const char *port;      /* as given, NULL for the default */
+	const char *bind;         /* as given, NULL for the default */
+	const char *port;         /* as given, NULL for the default */
 	const char *default_bind; /* "127.0.0.1", or "0.0.0.0" for broadcast listeners */
 	const char *default_port; /* the tool's default, "0" for most */
-	int family;            /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int family;               /* AF_UNSPEC, AF_INET, AF_INET6 */
 	int backlog;
 	const char *port_file;
 	const char *pid_file;
-	uint64_t max_conns;    /* 0: no limit */
-	double duration;       /* 0: no limit */
+	uint64_t max_conns; /* 0: no limit */
+	double duration;    /* 0: no limit */
 	/* Called with the bound socket before "listening on" is announced and
 	 * the port file written, so whatever it sets up (a multicast group
 	 * joined, a socket option) is in place when a script sees the port.
@@ -61,9 +61,9 @@ struct server_config {
 
 struct server {
 	int listen_fd;
-	char bound[ADDR_TEXT_MAX];  /* "127.0.0.1:40123" as listening */
+	char bound[ADDR_TEXT_MAX];                                   /* "127.0.0.1:40123" as listening */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* removed at close */
-	uint64_t deadline_ns;       /* 0 or when --duration runs out (monotonic) */
+	uint64_t deadline_ns; /* 0 or when --duration runs out (monotonic) */
 	const struct server_config *config;
 };
 

@@ -208,13 +208,22 @@ static void build_lemire(void)
 /* ---- Ryu, double to shortest decimal ---- */
 
 /* ceil(log2(5^e)) for 0 <= e <= 3528 (1 for e = 0). */
-static int32_t pow5bits(int32_t e) { return (int32_t)(((uint32_t)e * 1217359u) >> 19) + 1; }
+static int32_t pow5bits(int32_t e)
+{
+	return (int32_t)(((uint32_t)e * 1217359u) >> 19) + 1;
+}
 
 /* floor(log10(2^e)) for 0 <= e <= 1650. */
-static uint32_t log10_pow2(int32_t e) { return ((uint32_t)e * 78913u) >> 18; }
+static uint32_t log10_pow2(int32_t e)
+{
+	return ((uint32_t)e * 78913u) >> 18;
+}
 
 /* floor(log10(5^e)) for 0 <= e <= 2620. */
-static uint32_t log10_pow5(int32_t e) { return ((uint32_t)e * 732923u) >> 20; }
+static uint32_t log10_pow5(int32_t e)
+{
+	return ((uint32_t)e * 732923u) >> 20;
+}
 
 static uint32_t pow5_factor(uint64_t value)
 {
@@ -226,9 +235,15 @@ static uint32_t pow5_factor(uint64_t value)
 	return count;
 }
 
-static bool multiple_of_pow5(uint64_t value, uint32_t p) { return pow5_factor(value) >= p; }
+static bool multiple_of_pow5(uint64_t value, uint32_t p)
+{
+	return pow5_factor(value) >= p;
+}
 
-static bool multiple_of_pow2(uint64_t value, uint32_t p) { return (value & ((1ull << p) - 1)) == 0; }
+static bool multiple_of_pow2(uint64_t value, uint32_t p)
+{
+	return (value & ((1ull << p) - 1)) == 0;
+}
 
 /* (m * mul) >> j, mul a 128-bit table entry, j >= 64. */
 static uint64_t mul_shift(uint64_t m, const uint64_t mul[2], int32_t j)
@@ -351,9 +366,9 @@ void floatfmt_shortest(double value, uint64_t *digits, int *exp10)
 
 /* "00" "01" ... "99": two digits per division. */
 static const char digit_pairs[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 static unsigned decimal_length(uint64_t v)
 {
@@ -457,7 +472,10 @@ size_t floatfmt_repr(double value, char *out)
 
 /* ---- reading Python's float text ---- */
 
-static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+static int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
 
 static bool equals_word(const char *s, size_t len, const char *word)
 {
@@ -471,7 +489,7 @@ static bool equals_word(const char *s, size_t len, const char *word)
 
 /* Exactly representable powers of ten: products with them round once. */
 static const double exact_pow10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
@@ -534,7 +552,10 @@ static int parse_slow(const char *text, size_t len, double *out)
 	return 0;
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /*
  * The value of the 8 ASCII digits at p, or -1 when one of them is not a
@@ -554,9 +575,10 @@ static inline int64_t eight_digits(const char *p)
 	    ((v + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull)
 		return -1;
 	v -= 0x3030303030303030ull;
-	v = v * 10 + (v >> 8);                                     /* pairs of digits in bytes 0, 2, 4, 6 */
+	v = v * 10 + (v >> 8); /* pairs of digits in bytes 0, 2, 4, 6 */
 	v = ((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32)) +
-	     ((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >> 32;
+	     ((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32))) >>
+	    32;
 	return (int64_t)(uint32_t)v;
 }
 

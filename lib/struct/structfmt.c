@@ -131,7 +131,10 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static void set_order(struct structfmt *f, char order)
 {
@@ -167,7 +170,8 @@ static int bad_char(const struct structfmt *f, const char *format, size_t offset
 
 	err->offset = offset;
 	if (d && !f->native)
-		return fail(err, "'%c' exists only in native mode ('@' or no prefix), at offset %zu", c, offset);
+		return fail(err, "'%c' exists only in native mode ('@' or no prefix), at offset %zu", c,
+		            offset);
 	if (c && strchr("@=<>!", c))
 		return fail(err, "byte order character '%c' must come first, at offset %zu", c, offset);
 	if (c > 0x20 && c < 0x7f)
@@ -199,8 +203,8 @@ static int read_count(const char **p, size_t *count)
 }
 
 /* Lays out group g at the end of the record so far, as Python's align() and prepare_s(). */
-static int place_group(struct structfmt *f, struct structfmt_group *g, const struct code_def *d, size_t offset,
-		       struct structfmt_error *err)
+static int place_group(struct structfmt *f, struct structfmt_group *g, const struct code_def *d,
+                       size_t offset, struct structfmt_error *err)
 {
 	size_t align = f->native ? d->native_align : 1;
 	size_t item = f->native ? d->native_size : d->std_size;
@@ -265,7 +269,8 @@ int structfmt_parse(struct structfmt *f, const char *format, struct structfmt_er
 				goto too_long;
 			if (*p == '\0') {
 				err->offset = offset;
-				fail(err, "repeat count %zu without a code after it, at offset %zu", count, offset);
+				fail(err, "repeat count %zu without a code after it, at offset %zu", count,
+				     offset);
 				goto error;
 			}
 		}
@@ -445,7 +450,7 @@ enum refusal {
 	NOT_BOOLEAN,
 	NOT_NUMBER,
 	TOO_LARGE,
-	BAD_ESCAPE, /* extra: the offset of the escape */
+	BAD_ESCAPE,   /* extra: the offset of the escape */
 	NOT_ONE_BYTE, /* extra: how many bytes there were */
 };
 
@@ -455,8 +460,8 @@ enum refusal {
  * values are not.
  */
 __attribute__((noinline, cold)) static int refuse(struct structfmt_error *err, enum refusal why,
-						  const struct structfmt_group *g, const char *text, size_t len,
-						  size_t extra)
+                                                  const struct structfmt_group *g, const char *text,
+                                                  size_t len, size_t extra)
 {
 	char show[200];
 
@@ -466,7 +471,7 @@ __attribute__((noinline, cold)) static int refuse(struct structfmt_error *err, e
 		return fail(err, "'%s' is not an integer", show);
 	case OUT_OF_RANGE:
 		return fail(err, "%s is out of range for '%c' (%lld..%llu)", show, g->code, (long long)g->min,
-			    (unsigned long long)g->max);
+		            (unsigned long long)g->max);
 	case NOT_BOOLEAN:
 		return fail(err, "'%s' is not a boolean (True, False, true, false, 1 or 0)", show);
 	case NOT_NUMBER:
@@ -541,8 +546,8 @@ static int parse_integer(const char *s, size_t len, bool *negative, uint64_t *ma
 	return 0;
 }
 
-static int pack_integer(const struct structfmt *f, const struct structfmt_group *g, const char *text, size_t len,
-			unsigned char *dst, struct structfmt_error *err)
+static int pack_integer(const struct structfmt *f, const struct structfmt_group *g, const char *text,
+                        size_t len, unsigned char *dst, struct structfmt_error *err)
 {
 	bool negative, too_big;
 	uint64_t magnitude, bits, neg_limit;
@@ -558,7 +563,7 @@ static int pack_integer(const struct structfmt *f, const struct structfmt_group 
 }
 
 static int pack_bool(const struct structfmt_group *g, const char *text, size_t len, unsigned char *dst,
-		     struct structfmt_error *err)
+                     struct structfmt_error *err)
 {
 	static const char *const truths[] = { "True", "true", "1", NULL };
 	static const char *const lies[] = { "False", "false", "0", NULL };
@@ -579,7 +584,7 @@ static int pack_bool(const struct structfmt_group *g, const char *text, size_t l
 }
 
 static int pack_real(const struct structfmt *f, const struct structfmt_group *g, const char *text, size_t len,
-		     unsigned char *dst, struct structfmt_error *err)
+                     unsigned char *dst, struct structfmt_error *err)
 {
 	double x;
 
@@ -641,7 +646,7 @@ static inline const char *find_byte(const char *p, size_t n, char byte)
 
 /* The bytes text stands for: text itself when it has no escape, else scratch. */
 static int unescape_value(const struct structfmt_group *g, const char *text, size_t len, struct buf *scratch,
-			  const char **bytes, size_t *nbytes, struct structfmt_error *err)
+                          const char **bytes, size_t *nbytes, struct structfmt_error *err)
 {
 	size_t bad = 0;
 
@@ -661,8 +666,8 @@ static int unescape_value(const struct structfmt_group *g, const char *text, siz
 	return 0;
 }
 
-static inline int pack_bytes(const struct structfmt_group *g, const char *text, size_t len, unsigned char *dst,
-		      struct buf *scratch, struct structfmt_error *err)
+static inline int pack_bytes(const struct structfmt_group *g, const char *text, size_t len,
+                             unsigned char *dst, struct buf *scratch, struct structfmt_error *err)
 {
 	const char *bytes = NULL;
 	size_t n = 0;
@@ -685,8 +690,9 @@ static inline int pack_bytes(const struct structfmt_group *g, const char *text, 
 	return 0;
 }
 
-static inline int pack_item(const struct structfmt *f, const struct structfmt_group *g, size_t k, const char *text,
-		     size_t len, unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
+static inline int pack_item(const struct structfmt *f, const struct structfmt_group *g, size_t k,
+                            const char *text, size_t len, unsigned char *rec, struct buf *scratch,
+                            struct structfmt_error *err)
 {
 	unsigned char *dst = rec + g->offset + k * g->item_size;
 
@@ -727,7 +733,7 @@ static int wrong_count(const struct structfmt *f, size_t got, struct structfmt_e
 }
 
 int structfmt_pack(const struct structfmt *f, const char *const *values, const size_t *lens, size_t nvalues,
-		   unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
+                   unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
 {
 	memset(err, 0, sizeof *err);
 	if (nvalues != f->nvalues)
@@ -765,7 +771,7 @@ static size_t count_fields(const struct structfmt *f, const char *line, size_t l
  * left over, and before a refusal is reported.
  */
 int structfmt_pack_line(const struct structfmt *f, const char *line, size_t len, char delimiter,
-			unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
+                        unsigned char *rec, struct buf *scratch, struct structfmt_error *err)
 {
 	size_t pos = 0, fields;
 
@@ -843,7 +849,7 @@ static double load_real(const struct structfmt *f, const struct structfmt_group 
 
 /* The bytes of a c, s or p item as Python's unpack returns them. */
 static void item_bytes(const struct structfmt_group *g, const unsigned char *src, int keep_nul,
-		       const unsigned char **data, size_t *len)
+                       const unsigned char **data, size_t *len)
 {
 	*data = src;
 	if (g->kind == STRUCTFMT_CHAR) {
@@ -866,7 +872,8 @@ static void item_bytes(const struct structfmt_group *g, const unsigned char *src
 /* Escaped bytes; a printable delimiter inside them becomes \xHH so the line splits right. */
 static int append_escaped(struct buf *out, const unsigned char *data, size_t len, char delimiter)
 {
-	bool plain_delim = delimiter != '\t' && (unsigned char)delimiter >= 0x20 && (unsigned char)delimiter < 0x7f;
+	bool plain_delim =
+	    delimiter != '\t' && (unsigned char)delimiter >= 0x20 && (unsigned char)delimiter < 0x7f;
 	const unsigned char *end = data + len;
 
 	if (!plain_delim)
@@ -892,7 +899,7 @@ static int maybe_flush(struct structfmt_sink *sink)
 
 /* Appends one value as text (room for FLOATFMT_REPR_SIZE reserved by the caller). */
 static int text_item(const struct structfmt *f, const struct structfmt_group *g, const unsigned char *src,
-		     char delimiter, int keep_nul, struct buf *out)
+                     char delimiter, int keep_nul, struct buf *out)
 {
 	char *p = out->data + out->len;
 	const unsigned char *data;
@@ -900,7 +907,8 @@ static int text_item(const struct structfmt *f, const struct structfmt_group *g,
 
 	switch (g->kind) {
 	case STRUCTFMT_SIGNED:
-		out->len += format_int(p, sign_extend(load_uint(src, g->item_size, f->big_endian), g->item_size));
+		out->len +=
+		    format_int(p, sign_extend(load_uint(src, g->item_size, f->big_endian), g->item_size));
 		break;
 	case STRUCTFMT_UNSIGNED:
 		out->len += format_uint(p, load_uint(src, g->item_size, f->big_endian));
@@ -930,7 +938,7 @@ static int text_item(const struct structfmt *f, const struct structfmt_group *g,
 }
 
 int structfmt_unpack_text(const struct structfmt *f, const unsigned char *rec, char delimiter, int keep_nul,
-			  struct structfmt_sink *sink)
+                          struct structfmt_sink *sink)
 {
 	struct buf *out = sink->out;
 	bool first = true;
@@ -954,7 +962,7 @@ int structfmt_unpack_text(const struct structfmt *f, const unsigned char *rec, c
 }
 
 static void json_item(const struct structfmt *f, const struct structfmt_group *g, const unsigned char *src,
-		      int keep_nul, struct json *j)
+                      int keep_nul, struct json *j)
 {
 	char text[FLOATFMT_REPR_SIZE];
 	const unsigned char *data;
@@ -997,7 +1005,7 @@ static void json_item(const struct structfmt *f, const struct structfmt_group *g
 }
 
 int structfmt_unpack_json(const struct structfmt *f, const unsigned char *rec, int keep_nul, struct json *j,
-			  struct structfmt_sink *sink)
+                          struct structfmt_sink *sink)
 {
 	json_begin_array(j, NULL);
 	for (size_t i = 0; i < f->ngroups; i++) {

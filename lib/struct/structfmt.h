@@ -25,49 +25,49 @@
 #include "base/json.h"
 
 enum structfmt_kind {
-	STRUCTFMT_PAD,    /* x */
-	STRUCTFMT_SIGNED, /* b h i l q n */
+	STRUCTFMT_PAD,      /* x */
+	STRUCTFMT_SIGNED,   /* b h i l q n */
 	STRUCTFMT_UNSIGNED, /* B H I L Q N P (P also takes negatives, as Python) */
-	STRUCTFMT_BOOL,   /* ? */
-	STRUCTFMT_CHAR,   /* c: bytes of length 1 */
-	STRUCTFMT_BYTES,  /* s: count is the length */
-	STRUCTFMT_PASCAL, /* p: a length byte, then count - 1 bytes */
-	STRUCTFMT_HALF,   /* e: IEEE 754 binary16 */
-	STRUCTFMT_FLOAT,  /* f: binary32 */
-	STRUCTFMT_DOUBLE, /* d: binary64 */
+	STRUCTFMT_BOOL,     /* ? */
+	STRUCTFMT_CHAR,     /* c: bytes of length 1 */
+	STRUCTFMT_BYTES,    /* s: count is the length */
+	STRUCTFMT_PASCAL,   /* p: a length byte, then count - 1 bytes */
+	STRUCTFMT_HALF,     /* e: IEEE 754 binary16 */
+	STRUCTFMT_FLOAT,    /* f: binary32 */
+	STRUCTFMT_DOUBLE,   /* d: binary64 */
 };
 
 /* One code as written in the format, with its repeat count. */
 struct structfmt_group {
-	char code;                /* the format character */
+	char code; /* the format character */
 	enum structfmt_kind kind;
-	size_t count;             /* repeat count; for s and p, the byte length */
-	size_t item_size;         /* bytes of one item (s and p: count) */
-	size_t offset;            /* record offset of the first item */
-	size_t bytes;             /* bytes of all its items */
-	size_t pad;               /* alignment bytes inserted before it ('@' only) */
-	size_t first_value;       /* index of its first value in a record */
-	size_t nvalues;           /* values it takes: count, 1 for s and p, 0 for x */
-	int64_t min;              /* integer codes: the range pack accepts */
+	size_t count;       /* repeat count; for s and p, the byte length */
+	size_t item_size;   /* bytes of one item (s and p: count) */
+	size_t offset;      /* record offset of the first item */
+	size_t bytes;       /* bytes of all its items */
+	size_t pad;         /* alignment bytes inserted before it ('@' only) */
+	size_t first_value; /* index of its first value in a record */
+	size_t nvalues;     /* values it takes: count, 1 for s and p, 0 for x */
+	int64_t min;        /* integer codes: the range pack accepts */
 	uint64_t max;
 };
 
 struct structfmt {
-	char order;          /* '@', '=', '<', '>' or '!' ('@' when none is written) */
-	int native;          /* '@': native sizes and alignment */
-	int big_endian;      /* byte order of multi-byte fields */
-	size_t size;         /* bytes in a record: Python's calcsize */
-	size_t nvalues;      /* values in a record */
+	char order;     /* '@', '=', '<', '>' or '!' ('@' when none is written) */
+	int native;     /* '@': native sizes and alignment */
+	int big_endian; /* byte order of multi-byte fields */
+	size_t size;    /* bytes in a record: Python's calcsize */
+	size_t nvalues; /* values in a record */
 	struct structfmt_group *groups;
 	size_t ngroups;
 };
 
 /* What went wrong, for the caller's message. */
 struct structfmt_error {
-	size_t offset;   /* parse: offset of the culprit in the format */
-	size_t field;    /* pack: 1-based index of the value refused, 0 for the record */
-	char code;       /* pack: its format character */
-	char text[200];  /* the reason, lowercase, no period */
+	size_t offset;  /* parse: offset of the culprit in the format */
+	size_t field;   /* pack: 1-based index of the value refused, 0 for the record */
+	char code;      /* pack: its format character */
+	char text[200]; /* the reason, lowercase, no period */
 };
 
 /* Where unpacked text goes: flush (when set) is called whenever out holds
@@ -75,7 +75,7 @@ struct structfmt_error {
 struct structfmt_sink {
 	struct buf *out;
 	size_t flush_at;
-	int (*flush)(void *ctx);  /* 0, or -1 to stop (errno set) */
+	int (*flush)(void *ctx); /* 0, or -1 to stop (errno set) */
 	void *ctx;
 };
 
@@ -107,11 +107,11 @@ void structfmt_describe(const struct structfmt *f, char *out, size_t size);
  * unescaped bytes between calls (the caller frees it).
  */
 int structfmt_pack(const struct structfmt *f, const char *const *values, const size_t *lens, size_t nvalues,
-		   unsigned char *rec, struct buf *scratch, struct structfmt_error *err);
+                   unsigned char *rec, struct buf *scratch, struct structfmt_error *err);
 
 /* The same for one line of text, values separated by delimiter. */
 int structfmt_pack_line(const struct structfmt *f, const char *line, size_t len, char delimiter,
-			unsigned char *rec, struct buf *scratch, struct structfmt_error *err);
+                        unsigned char *rec, struct buf *scratch, struct structfmt_error *err);
 
 /*
  * Appends the values of the record rec (f->size bytes) to sink->out as one
@@ -121,10 +121,10 @@ int structfmt_pack_line(const struct structfmt *f, const char *line, size_t len,
  * sink's flush failed (errno set).
  */
 int structfmt_unpack_text(const struct structfmt *f, const unsigned char *rec, char delimiter, int keep_nul,
-			  struct structfmt_sink *sink);
+                          struct structfmt_sink *sink);
 
 /* Appends the record as one JSON array value to j (whose out is sink->out). */
 int structfmt_unpack_json(const struct structfmt *f, const unsigned char *rec, int keep_nul, struct json *j,
-			  struct structfmt_sink *sink);
+                          struct structfmt_sink *sink);
 
 #endif

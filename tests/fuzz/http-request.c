@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void feed(struct httpd_site *site, const char *data, size_t size, size_t split, struct buf *out)
 {
 	struct httpd_conn hc;
-	struct httpd_file file = {-1, 0, 0};
+	struct httpd_file file = { -1, 0, 0 };
 	struct buf pending = BUF_INIT;
 	size_t offset = 0;
 

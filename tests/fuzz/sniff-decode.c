@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(frame, data + 2, caplen);
 	pkt_decode(&p, (enum pkt_link)(data[0] % (PKT_LINK_UNKNOWN + 1)), frame, (uint32_t)caplen,
-		   (uint32_t)(caplen + data[1]));
+	           (uint32_t)(caplen + data[1]));
 
 	pktfmt_time(&out, &clock, 1700000000, 123456);
 	pktfmt_line(&out, &p, NULL);

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Feeds the stream in pieces of step bytes; returns the handler's result. */
 static int run(enum handler_kind kind, uint32_t max_frame, const uint8_t *in, size_t len, size_t step,
-	       struct buf *out)
+               struct buf *out)
 {
 	struct handler h;
 	int rc = 0;
