@@ -24,7 +24,6 @@
 #include "cli/opt.h"
 #include "file/atomic.h"
 #include "cli/parse.h"
-#include "serve/server.h"
 #include "sig/sig.h"
 #include "base/stats.h"
 #include "http/url.h"
