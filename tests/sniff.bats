@@ -513,3 +513,19 @@ check_corpus() {
 	assert_equal "$output" "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | head -n 1)"
 	[ "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | wc -c)" -gt 1048576 ] || fail "afs.pcap no longer outgrows a pipe"
 }
+
+# ---- where sniff used to disagree with tshark (issue 11) ----
+
+@test "a snapshot cutting the TCP options keeps the options captured whole and flags only the cut one" {
+	python3 "$CRAFT" tcp-options-cut "$TMP/cut.pcap"
+	run -0 --separate-stderr sockbox sniff -v -r "$TMP/cut.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[S\] seq 1000 win 65535 len 0 \[truncated: TCP option TS, 3 of 10 bytes captured\]$"
+	assert_line --index 5 "  TCP options: mss 1460, sackOK"
+	assert_line --index 7 "  ! truncated: TCP option TS, 3 of 10 bytes captured"
+	assert_line --index 8 --regexp "TCP \[S\] seq 1000 win 65535 len 0 \[truncated: TCP option wscale, its length byte not captured\]$"
+	assert_line --index 13 "  TCP options: mss 1460, sackOK, TS val 111 ecr 0, nop"
+	assert_equal "${#lines[@]}" 16
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[[.tcp.options[].kind], .problems, .truncated]"' sh "$TMP/cut.pcap"
+	assert_line --index 0 '[["mss","sackOK"],["truncated: TCP option TS, 3 of 10 bytes captured"],true]'
+	assert_line --index 1 '[["mss","sackOK","TS","nop"],["truncated: TCP option wscale, its length byte not captured"],true]'
+}

@@ -78,6 +78,7 @@ enum pkt_layer {
 	PKT_L_IPV6_EXT,
 	PKT_L_TCP,
 	PKT_L_TCP_OPTIONS,
+	PKT_L_TCP_OPTION, /* one option, its kind in pkt_problem.option */
 	PKT_L_UDP,
 	PKT_L_ICMP,
 	PKT_L_ICMPV6,
@@ -95,8 +96,9 @@ enum pkt_problem_kind {
 };
 
 struct pkt_problem {
-	uint8_t kind;  /* enum pkt_problem_kind */
-	uint8_t layer; /* enum pkt_layer */
+	uint8_t kind;   /* enum pkt_problem_kind */
+	uint8_t layer;  /* enum pkt_layer */
+	uint8_t option; /* the option kind, for PKT_L_TCP_OPTION */
 	uint32_t have, want;
 };
 
@@ -193,8 +195,10 @@ struct pkt_tcp {
 	uint8_t doff;   /* header length in 32-bit words */
 	uint16_t flags; /* PKT_TCP_* and the reserved bits 0xe00 */
 	uint16_t window, checksum, urgent;
-	const uint8_t *opts; /* NULL unless all option bytes were captured */
-	uint8_t opts_len, nopts;
+	/* The option area: opts_len bytes by the header, opts_cap of them
+	 * captured; opt[] holds only the options captured whole. */
+	const uint8_t *opts;
+	uint8_t opts_len, opts_cap, nopts;
 	struct pkt_opt opt[PKT_MAX_TCP_OPTS];
 };
 

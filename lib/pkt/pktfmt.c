@@ -133,9 +133,34 @@ void pktfmt_tcp_flags(struct buf *out, uint16_t flags)
 	put_char(out, ']');
 }
 
+static const char *tcp_option_name(uint8_t kind);
+
 static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE" };
 
 /* ---- problems ---- */
+
+/* " TS, 3 of 10 bytes captured": the TCP option a snapshot cut, by name */
+static void put_option_cut(struct buf *out, const struct pkt_problem *pr)
+{
+	const char *name = tcp_option_name(pr->option);
+
+	put_char(out, ' ');
+	if (name) {
+		put(out, name);
+	} else {
+		put(out, "kind ");
+		pktfmt_uint(out, pr->option);
+	}
+	if (!pr->want) {
+		put(out, ", its length byte not captured");
+		return;
+	}
+	put(out, ", ");
+	pktfmt_uint(out, pr->have);
+	put(out, " of ");
+	pktfmt_uint(out, pr->want);
+	put(out, " bytes captured");
+}
 
 void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 {
@@ -145,6 +170,10 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 	case PKT_TRUNCATED:
 		put(out, "truncated: ");
 		put(out, layer);
+		if (pr->layer == PKT_L_TCP_OPTION) {
+			put_option_cut(out, pr);
+			break;
+		}
 		put(out,
 		    pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ? ", " : " header, ");
 		pktfmt_uint(out, pr->have);

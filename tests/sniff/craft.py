@@ -145,6 +145,8 @@ def hostile(name):
     syn = eth(ipv4(tcp(options=SYN_OPTS), 6))
     if name == "trunc-tcp":             # the snapshot ends 12 bytes into TCP
         return pcap([(syn[:14 + 20 + 12], len(syn))], snaplen=46)
+    if name == "tcp-options-cut":       # snapshots ending inside TS, then after wscale's kind byte
+        return pcap([(syn[:14 + 20 + 20 + 9], len(syn)), (syn[:14 + 20 + 20 + 18], len(syn))], snaplen=72)
     if name == "caplen-zero":           # records that hold no byte at all
         return pcap([(b"", 60), (b"", 0)])
     if name == "zero-snaplen":          # a file header that says snapshot 0
