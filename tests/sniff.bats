@@ -529,3 +529,16 @@ check_corpus() {
 	assert_line --index 0 '[["mss","sackOK"],["truncated: TCP option TS, 3 of 10 bytes captured"],true]'
 	assert_line --index 1 '[["mss","sackOK","TS","nop"],["truncated: TCP option wscale, its length byte not captured"],true]'
 }
+
+@test "a first fragment says 'first fragment', its UDP length covering the whole datagram is not malformed" {
+	python3 "$CRAFT" first-fragment "$TMP/ff.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/ff.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.53: UDP len 2000 \(first fragment, id 4660\)$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 2000 \(first fragment, id 43981\)$"
+	assert_equal "${#lines[@]}" 2
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.udp.len, .payload.len, .payload.captured, .problems, .truncated]"' sh "$TMP/ff.pcap"
+	assert_line --index 0 '[2008,2000,1472,null,false]'
+	assert_line --index 1 '[2008,2000,1440,null,false]'
+	run -0 python3 "$COMPARE" "$SOCKBOX" "$TMP/ff.pcap"
+	assert_output --regexp "ff.pcap: 2 packets, 2 compared$"
+}

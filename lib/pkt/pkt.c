@@ -278,10 +278,13 @@ static void decode_udp(struct pkt *p, struct pkt_cursor *c, uint32_t seg_len)
 	if (len < 8) {
 		note(p, PKT_SHORT_LENGTH, PKT_L_UDP, len, 8);
 		len = seg_len;
-	} else if (len > seg_len) {
+	} else if (len > seg_len && !p->first_fragment) {
 		note(p, PKT_BAD_LENGTH, PKT_L_UDP, len, seg_len);
 		len = seg_len;
 	}
+	/* A first fragment holds the start of a datagram whose UDP length
+	 * counts every fragment: the payload is that long, the rest of it in
+	 * the fragments that follow (limit() never widens the cursor). */
 	limit(c, c->off + (len - 8));
 	set_payload(p, c, len - 8);
 }
@@ -488,6 +491,7 @@ static void decode_ipv4(struct pkt *p, struct pkt_cursor *c)
 		decode_ipv4_options(p, ip->opts, optlen);
 		c->off += optlen;
 	}
+	p->first_fragment = (ip->frag & 0x2000) && (ip->frag & 0x1fff) == 0;
 	if ((ip->frag & 0x1fff) != 0) {
 		p->transport = PKT_TR_FRAGMENT;
 		p->ip_proto = ip->proto;
@@ -546,6 +550,7 @@ static int decode_ipv6_extensions(struct pkt *p, struct pkt_cursor *c, uint32_t 
 			ip->frag_off = offlg >> 3;
 			ip->frag_more = offlg & 1;
 			ip->frag_id = pkt_be32(c->data + c->off + 4);
+			p->first_fragment = ip->frag_more && ip->frag_off == 0;
 		}
 		c->off += size;
 		*remaining -= (uint32_t)size;

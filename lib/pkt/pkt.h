@@ -234,11 +234,12 @@ enum pkt_transport {
 };
 
 struct pkt {
-	uint8_t link;       /* enum pkt_link */
-	uint8_t net;        /* enum pkt_net */
-	uint8_t transport;  /* enum pkt_transport */
-	uint8_t ip_proto;   /* the transport protocol number, when IP */
-	uint16_t ethertype; /* what the link layer says comes next */
+	uint8_t link;           /* enum pkt_link */
+	uint8_t net;            /* enum pkt_net */
+	uint8_t transport;      /* enum pkt_transport */
+	uint8_t ip_proto;       /* the transport protocol number, when IP */
+	uint16_t ethertype;     /* what the link layer says comes next */
+	uint8_t first_fragment; /* IPv4 or IPv6: offset 0, more fragments follow */
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 

@@ -593,9 +593,9 @@ static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_se
 	line_ip_transport(out, p, rel);
 	if (out->len == mark)
 		out->len--; /* nothing decoded past IP: no dangling space */
-	if (!v6 && (p->ip4.frag & 0x2000) && (p->ip4.frag & 0x1fff) == 0) {
+	if (p->first_fragment) {
 		put(out, " (first fragment, id ");
-		pktfmt_uint(out, p->ip4.id);
+		pktfmt_uint(out, v6 ? p->ip6.frag_id : p->ip4.id);
 		put_char(out, ')');
 	}
 }

@@ -120,6 +120,11 @@ def plain(name):
             eth(ipv4(tcp(options=SYN_OPTS), 6)),
             eth(ipv4(tcp(flags=0x10, seq=1001, ack=5001, options=SACK_OPTS), 6)),
         ])
+    if name == "first-fragment":        # the first 1480 bytes of a 2008-byte UDP datagram, IPv4 then IPv6
+        dgram = udp(data=bytes(2000))
+        frag6 = struct.pack("!BBHI", 17, 0, 0x0001, 0xABCD)
+        return pcap([eth(ipv4(dgram[:1480], 17, frag=0x2000)),
+                     eth(ipv6(frag6 + dgram[:1448], 44), 0x86DD)])
     if name == "tcp-retransmit-reset":
         c, sv = dict(src=IP_A, dst=IP_B), dict(src=IP_B, dst=IP_A)
         return pcap([
