@@ -542,3 +542,19 @@ check_corpus() {
 	run -0 python3 "$COMPARE" "$SOCKBOX" "$TMP/ff.pcap"
 	assert_output --regexp "ff.pcap: 2 packets, 2 compared$"
 }
+
+@test "record times are unsigned: seconds past 2^31 print right, impossible microseconds are flagged, --json stays RFC 3339" {
+	python3 "$CRAFT" odd-times "$TMP/times.pcap"
+	TZ=UTC run -0 --separate-stderr sockbox sniff -r "$TMP/times.pcap"
+	assert_line --index 0 "23:24:54.967295 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28 [malformed: time, microseconds 4294967295, more than 999999]"
+	assert_line --index 1 "22:13:21.000000 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28 [malformed: time, microseconds 1000000, more than 999999]"
+	assert_line --index 2 "03:14:08.000005 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28"
+	assert_line --index 3 "06:28:15.999999 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.time, .ts, .problems]"' sh "$TMP/times.pcap"
+	assert_line --index 0 '["2023-11-14T23:24:54.967295Z",1700004294.967295,["malformed: time, microseconds 4294967295, more than 999999"]]'
+	assert_line --index 1 '["2023-11-14T22:13:21.000000Z",1700000001,["malformed: time, microseconds 1000000, more than 999999"]]'
+	assert_line --index 2 '["2038-01-19T03:14:08.000005Z",2147483648.000005,null]'
+	assert_line --index 3 '["2106-02-07T06:28:15.999999Z",4294967295.999999,null]'
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -r .time | grep -Ec "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"' sh "$TMP/times.pcap"
+	assert_output 4
+}

@@ -116,6 +116,11 @@ static void note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer
 	pr->want = (uint32_t)want;
 }
 
+void pkt_note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer, uint32_t have, uint32_t want)
+{
+	note(p, kind, layer, have, want);
+}
+
 /* The snapshot ends inside a TCP option: have of its want bytes are there
  * (want 0 when even its length byte was cut). */
 static void note_option_cut(struct pkt *p, uint8_t kind, size_t have, size_t want)

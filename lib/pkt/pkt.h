@@ -93,6 +93,7 @@ enum pkt_problem_kind {
 	PKT_BAD_VERSION,  /* IP version `have` where `want` was expected */
 	PKT_BAD_OPTION,   /* option kind `have` with a bad length `want` */
 	PKT_TOO_DEEP,     /* more than `want` IPv6 extension headers */
+	PKT_BAD_USEC,     /* the record's microseconds `have`, more than `want` */
 };
 
 struct pkt_problem {
@@ -265,6 +266,10 @@ struct pkt {
 
 /* Decodes data[0..caplen) of a frame that was wirelen bytes on the wire. */
 void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+
+/* Adds a problem found outside the frame's bytes (its capture record's
+ * time, say); a packet keeps the first PKT_MAX_PROBLEMS. */
+void pkt_note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer, uint32_t have, uint32_t want);
 
 /* 1 when the packet was cut short by the snapshot length somewhere. */
 int pkt_truncated(const struct pkt *p);

@@ -224,6 +224,12 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 		put(out, " with length ");
 		pktfmt_uint(out, pr->want);
 		break;
+	case PKT_BAD_USEC:
+		put(out, "malformed: time, microseconds ");
+		pktfmt_uint(out, pr->have);
+		put(out, ", more than ");
+		pktfmt_uint(out, pr->want);
+		break;
 	case PKT_TOO_DEEP:
 		put(out, "malformed: more than ");
 		pktfmt_uint(out, pr->want);

@@ -184,6 +184,12 @@ def hostile(name):
     if name == "cut-file":              # the file ends in the middle of a record
         data = pcap([syn, syn])
         return data[:-30]
+    if name == "odd-times":             # microseconds out of range; seconds of 2^31 and 2^32 - 1
+        frame = eth(arp(1, MAC_A, IP_A, b"\0" * 6, IP_B), 0x0806, dst=BCAST)
+        out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, ETH)
+        for sec, usec in ((1700000000, 0xFFFFFFFF), (1700000000, 1000000), (0x80000000, 5), (0xFFFFFFFF, 999999)):
+            out += struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame
+        return out
     if name == "huge-caplen":           # a record header claiming 2 GB
         return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + \
             struct.pack("<IIII", 1700000000, 0, 0x7FFFFFFF, 0x7FFFFFFF) + b"\0" * 64
