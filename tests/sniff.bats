@@ -558,3 +558,26 @@ check_corpus() {
 	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -r .time | grep -Ec "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"' sh "$TMP/times.pcap"
 	assert_output 4
 }
+
+@test "a record with fewer bytes on the wire than captured is flagged and still decoded" {
+	python3 "$CRAFT" wire-short "$TMP/ws.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/ws.pcap"
+	assert_output --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.53: UDP len 3 \[malformed: frame of 20 bytes on the wire, 45 captured\]$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.caplen, .len, .problems]"' sh "$TMP/ws.pcap"
+	assert_output '[45,45,["malformed: frame of 20 bytes on the wire, 45 captured"]]'
+}
+
+@test "ARP protocol addresses are dotted when IPv4 says 4 bytes, whatever the hardware size; IPv4 length 0 is 'bad-len 0' and decoded on" {
+	python3 "$CRAFT" arp-sizes "$TMP/arp.pcap"
+	python3 "$CRAFT" ip-len-zero "$TMP/zero.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/arp.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} ARP who-has 192\.0\.2\.2 tell 192\.0\.2\.1 len 56$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} ARP htype 1 ptype 0x0800 op 1$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.arp.spa, .arp.tpa]"' sh "$TMP/arp.pcap"
+	assert_line --index 0 '["192.0.2.1","192.0.2.2"]'
+	assert_line --index 1 '["00:00:00:00:00:00:00:00","00:00:00:00:00:00:00:00"]'
+	run -0 python3 "$COMPARE" "$SOCKBOX" "$TMP/arp.pcap"
+	assert_output --regexp "arp.pcap: 2 packets, 1 compared$"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/zero.pcap"
+	assert_output --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[\.\] seq 1000 ack 0 win 65535 len 100 \[bad-len 0: IPv4 length 0, the frame's 140 bytes decoded\]$"
+}

@@ -471,6 +471,8 @@ static void decode_ipv4(struct pkt *p, struct pkt_cursor *c)
 	/* A total length of 0 is what a NIC doing segmentation offload leaves
 	 * in the packets a host captures on its way out: take the frame's. */
 	len = ip->total_len ? ip->total_len : wire;
+	if (!ip->total_len)
+		note(p, PKT_ZERO_LENGTH, PKT_L_IPV4, 0, wire);
 	if (len < hlen) {
 		note(p, PKT_SHORT_LENGTH, PKT_L_IPV4, len, hlen);
 		return;
@@ -792,8 +794,11 @@ void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t
 	p->link = (uint8_t)link;
 	p->data = data;
 	p->caplen = caplen;
-	/* a file may claim fewer bytes on the wire than it captured */
+	/* a file may claim fewer bytes on the wire than it captured: an
+	 * impossible record, flagged; its captured bytes are still decoded */
 	p->wirelen = wirelen > caplen ? wirelen : caplen;
+	if (wirelen < caplen)
+		note(p, PKT_WIRE_SHORT, PKT_L_FRAME, wirelen, caplen);
 	pkt_cursor_init(&c, data, caplen);
 	switch (link) {
 	case PKT_LINK_ETHERNET:

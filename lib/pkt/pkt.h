@@ -94,6 +94,8 @@ enum pkt_problem_kind {
 	PKT_BAD_OPTION,   /* option kind `have` with a bad length `want` */
 	PKT_TOO_DEEP,     /* more than `want` IPv6 extension headers */
 	PKT_BAD_USEC,     /* the record's microseconds `have`, more than `want` */
+	PKT_WIRE_SHORT,   /* a record says `have` bytes on the wire, `want` captured */
+	PKT_ZERO_LENGTH,  /* an IP length of 0: the frame's `want` bytes are taken */
 };
 
 struct pkt_problem {

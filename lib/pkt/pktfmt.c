@@ -230,6 +230,20 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 		put(out, ", more than ");
 		pktfmt_uint(out, pr->want);
 		break;
+	case PKT_WIRE_SHORT:
+		put(out, "malformed: frame of ");
+		pktfmt_uint(out, pr->have);
+		put(out, " bytes on the wire, ");
+		pktfmt_uint(out, pr->want);
+		put(out, " captured");
+		break;
+	case PKT_ZERO_LENGTH:
+		put(out, "bad-len 0: ");
+		put(out, layer);
+		put(out, " length 0, the frame's ");
+		pktfmt_uint(out, pr->want);
+		put(out, " bytes decoded");
+		break;
 	case PKT_TOO_DEEP:
 		put(out, "malformed: more than ");
 		pktfmt_uint(out, pr->want);
@@ -606,9 +620,12 @@ static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_se
 	}
 }
 
-static int arp_is_ipv4_ethernet(const struct pkt_arp *a)
+/* Protocol addresses are dotted quads when the protocol is IPv4 and the
+ * header says they are 4 bytes long, whatever the hardware length (6 for
+ * Ethernet, 20 for InfiniBand ...); otherwise they are shown as bytes. */
+static int arp_is_ipv4(const struct pkt_arp *a)
 {
-	return a->sha && a->hlen == 6 && a->plen == 4 && a->ptype == 0x0800;
+	return a->sha && a->plen == 4 && a->ptype == 0x0800;
 }
 
 static void line_arp(struct buf *out, const struct pkt *p)
@@ -618,7 +635,7 @@ static void line_arp(struct buf *out, const struct pkt *p)
 	put(out, "ARP");
 	if (a->have < 8)
 		return;
-	if (!arp_is_ipv4_ethernet(a)) {
+	if (!arp_is_ipv4(a)) {
 		put(out, " htype ");
 		pktfmt_uint(out, a->htype);
 		put(out, " ptype ");
@@ -636,7 +653,7 @@ static void line_arp(struct buf *out, const struct pkt *p)
 		put_char(out, ' ');
 		pktfmt_ipv4(out, a->spa);
 		put(out, " is-at ");
-		pktfmt_mac(out, a->sha, 6);
+		pktfmt_mac(out, a->sha, a->hlen);
 	} else {
 		put(out, " op ");
 		pktfmt_uint(out, a->op);
@@ -847,7 +864,7 @@ static void layer_null(struct buf *out, const struct pkt *p)
 static void layer_arp(struct buf *out, const struct pkt_arp *a)
 {
 	struct row r;
-	int ip_eth = arp_is_ipv4_ethernet(a);
+	int ip4 = arp_is_ipv4(a);
 
 	row_start(&r, out, "ARP", a->have);
 	if (row_field(&r, 2, "hardware type"))
@@ -865,14 +882,14 @@ static void layer_arp(struct buf *out, const struct pkt_arp *a)
 	if (a->sha && row_field(&r, a->have, "sender hardware address")) {
 		pktfmt_mac(out, a->sha, a->hlen);
 		put_name(out, &r.first, "sender protocol address");
-		if (ip_eth)
+		if (ip4)
 			pktfmt_ipv4(out, a->spa);
 		else
 			pktfmt_mac(out, a->spa, a->plen);
 		put_name(out, &r.first, "target hardware address");
 		pktfmt_mac(out, a->tha, a->hlen);
 		put_name(out, &r.first, "target protocol address");
-		if (ip_eth)
+		if (ip4)
 			pktfmt_ipv4(out, a->tpa);
 		else
 			pktfmt_mac(out, a->tpa, a->plen);
@@ -1273,7 +1290,7 @@ static void json_arp(struct json *j, const struct pkt_arp *a)
 	if (a->sha) {
 		json_mac(j, "sha", a->sha, a->hlen);
 		json_mac(j, "tha", a->tha, a->hlen);
-		if (arp_is_ipv4_ethernet(a)) {
+		if (arp_is_ipv4(a)) {
 			json_addr(j, "spa", a->spa, 0);
 			json_addr(j, "tpa", a->tpa, 0);
 		} else {

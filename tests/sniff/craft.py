@@ -190,6 +190,14 @@ def hostile(name):
         for sec, usec in ((1700000000, 0xFFFFFFFF), (1700000000, 1000000), (0x80000000, 5), (0xFFFFFFFF, 999999)):
             out += struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame
         return out
+    if name == "arp-sizes":             # IPv4 over InfiniBand (hardware size 20), then protocol size 8
+        ib = struct.pack("!HHBBH", 32, 0x0800, 20, 4, 1) + bytes(range(20)) + IP_A + bytes(20) + IP_B
+        p8 = struct.pack("!HHBBH", 1, 0x0800, 6, 8, 1) + MAC_A + bytes(8) + bytes(6) + bytes(8)
+        return pcap([eth(ib, 0x0806, dst=BCAST), eth(p8, 0x0806, dst=BCAST)])
+    if name == "ip-len-zero":           # total length 0, as segmentation offload leaves it
+        return pcap([eth(ipv4(tcp(flags=0x10, data=b"x" * 100), 6, total=0))])
+    if name == "wire-short":            # a record claiming 20 bytes on the wire, 45 captured
+        return pcap([(eth(ipv4(udp(data=b"abc"), 17)), 20)])
     if name == "huge-caplen":           # a record header claiming 2 GB
         return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + \
             struct.pack("<IIII", 1700000000, 0, 0x7FFFFFFF, 0x7FFFFFFF) + b"\0" * 64
