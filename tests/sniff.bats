@@ -581,3 +581,12 @@ check_corpus() {
 	run -0 --separate-stderr sockbox sniff -r "$TMP/zero.pcap"
 	assert_output --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[\.\] seq 1000 ack 0 win 65535 len 100 \[bad-len 0: IPv4 length 0, the frame's 140 bytes decoded\]$"
 }
+
+@test "a cut IPv6 extension header reads 'extension header, N of M bytes'; the AE flag prints as 'e'" {
+	python3 "$CRAFT" ipv6-ext-cut "$TMP/e.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/e.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP6 2001:db8::1 > 2001:db8::2: \[truncated: IPv6 extension header, 10 of 16 bytes captured\]$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[\.e\] seq 1000 ack 0 win 65535 len 0$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c .tcp.flags' sh "$TMP/e.pcap"
+	assert_line --index 1 '["ACK","AE"]'
+}

@@ -174,8 +174,10 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 			put_option_cut(out, pr);
 			break;
 		}
-		put(out,
-		    pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ? ", " : " header, ");
+		put(out, pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ||
+		                 pr->layer == PKT_L_IPV6_EXT
+		             ? ", "
+		             : " header, ");
 		pktfmt_uint(out, pr->have);
 		put(out, " of ");
 		pktfmt_uint(out, pr->want);

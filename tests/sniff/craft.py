@@ -198,6 +198,10 @@ def hostile(name):
         return pcap([eth(ipv4(tcp(flags=0x10, data=b"x" * 100), 6, total=0))])
     if name == "wire-short":            # a record claiming 20 bytes on the wire, 45 captured
         return pcap([(eth(ipv4(udp(data=b"abc"), 17)), 20)])
+    if name == "ipv6-ext-cut":          # the snapshot ends inside a destination-options header; AE set
+        dest = struct.pack("!BB", 6, 1) + b"\x01\x0c" + b"\0" * 12
+        frame = eth(ipv6(dest + tcp(flags=0x110), 60), 0x86DD)
+        return pcap([(frame[:14 + 40 + 10], len(frame)), eth(ipv4(tcp(flags=0x110), 6))], snaplen=262144)
     if name == "huge-caplen":           # a record header claiming 2 GB
         return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + \
             struct.pack("<IIII", 1700000000, 0, 0x7FFFFFFF, 0x7FFFFFFF) + b"\0" * 64
