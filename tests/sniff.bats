@@ -513,3 +513,80 @@ check_corpus() {
 	assert_equal "$output" "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | head -n 1)"
 	[ "$("$SOCKBOX" sniff -x -r "$PCAPS/afs.pcap" | wc -c)" -gt 1048576 ] || fail "afs.pcap no longer outgrows a pipe"
 }
+
+# ---- where sniff used to disagree with tshark (issue 11) ----
+
+@test "a snapshot cutting the TCP options keeps the options captured whole and flags only the cut one" {
+	python3 "$CRAFT" tcp-options-cut "$TMP/cut.pcap"
+	run -0 --separate-stderr sockbox sniff -v -r "$TMP/cut.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[S\] seq 1000 win 65535 len 0 \[truncated: TCP option TS, 3 of 10 bytes captured\]$"
+	assert_line --index 5 "  TCP options: mss 1460, sackOK"
+	assert_line --index 7 "  ! truncated: TCP option TS, 3 of 10 bytes captured"
+	assert_line --index 8 --regexp "TCP \[S\] seq 1000 win 65535 len 0 \[truncated: TCP option wscale, its length byte not captured\]$"
+	assert_line --index 13 "  TCP options: mss 1460, sackOK, TS val 111 ecr 0, nop"
+	assert_equal "${#lines[@]}" 16
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[[.tcp.options[].kind], .problems, .truncated]"' sh "$TMP/cut.pcap"
+	assert_line --index 0 '[["mss","sackOK"],["truncated: TCP option TS, 3 of 10 bytes captured"],true]'
+	assert_line --index 1 '[["mss","sackOK","TS","nop"],["truncated: TCP option wscale, its length byte not captured"],true]'
+}
+
+@test "a first fragment says 'first fragment', its UDP length covering the whole datagram is not malformed" {
+	python3 "$CRAFT" first-fragment "$TMP/ff.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/ff.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.53: UDP len 2000 \(first fragment, id 4660\)$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 2000 \(first fragment, id 43981\)$"
+	assert_equal "${#lines[@]}" 2
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.udp.len, .payload.len, .payload.captured, .problems, .truncated]"' sh "$TMP/ff.pcap"
+	assert_line --index 0 '[2008,2000,1472,null,false]'
+	assert_line --index 1 '[2008,2000,1440,null,false]'
+	run -0 python3 "$COMPARE" "$SOCKBOX" "$TMP/ff.pcap"
+	assert_output --regexp "ff.pcap: 2 packets, 2 compared$"
+}
+
+@test "record times are unsigned: seconds past 2^31 print right, impossible microseconds are flagged, --json stays RFC 3339" {
+	python3 "$CRAFT" odd-times "$TMP/times.pcap"
+	TZ=UTC run -0 --separate-stderr sockbox sniff -r "$TMP/times.pcap"
+	assert_line --index 0 "23:24:54.967295 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28 [malformed: time, microseconds 4294967295, more than 999999]"
+	assert_line --index 1 "22:13:21.000000 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28 [malformed: time, microseconds 1000000, more than 999999]"
+	assert_line --index 2 "03:14:08.000005 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28"
+	assert_line --index 3 "06:28:15.999999 ARP who-has 192.0.2.2 tell 192.0.2.1 len 28"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.time, .ts, .problems]"' sh "$TMP/times.pcap"
+	assert_line --index 0 '["2023-11-14T23:24:54.967295Z",1700004294.967295,["malformed: time, microseconds 4294967295, more than 999999"]]'
+	assert_line --index 1 '["2023-11-14T22:13:21.000000Z",1700000001,["malformed: time, microseconds 1000000, more than 999999"]]'
+	assert_line --index 2 '["2038-01-19T03:14:08.000005Z",2147483648.000005,null]'
+	assert_line --index 3 '["2106-02-07T06:28:15.999999Z",4294967295.999999,null]'
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -r .time | grep -Ec "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$"' sh "$TMP/times.pcap"
+	assert_output 4
+}
+
+@test "a record with fewer bytes on the wire than captured is flagged and still decoded" {
+	python3 "$CRAFT" wire-short "$TMP/ws.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/ws.pcap"
+	assert_output --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.53: UDP len 3 \[malformed: frame of 20 bytes on the wire, 45 captured\]$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.caplen, .len, .problems]"' sh "$TMP/ws.pcap"
+	assert_output '[45,45,["malformed: frame of 20 bytes on the wire, 45 captured"]]'
+}
+
+@test "ARP protocol addresses are dotted when IPv4 says 4 bytes, whatever the hardware size; IPv4 length 0 is 'bad-len 0' and decoded on" {
+	python3 "$CRAFT" arp-sizes "$TMP/arp.pcap"
+	python3 "$CRAFT" ip-len-zero "$TMP/zero.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/arp.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} ARP who-has 192\.0\.2\.2 tell 192\.0\.2\.1 len 56$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} ARP htype 1 ptype 0x0800 op 1$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.arp.spa, .arp.tpa]"' sh "$TMP/arp.pcap"
+	assert_line --index 0 '["192.0.2.1","192.0.2.2"]'
+	assert_line --index 1 '["00:00:00:00:00:00:00:00","00:00:00:00:00:00:00:00"]'
+	run -0 python3 "$COMPARE" "$SOCKBOX" "$TMP/arp.pcap"
+	assert_output --regexp "arp.pcap: 2 packets, 1 compared$"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/zero.pcap"
+	assert_output --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[\.\] seq 1000 ack 0 win 65535 len 100 \[bad-len 0: IPv4 length 0, the frame's 140 bytes decoded\]$"
+}
+
+@test "a cut IPv6 extension header reads 'extension header, N of M bytes'; the AE flag prints as 'e'" {
+	python3 "$CRAFT" ipv6-ext-cut "$TMP/e.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/e.pcap"
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP6 2001:db8::1 > 2001:db8::2: \[truncated: IPv6 extension header, 10 of 16 bytes captured\]$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP 192\.0\.2\.1\.40000 > 192\.0\.2\.2\.80: TCP \[\.e\] seq 1000 ack 0 win 65535 len 0$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c .tcp.flags' sh "$TMP/e.pcap"
+	assert_line --index 1 '["ACK","AE"]'
+}

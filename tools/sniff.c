@@ -355,25 +355,49 @@ static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns
 
 /* ---- one packet ---- */
 
-static void print_json(struct sniff *s, const struct pcap_pkthdr *h, const uint8_t *bytes, uint32_t caplen)
+/* A record's time as pcap defines it: seconds and microseconds are
+ * unsigned 32-bit fields, which libpcap hands over sign-extended (a time
+ * past 2038 would read as 1901).  A microseconds field of a million or
+ * more is impossible: its whole seconds are carried, so the text and the
+ * JSON time agree and stay valid, and the packet is flagged. */
+struct stamp {
+	int64_t sec;
+	uint32_t usec;
+};
+
+static struct stamp record_time(struct pkt *p, const struct pcap_pkthdr *h)
+{
+	struct stamp t;
+	uint32_t usec = (uint32_t)h->ts.tv_usec;
+
+	t.sec = h->ts.tv_sec < 0 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
+	t.usec = usec % 1000000u;
+	if (usec >= 1000000u) {
+		t.sec += usec / 1000000u;
+		pkt_note(p, PKT_BAD_USEC, PKT_L_FRAME, usec, 999999);
+	}
+	return t;
+}
+
+static void print_json(struct sniff *s, struct stamp ts, const uint8_t *bytes, uint32_t caplen)
 {
 	struct json j;
 	char when[48];
 	struct tm tm;
-	time_t t = (time_t)h->ts.tv_sec;
+	time_t t = (time_t)ts.sec;
 
 	json_init(&j, &s->out);
 	json_begin_object(&j, NULL);
 	json_uint(&j, "n", s->seen);
 	/* the date and time of day change once a second: format them then */
-	if (s->json_sec != h->ts.tv_sec || !s->json_day[0]) {
-		s->json_sec = h->ts.tv_sec;
+	if (s->json_sec != ts.sec || !s->json_day[0]) {
+		s->json_sec = ts.sec;
 		if (!gmtime_r(&t, &tm) || !strftime(s->json_day, sizeof s->json_day, "%Y-%m-%dT%H:%M:%S", &tm))
 			snprintf(s->json_day, sizeof s->json_day, "%lld", (long long)t);
 	}
-	snprintf(when, sizeof when, "%s.%06ldZ", s->json_day, (long)h->ts.tv_usec);
+	snprintf(when, sizeof when, "%s.%06uZ", s->json_day, (unsigned)ts.usec);
 	json_str(&j, "time", when);
-	json_fixed(&j, "ts", (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e6, 6);
+	json_fixed(&j, "ts", (double)ts.sec + (double)ts.usec / 1e6, 6);
 	pktfmt_json(&j, &s->pkt);
 	if (s->note.len)
 		json_str_len(&j, "explain", s->note.data, s->note.len);
@@ -405,17 +429,20 @@ static const uint8_t *copy_frame(struct sniff *s, const uint8_t *bytes, uint32_t
 static void print_packet(struct sniff *s, const struct pcap_pkthdr *h, const uint8_t *bytes, uint32_t caplen)
 {
 	struct pktfmt_seq seq = { 0, 0, 0, 0 };
-	uint64_t now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u;
+	struct stamp ts;
+	uint64_t now_ns;
 
 	pkt_decode(&s->pkt, s->link, copy_frame(s, bytes, caplen), caplen, h->len);
+	ts = record_time(&s->pkt, h);
+	now_ns = (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.usec * 1000u;
 	buf_clear(&s->note);
 	if (s->explain)
 		explain_packet(s, &s->pkt, now_ns, &seq);
 	if (s->json) {
-		print_json(s, h, bytes, caplen);
+		print_json(s, ts, bytes, caplen);
 		return;
 	}
-	pktfmt_time(&s->out, &s->clock, h->ts.tv_sec, (uint32_t)h->ts.tv_usec);
+	pktfmt_time(&s->out, &s->clock, ts.sec, ts.usec);
 	buf_append_byte(&s->out, ' ');
 	pktfmt_line(&s->out, &s->pkt, &seq);
 	if (s->verbose)

@@ -116,6 +116,21 @@ static void note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer
 	pr->want = (uint32_t)want;
 }
 
+void pkt_note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer, uint32_t have, uint32_t want)
+{
+	note(p, kind, layer, have, want);
+}
+
+/* The snapshot ends inside a TCP option: have of its want bytes are there
+ * (want 0 when even its length byte was cut). */
+static void note_option_cut(struct pkt *p, uint8_t kind, size_t have, size_t want)
+{
+	size_t before = p->nproblems;
+	note(p, PKT_TRUNCATED, PKT_L_TCP_OPTION, have, want);
+	if (p->nproblems > before)
+		p->problem[before].option = kind;
+}
+
 static uint16_t captured(const struct pkt_cursor *c, size_t want)
 {
 	size_t left = pkt_left(c);
@@ -150,15 +165,24 @@ static void limit(struct pkt_cursor *c, size_t end)
 /* ---- transport layer ---- */
 
 /* Walks TCP options (RFC 9293 3.2): kind 0 ends the list, kind 1 pads,
- * every other kind carries a length byte that counts kind and length. */
-static void decode_tcp_options(struct pkt *p, const uint8_t *opts, size_t len)
+ * every other kind carries a length byte that counts kind and length.
+ * The header says the area is len bytes; only cap of them may have been
+ * captured (a snapshot length that cuts the options).  The options that
+ * were captured whole are kept; the one the snapshot cuts is flagged by
+ * its kind, and the walk ends there. */
+static void decode_tcp_options(struct pkt *p, const uint8_t *opts, size_t len, size_t cap)
 {
 	struct pkt_tcp *t = &p->tcp;
 	size_t i = 0;
 
 	while (i < len && t->nopts < PKT_MAX_TCP_OPTS) {
 		struct pkt_opt *o = &t->opt[t->nopts];
-		uint8_t kind = opts[i];
+		uint8_t kind;
+		if (i >= cap) {
+			note(p, PKT_TRUNCATED, PKT_L_TCP_OPTIONS, cap, len);
+			break;
+		}
+		kind = opts[i];
 		o->kind = kind;
 		o->off = (uint8_t)i;
 		o->len = 1;
@@ -169,8 +193,16 @@ static void decode_tcp_options(struct pkt *p, const uint8_t *opts, size_t len)
 				break;
 			continue;
 		}
+		if (i + 1 >= cap && i + 1 < len) {
+			note_option_cut(p, kind, cap - i, 0);
+			break;
+		}
 		if (i + 1 >= len || opts[i + 1] < 2 || i + opts[i + 1] > len) {
 			note(p, PKT_BAD_OPTION, PKT_L_TCP_OPTIONS, kind, i + 1 < len ? opts[i + 1] : 0);
+			break;
+		}
+		if (i + opts[i + 1] > cap) {
+			note_option_cut(p, kind, cap - i, opts[i + 1]);
 			break;
 		}
 		o->len = opts[i + 1];
@@ -217,14 +249,17 @@ static void decode_tcp(struct pkt *p, struct pkt_cursor *c, uint32_t seg_len)
 		return;
 	}
 	t->opts_len = (uint8_t)(hlen - 20);
-	if (pkt_left(c) < t->opts_len) {
-		note(p, PKT_TRUNCATED, PKT_L_TCP_OPTIONS, pkt_left(c), t->opts_len);
+	t->opts = c->data + c->off;
+	t->opts_cap = (uint8_t)(pkt_left(c) < t->opts_len ? pkt_left(c) : t->opts_len);
+	decode_tcp_options(p, t->opts, t->opts_len, t->opts_cap);
+	if (t->opts_cap < t->opts_len) {
+		/* the cut fell after an end-of-list option, in the padding */
+		if (!pkt_truncated(p))
+			note(p, PKT_TRUNCATED, PKT_L_TCP_OPTIONS, t->opts_cap, t->opts_len);
 		c->off = c->len;
 		set_payload(p, c, seg_len - (uint32_t)hlen);
 		return;
 	}
-	t->opts = c->data + c->off;
-	decode_tcp_options(p, t->opts, t->opts_len);
 	c->off += t->opts_len;
 	set_payload(p, c, seg_len - (uint32_t)hlen);
 }
@@ -248,10 +283,13 @@ static void decode_udp(struct pkt *p, struct pkt_cursor *c, uint32_t seg_len)
 	if (len < 8) {
 		note(p, PKT_SHORT_LENGTH, PKT_L_UDP, len, 8);
 		len = seg_len;
-	} else if (len > seg_len) {
+	} else if (len > seg_len && !p->first_fragment) {
 		note(p, PKT_BAD_LENGTH, PKT_L_UDP, len, seg_len);
 		len = seg_len;
 	}
+	/* A first fragment holds the start of a datagram whose UDP length
+	 * counts every fragment: the payload is that long, the rest of it in
+	 * the fragments that follow (limit() never widens the cursor). */
 	limit(c, c->off + (len - 8));
 	set_payload(p, c, len - 8);
 }
@@ -433,6 +471,8 @@ static void decode_ipv4(struct pkt *p, struct pkt_cursor *c)
 	/* A total length of 0 is what a NIC doing segmentation offload leaves
 	 * in the packets a host captures on its way out: take the frame's. */
 	len = ip->total_len ? ip->total_len : wire;
+	if (!ip->total_len)
+		note(p, PKT_ZERO_LENGTH, PKT_L_IPV4, 0, wire);
 	if (len < hlen) {
 		note(p, PKT_SHORT_LENGTH, PKT_L_IPV4, len, hlen);
 		return;
@@ -458,6 +498,7 @@ static void decode_ipv4(struct pkt *p, struct pkt_cursor *c)
 		decode_ipv4_options(p, ip->opts, optlen);
 		c->off += optlen;
 	}
+	p->first_fragment = (ip->frag & 0x2000) && (ip->frag & 0x1fff) == 0;
 	if ((ip->frag & 0x1fff) != 0) {
 		p->transport = PKT_TR_FRAGMENT;
 		p->ip_proto = ip->proto;
@@ -516,6 +557,7 @@ static int decode_ipv6_extensions(struct pkt *p, struct pkt_cursor *c, uint32_t 
 			ip->frag_off = offlg >> 3;
 			ip->frag_more = offlg & 1;
 			ip->frag_id = pkt_be32(c->data + c->off + 4);
+			p->first_fragment = ip->frag_more && ip->frag_off == 0;
 		}
 		c->off += size;
 		*remaining -= (uint32_t)size;
@@ -752,8 +794,11 @@ void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t
 	p->link = (uint8_t)link;
 	p->data = data;
 	p->caplen = caplen;
-	/* a file may claim fewer bytes on the wire than it captured */
+	/* a file may claim fewer bytes on the wire than it captured: an
+	 * impossible record, flagged; its captured bytes are still decoded */
 	p->wirelen = wirelen > caplen ? wirelen : caplen;
+	if (wirelen < caplen)
+		note(p, PKT_WIRE_SHORT, PKT_L_FRAME, wirelen, caplen);
 	pkt_cursor_init(&c, data, caplen);
 	switch (link) {
 	case PKT_LINK_ETHERNET:
@@ -810,6 +855,7 @@ const char *pkt_layer_name(enum pkt_layer layer)
 		[PKT_L_IPV6_EXT] = "IPv6 extension header",
 		[PKT_L_TCP] = "TCP",
 		[PKT_L_TCP_OPTIONS] = "TCP options",
+		[PKT_L_TCP_OPTION] = "TCP option",
 		[PKT_L_UDP] = "UDP",
 		[PKT_L_ICMP] = "ICMP",
 		[PKT_L_ICMPV6] = "ICMPv6",

@@ -78,6 +78,7 @@ enum pkt_layer {
 	PKT_L_IPV6_EXT,
 	PKT_L_TCP,
 	PKT_L_TCP_OPTIONS,
+	PKT_L_TCP_OPTION, /* one option, its kind in pkt_problem.option */
 	PKT_L_UDP,
 	PKT_L_ICMP,
 	PKT_L_ICMPV6,
@@ -92,11 +93,15 @@ enum pkt_problem_kind {
 	PKT_BAD_VERSION,  /* IP version `have` where `want` was expected */
 	PKT_BAD_OPTION,   /* option kind `have` with a bad length `want` */
 	PKT_TOO_DEEP,     /* more than `want` IPv6 extension headers */
+	PKT_BAD_USEC,     /* the record's microseconds `have`, more than `want` */
+	PKT_WIRE_SHORT,   /* a record says `have` bytes on the wire, `want` captured */
+	PKT_ZERO_LENGTH,  /* an IP length of 0: the frame's `want` bytes are taken */
 };
 
 struct pkt_problem {
-	uint8_t kind;  /* enum pkt_problem_kind */
-	uint8_t layer; /* enum pkt_layer */
+	uint8_t kind;   /* enum pkt_problem_kind */
+	uint8_t layer;  /* enum pkt_layer */
+	uint8_t option; /* the option kind, for PKT_L_TCP_OPTION */
 	uint32_t have, want;
 };
 
@@ -193,8 +198,10 @@ struct pkt_tcp {
 	uint8_t doff;   /* header length in 32-bit words */
 	uint16_t flags; /* PKT_TCP_* and the reserved bits 0xe00 */
 	uint16_t window, checksum, urgent;
-	const uint8_t *opts; /* NULL unless all option bytes were captured */
-	uint8_t opts_len, nopts;
+	/* The option area: opts_len bytes by the header, opts_cap of them
+	 * captured; opt[] holds only the options captured whole. */
+	const uint8_t *opts;
+	uint8_t opts_len, opts_cap, nopts;
 	struct pkt_opt opt[PKT_MAX_TCP_OPTS];
 };
 
@@ -230,11 +237,12 @@ enum pkt_transport {
 };
 
 struct pkt {
-	uint8_t link;       /* enum pkt_link */
-	uint8_t net;        /* enum pkt_net */
-	uint8_t transport;  /* enum pkt_transport */
-	uint8_t ip_proto;   /* the transport protocol number, when IP */
-	uint16_t ethertype; /* what the link layer says comes next */
+	uint8_t link;           /* enum pkt_link */
+	uint8_t net;            /* enum pkt_net */
+	uint8_t transport;      /* enum pkt_transport */
+	uint8_t ip_proto;       /* the transport protocol number, when IP */
+	uint16_t ethertype;     /* what the link layer says comes next */
+	uint8_t first_fragment; /* IPv4 or IPv6: offset 0, more fragments follow */
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 
@@ -260,6 +268,10 @@ struct pkt {
 
 /* Decodes data[0..caplen) of a frame that was wirelen bytes on the wire. */
 void pkt_decode(struct pkt *p, enum pkt_link link, const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+
+/* Adds a problem found outside the frame's bytes (its capture record's
+ * time, say); a packet keeps the first PKT_MAX_PROBLEMS. */
+void pkt_note(struct pkt *p, enum pkt_problem_kind kind, enum pkt_layer layer, uint32_t have, uint32_t want);
 
 /* 1 when the packet was cut short by the snapshot length somewhere. */
 int pkt_truncated(const struct pkt *p);

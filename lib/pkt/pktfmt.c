@@ -133,9 +133,34 @@ void pktfmt_tcp_flags(struct buf *out, uint16_t flags)
 	put_char(out, ']');
 }
 
+static const char *tcp_option_name(uint8_t kind);
+
 static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE" };
 
 /* ---- problems ---- */
+
+/* " TS, 3 of 10 bytes captured": the TCP option a snapshot cut, by name */
+static void put_option_cut(struct buf *out, const struct pkt_problem *pr)
+{
+	const char *name = tcp_option_name(pr->option);
+
+	put_char(out, ' ');
+	if (name) {
+		put(out, name);
+	} else {
+		put(out, "kind ");
+		pktfmt_uint(out, pr->option);
+	}
+	if (!pr->want) {
+		put(out, ", its length byte not captured");
+		return;
+	}
+	put(out, ", ");
+	pktfmt_uint(out, pr->have);
+	put(out, " of ");
+	pktfmt_uint(out, pr->want);
+	put(out, " bytes captured");
+}
 
 void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 {
@@ -145,8 +170,14 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 	case PKT_TRUNCATED:
 		put(out, "truncated: ");
 		put(out, layer);
-		put(out,
-		    pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ? ", " : " header, ");
+		if (pr->layer == PKT_L_TCP_OPTION) {
+			put_option_cut(out, pr);
+			break;
+		}
+		put(out, pr->layer == PKT_L_IPV4_OPTIONS || pr->layer == PKT_L_TCP_OPTIONS ||
+		                 pr->layer == PKT_L_IPV6_EXT
+		             ? ", "
+		             : " header, ");
 		pktfmt_uint(out, pr->have);
 		put(out, " of ");
 		pktfmt_uint(out, pr->want);
@@ -194,6 +225,26 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 		pktfmt_uint(out, pr->have);
 		put(out, " with length ");
 		pktfmt_uint(out, pr->want);
+		break;
+	case PKT_BAD_USEC:
+		put(out, "malformed: time, microseconds ");
+		pktfmt_uint(out, pr->have);
+		put(out, ", more than ");
+		pktfmt_uint(out, pr->want);
+		break;
+	case PKT_WIRE_SHORT:
+		put(out, "malformed: frame of ");
+		pktfmt_uint(out, pr->have);
+		put(out, " bytes on the wire, ");
+		pktfmt_uint(out, pr->want);
+		put(out, " captured");
+		break;
+	case PKT_ZERO_LENGTH:
+		put(out, "bad-len 0: ");
+		put(out, layer);
+		put(out, " length 0, the frame's ");
+		pktfmt_uint(out, pr->want);
+		put(out, " bytes decoded");
 		break;
 	case PKT_TOO_DEEP:
 		put(out, "malformed: more than ");
@@ -564,16 +615,19 @@ static void line_ip(struct buf *out, const struct pkt *p, const struct pktfmt_se
 	line_ip_transport(out, p, rel);
 	if (out->len == mark)
 		out->len--; /* nothing decoded past IP: no dangling space */
-	if (!v6 && (p->ip4.frag & 0x2000) && (p->ip4.frag & 0x1fff) == 0) {
+	if (p->first_fragment) {
 		put(out, " (first fragment, id ");
-		pktfmt_uint(out, p->ip4.id);
+		pktfmt_uint(out, v6 ? p->ip6.frag_id : p->ip4.id);
 		put_char(out, ')');
 	}
 }
 
-static int arp_is_ipv4_ethernet(const struct pkt_arp *a)
+/* Protocol addresses are dotted quads when the protocol is IPv4 and the
+ * header says they are 4 bytes long, whatever the hardware length (6 for
+ * Ethernet, 20 for InfiniBand ...); otherwise they are shown as bytes. */
+static int arp_is_ipv4(const struct pkt_arp *a)
 {
-	return a->sha && a->hlen == 6 && a->plen == 4 && a->ptype == 0x0800;
+	return a->sha && a->plen == 4 && a->ptype == 0x0800;
 }
 
 static void line_arp(struct buf *out, const struct pkt *p)
@@ -583,7 +637,7 @@ static void line_arp(struct buf *out, const struct pkt *p)
 	put(out, "ARP");
 	if (a->have < 8)
 		return;
-	if (!arp_is_ipv4_ethernet(a)) {
+	if (!arp_is_ipv4(a)) {
 		put(out, " htype ");
 		pktfmt_uint(out, a->htype);
 		put(out, " ptype ");
@@ -601,7 +655,7 @@ static void line_arp(struct buf *out, const struct pkt *p)
 		put_char(out, ' ');
 		pktfmt_ipv4(out, a->spa);
 		put(out, " is-at ");
-		pktfmt_mac(out, a->sha, 6);
+		pktfmt_mac(out, a->sha, a->hlen);
 	} else {
 		put(out, " op ");
 		pktfmt_uint(out, a->op);
@@ -812,7 +866,7 @@ static void layer_null(struct buf *out, const struct pkt *p)
 static void layer_arp(struct buf *out, const struct pkt_arp *a)
 {
 	struct row r;
-	int ip_eth = arp_is_ipv4_ethernet(a);
+	int ip4 = arp_is_ipv4(a);
 
 	row_start(&r, out, "ARP", a->have);
 	if (row_field(&r, 2, "hardware type"))
@@ -830,14 +884,14 @@ static void layer_arp(struct buf *out, const struct pkt_arp *a)
 	if (a->sha && row_field(&r, a->have, "sender hardware address")) {
 		pktfmt_mac(out, a->sha, a->hlen);
 		put_name(out, &r.first, "sender protocol address");
-		if (ip_eth)
+		if (ip4)
 			pktfmt_ipv4(out, a->spa);
 		else
 			pktfmt_mac(out, a->spa, a->plen);
 		put_name(out, &r.first, "target hardware address");
 		pktfmt_mac(out, a->tha, a->hlen);
 		put_name(out, &r.first, "target protocol address");
-		if (ip_eth)
+		if (ip4)
 			pktfmt_ipv4(out, a->tpa);
 		else
 			pktfmt_mac(out, a->tpa, a->plen);
@@ -1238,7 +1292,7 @@ static void json_arp(struct json *j, const struct pkt_arp *a)
 	if (a->sha) {
 		json_mac(j, "sha", a->sha, a->hlen);
 		json_mac(j, "tha", a->tha, a->hlen);
-		if (arp_is_ipv4_ethernet(a)) {
+		if (arp_is_ipv4(a)) {
 			json_addr(j, "spa", a->spa, 0);
 			json_addr(j, "tpa", a->tpa, 0);
 		} else {

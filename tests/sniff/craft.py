@@ -120,6 +120,11 @@ def plain(name):
             eth(ipv4(tcp(options=SYN_OPTS), 6)),
             eth(ipv4(tcp(flags=0x10, seq=1001, ack=5001, options=SACK_OPTS), 6)),
         ])
+    if name == "first-fragment":        # the first 1480 bytes of a 2008-byte UDP datagram, IPv4 then IPv6
+        dgram = udp(data=bytes(2000))
+        frag6 = struct.pack("!BBHI", 17, 0, 0x0001, 0xABCD)
+        return pcap([eth(ipv4(dgram[:1480], 17, frag=0x2000)),
+                     eth(ipv6(frag6 + dgram[:1448], 44), 0x86DD)])
     if name == "tcp-retransmit-reset":
         c, sv = dict(src=IP_A, dst=IP_B), dict(src=IP_B, dst=IP_A)
         return pcap([
@@ -145,6 +150,8 @@ def hostile(name):
     syn = eth(ipv4(tcp(options=SYN_OPTS), 6))
     if name == "trunc-tcp":             # the snapshot ends 12 bytes into TCP
         return pcap([(syn[:14 + 20 + 12], len(syn))], snaplen=46)
+    if name == "tcp-options-cut":       # snapshots ending inside TS, then after wscale's kind byte
+        return pcap([(syn[:14 + 20 + 20 + 9], len(syn)), (syn[:14 + 20 + 20 + 18], len(syn))], snaplen=72)
     if name == "caplen-zero":           # records that hold no byte at all
         return pcap([(b"", 60), (b"", 0)])
     if name == "zero-snaplen":          # a file header that says snapshot 0
@@ -177,6 +184,24 @@ def hostile(name):
     if name == "cut-file":              # the file ends in the middle of a record
         data = pcap([syn, syn])
         return data[:-30]
+    if name == "odd-times":             # microseconds out of range; seconds of 2^31 and 2^32 - 1
+        frame = eth(arp(1, MAC_A, IP_A, b"\0" * 6, IP_B), 0x0806, dst=BCAST)
+        out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, ETH)
+        for sec, usec in ((1700000000, 0xFFFFFFFF), (1700000000, 1000000), (0x80000000, 5), (0xFFFFFFFF, 999999)):
+            out += struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame
+        return out
+    if name == "arp-sizes":             # IPv4 over InfiniBand (hardware size 20), then protocol size 8
+        ib = struct.pack("!HHBBH", 32, 0x0800, 20, 4, 1) + bytes(range(20)) + IP_A + bytes(20) + IP_B
+        p8 = struct.pack("!HHBBH", 1, 0x0800, 6, 8, 1) + MAC_A + bytes(8) + bytes(6) + bytes(8)
+        return pcap([eth(ib, 0x0806, dst=BCAST), eth(p8, 0x0806, dst=BCAST)])
+    if name == "ip-len-zero":           # total length 0, as segmentation offload leaves it
+        return pcap([eth(ipv4(tcp(flags=0x10, data=b"x" * 100), 6, total=0))])
+    if name == "wire-short":            # a record claiming 20 bytes on the wire, 45 captured
+        return pcap([(eth(ipv4(udp(data=b"abc"), 17)), 20)])
+    if name == "ipv6-ext-cut":          # the snapshot ends inside a destination-options header; AE set
+        dest = struct.pack("!BB", 6, 1) + b"\x01\x0c" + b"\0" * 12
+        frame = eth(ipv6(dest + tcp(flags=0x110), 60), 0x86DD)
+        return pcap([(frame[:14 + 40 + 10], len(frame)), eth(ipv4(tcp(flags=0x110), 6))], snaplen=262144)
     if name == "huge-caplen":           # a record header claiming 2 GB
         return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + \
             struct.pack("<IIII", 1700000000, 0, 0x7FFFFFFF, 0x7FFFFFFF) + b"\0" * 64

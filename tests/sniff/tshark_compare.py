@@ -84,7 +84,7 @@ def compare(sockbox, path):
         ip = p.get("ipv4") or p.get("ipv6")
         if kind == "arp":
             a = p.get("arp", {})
-            if a.get("hlen") != 6 or a.get("plen") != 4:
+            if a.get("ptype") != 0x0800 or a.get("plen") != 4:
                 continue
             pairs += [("arp.opcode", a.get("op"), num(t["arp.opcode"])),
                       ("arp.src.proto_ipv4", a.get("spa"), t["arp.src.proto_ipv4"]),
