@@ -5,6 +5,7 @@
  */
 #include "http/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -258,6 +259,88 @@ static struct http_slice element_head(struct http_slice e)
 static int slice_is(struct http_slice s, const char *word)
 {
 	return s.len == strlen(word) && strncasecmp(s.ptr, word, s.len) == 0;
+}
+
+/* unreserved / sub-delims (RFC 3986 2.2, 2.3): the bytes a reg-name may
+ * hold as they are. */
+static int is_host_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
+		return 1;
+	return c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL;
+}
+
+static int is_hex_digit(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4address is one. */
+static int is_reg_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= len || !is_hex_digit((unsigned char)s[i + 1]) ||
+			    !is_hex_digit((unsigned char)s[i + 2]))
+				return 0;
+			i += 2;
+		} else if (!is_host_char((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* What is between the brackets of an IP-literal: an IPv6 address, or
+ * IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+static int is_ip_literal(const char *s, size_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr addr;
+	size_t i = 1;
+
+	if (len > 0 && (s[0] == 'v' || s[0] == 'V')) {
+		while (i < len && is_hex_digit((unsigned char)s[i]))
+			i++;
+		if (i == 1 || i >= len || s[i] != '.' || ++i == len)
+			return 0;
+		for (; i < len; i++)
+			if (!is_host_char((unsigned char)s[i]) && s[i] != ':')
+				return 0;
+		return 1;
+	}
+	if (len == 0 || len >= sizeof text)
+		return 0;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return inet_pton(AF_INET6, text, &addr) == 1;
+}
+
+int http_is_host(const char *s, size_t len)
+{
+	const char *end = s + len, *host_end;
+
+	if (len > 0 && s[0] == '[') {
+		host_end = memchr(s, ']', len);
+		if (!host_end || !is_ip_literal(s + 1, (size_t)(host_end - s - 1)))
+			return 0;
+		host_end++;
+	} else {
+		host_end = memchr(s, ':', len);
+		if (!host_end)
+			host_end = end;
+		if (!is_reg_name(s, (size_t)(host_end - s)))
+			return 0;
+	}
+	if (host_end == end)
+		return 1;
+	if (*host_end != ':')
+		return 0; /* "[::1]x" */
+	/* port = *DIGIT: "host:" is allowed, as RFC 3986 3.2.3 allows it */
+	for (const char *p = host_end + 1; p < end; p++)
+		if (!is_digit((unsigned char)*p))
+			return 0;
+	return 1;
 }
 
 int http_list_has_token(const char *value, size_t len, const char *token)

@@ -64,6 +64,15 @@ int http_is_field_value(const char *s, size_t len);
 int http_parse_field_line(const char *line, size_t len, struct http_slice *name, struct http_slice *value,
                           const char **why);
 
+/*
+ * 1 when s[0..len) is a valid Host field value (RFC 9110 7.2, RFC 3986
+ * 3.2.2-3.2.3): uri-host [ ":" port ], where uri-host is a reg-name
+ * (unreserved, sub-delims, %HH), an IPv4 address, or "[" an IPv6 address
+ * or IPvFuture "]", and port is digits.  Empty is valid (a target with no
+ * authority); "a b", "x/y@z", "x:port" and "[::1" are not.
+ */
+int http_is_host(const char *s, size_t len);
+
 /* 1 when the comma-separated list value[0..len) (RFC 9110 5.6.1) has token
  * among its elements, any case, parameters after ';' ignored:
  * "keep-alive, close" has "close". */
