@@ -669,3 +669,43 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	assert_output --regexp '^seq=1 HTTP/1\.1 200 OK '
 	assert_equal "$stderr" ""
 }
+
+# ---- issue 11: peers that do not speak HTTP, an unsolicited 101, --body with --json ----
+
+@test "a peer that answers with an SSH banner and waits is named at once, not timed out: exit 1" {
+	reply "$TMP/r" 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_output ""
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'SSH-2.0-OpenSSH_9.2p1 Debian-2'"
+}
+
+@test "a first line that cannot start a status line fails before its newline comes" {
+	reply "$TMP/r" 'SSH-2.0-x'
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'SSH-2.0-x'"
+}
+
+@test "a non-HTTP first line is quoted escaped and cut short" {
+	reply "$TMP/r" "it's \\001 not http %s\\r\\n" "$(head -c 100 /dev/zero | tr '\0' z)"
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'it\\x27s \\x01 not http zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'"
+}
+
+@test "a 101 Switching Protocols the probe did not ask for is a protocol error: exit 1" {
+	reply "$TMP/r" 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_output ""
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: unsolicited 101 Switching Protocols: the request asked for no Upgrade"
+}
+
+@test "a 101 answering the probe's own Upgrade field is the final answer: exit 0" {
+	reply "$TMP/r" 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -0 --separate-stderr sockbox http-probe --max-time 20 -H 'Connection: Upgrade' -H 'Upgrade: websocket' "http://127.0.0.1:$PORT/"
+	assert_output --regexp "^HTTP/1\.1 101 Switching Protocols from 127\.0\.0\.1:$PORT: .* 0 bytes$"
+	assert_equal "$stderr" ""
+}

@@ -28,18 +28,18 @@ static int is_digit(unsigned char c)
 
 /* ---- error messages ---- */
 
-/* Appends text[0..len) to out as a quoted, escaped excerpt: "GET \x01..." */
-static void append_excerpt(char *out, size_t size, const char *text, size_t len)
+/* Appends text[0..len) to out as an excerpt in quote, escaped: "GET \x01..." */
+static void append_excerpt(char *out, size_t size, const char *text, size_t len, char quote)
 {
 	size_t at = strlen(out);
 	size_t shown = len > EXCERPT_MAX ? EXCERPT_MAX : len;
 
 	if (at + 1 >= size)
 		return;
-	out[at++] = '"';
+	out[at++] = quote;
 	for (size_t i = 0; i < shown && at + 6 < size; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x7f && c != quote && c != '\\')
 			out[at++] = (char)c;
 		else
 			at += (size_t)snprintf(out + at, size - at, "\\x%02x", c);
@@ -49,7 +49,7 @@ static void append_excerpt(char *out, size_t size, const char *text, size_t len)
 		at += 3;
 	}
 	if (at + 1 < size)
-		out[at++] = '"';
+		out[at++] = quote;
 	out[at] = '\0';
 }
 
@@ -67,7 +67,7 @@ static void set_error(char *error, const char *fmt, ...)
 static void set_error_quoting(char *error, const char *what, const char *text, size_t len, const char *why)
 {
 	snprintf(error, HTTP_ERROR_MAX, "%s ", what);
-	append_excerpt(error, HTTP_ERROR_MAX, text, len);
+	append_excerpt(error, HTTP_ERROR_MAX, text, len, '"');
 	if (why) {
 		size_t at = strlen(error);
 		snprintf(error + at, HTTP_ERROR_MAX - at, ": %s", why);
@@ -966,6 +966,29 @@ static enum http_event parse_head(struct http_response *r)
 	return HTTP_EV_HEAD;
 }
 
+/* A status line starts "HTTP/": false as soon as the first bytes differ,
+ * so a peer speaking another protocol (an SSH banner) is named at once,
+ * not after --max-time, even when it sends no newline and waits. */
+static int looks_like_http(const char *line, size_t len)
+{
+	static const char prefix[] = "HTTP/";
+	size_t n = len < sizeof prefix - 1 ? len : sizeof prefix - 1;
+
+	return memcmp(line, prefix, n) == 0;
+}
+
+static enum http_event not_http(struct http_response *r)
+{
+	size_t len = r->head.len;
+
+	/* the line as it came, without its line ending */
+	while (len > 0 && (r->head.data[len - 1] == '\n' || r->head.data[len - 1] == '\r'))
+		len--;
+	snprintf(r->error, HTTP_ERROR_MAX, "not an HTTP response: ");
+	append_excerpt(r->error, HTTP_ERROR_MAX, r->head.data, len, '\'');
+	return response_fail(r);
+}
+
 /* Reads head lines until the empty line that ends the header section. */
 static enum http_event feed_head(struct http_response *r, const char *data, size_t len, size_t *used)
 {
@@ -986,8 +1009,13 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 			return response_fail(r);
 		}
 		at += took;
-		if (got == 0)
+		if (got == 0) {
+			if (r->line_start == 0 && !looks_like_http(r->head.data, r->head.len)) {
+				*used = at;
+				return not_http(r);
+			}
 			break;
+		}
 		line = r->head.data + r->line_start;
 		line_len = r->head.len - r->line_start;
 		*used = at;
@@ -1002,7 +1030,11 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 			}
 			return parse_head(r);
 		}
+		if (r->line_start == 0 && !looks_like_http(line, line_len))
+			return not_http(r);
 		problem = line_ending_problem(line, line_len);
+		if (!problem && r->line_start == 0 && parse_status_line(r, line, line_len - 2) < 0)
+			return response_fail(r);
 		if (problem) {
 			set_error_quoting(r->error,
 			                  r->line_start ? "malformed header field" : "malformed status line",
