@@ -144,7 +144,7 @@ reply() {
 	run -2 --separate-stderr sockbox http-probe -I -d x http://127.0.0.1/
 	assert_equal "$stderr" "sockbox http-probe: --head and --data cannot go together (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe --body --json http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: --body and --json both write to stdout: use --output FILE (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: --body (or -o -) and --json exclude each other: both take stdout; write the body with -o FILE (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe http://127.0.0.1/ http://127.0.0.1/
 	assert_equal "$stderr" "sockbox http-probe: one URL only (see 'sockbox http-probe --help')"
 }
@@ -708,4 +708,16 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	run -0 --separate-stderr sockbox http-probe --max-time 20 -H 'Connection: Upgrade' -H 'Upgrade: websocket' "http://127.0.0.1:$PORT/"
 	assert_output --regexp "^HTTP/1\.1 101 Switching Protocols from 127\.0\.0\.1:$PORT: .* 0 bytes$"
 	assert_equal "$stderr" ""
+}
+
+@test "--json with the body on stdout is a usage error; with -o FILE both are written" {
+	run -2 --separate-stderr sockbox http-probe --json -o - http://127.0.0.1/
+	assert_equal "$stderr" "sockbox http-probe: --body (or -o -) and --json exclude each other: both take stdout; write the body with -o FILE (see 'sockbox http-probe --help')"
+	peer
+	run -0 --separate-stderr sockbox http-probe --json -o "$TMP/body" "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" ""
+	run -0 jq -r .status <<<"$output"
+	assert_output "200"
+	run -0 cat "$TMP/body"
+	assert_output "ok"
 }

@@ -391,7 +391,8 @@ static int check_conflicts(struct http_probe *p)
 	if (p->body_to_stdout && p->output)
 		return diag_usage("--body and --output both take the body: choose one");
 	if (p->body_to_stdout && p->json)
-		return diag_usage("--body and --json both write to stdout: use --output FILE");
+		return diag_usage("--body (or -o -) and --json exclude each other: both take stdout; "
+		                  "write the body with -o FILE");
 	return 0;
 }
 
