@@ -680,13 +680,6 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'SSH-2.0-OpenSSH_9.2p1 Debian-2'"
 }
 
-@test "a first line that cannot start a status line fails before its newline comes" {
-	reply "$TMP/r" 'SSH-2.0-x'
-	peer --reply "$TMP/r" --after hang
-	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
-	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'SSH-2.0-x'"
-}
-
 @test "a non-HTTP first line is quoted escaped and cut short" {
 	reply "$TMP/r" "it's \\001 not http %s\\r\\n" "$(head -c 100 /dev/zero | tr '\0' z)"
 	peer --reply "$TMP/r" --after hang

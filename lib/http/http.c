@@ -966,9 +966,10 @@ static enum http_event parse_head(struct http_response *r)
 	return HTTP_EV_HEAD;
 }
 
-/* A status line starts "HTTP/": false as soon as the first bytes differ,
- * so a peer speaking another protocol (an SSH banner) is named at once,
- * not after --max-time, even when it sends no newline and waits. */
+/* A status line starts "HTTP/".  Checked when the first line ends, so a
+ * peer speaking another protocol (an SSH banner) is named at once, not
+ * after a timeout; not earlier, so that the verdict and its quoted text do
+ * not depend on how the bytes were split across reads. */
 static int looks_like_http(const char *line, size_t len)
 {
 	static const char prefix[] = "HTTP/";
@@ -1009,13 +1010,8 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 			return response_fail(r);
 		}
 		at += took;
-		if (got == 0) {
-			if (r->line_start == 0 && !looks_like_http(r->head.data, r->head.len)) {
-				*used = at;
-				return not_http(r);
-			}
+		if (got == 0)
 			break;
-		}
 		line = r->head.data + r->line_start;
 		line_len = r->head.len - r->line_start;
 		*used = at;

@@ -248,10 +248,9 @@ void http_chunked_free(struct http_chunked *c);
  * Interim 1xx responses are reported and skipped; the parser goes on to
  * the final response.  A 101 (Switching Protocols) is final and ends the
  * HTTP conversation (whether it was asked for is the caller's to judge).
- * The status line is checked as soon as its line ends, and a first line
- * that cannot start with "HTTP/" as soon as its bytes differ: a peer
- * speaking another protocol fails with "not an HTTP response: '...'"
- * rather than a wait.  The status line must be "HTTP/1.x NNN reason", the
+ * The status line is checked as soon as its line ends: a peer speaking
+ * another protocol fails with "not an HTTP response: '...'" rather than
+ * a wait.  The status line must be "HTTP/1.x NNN reason", the
  * lines must end in CRLF, and the status line and header section together
  * may not exceed max_head bytes (the trailers get the same allowance).
  */
