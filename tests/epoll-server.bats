@@ -51,3 +51,5 @@ load mux_servers
 	run grep -F "epoll: edge-triggered; the interest list lives in the kernel" "$SERVER_ERR"
 	assert_success
 }
+@test "epoll-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
+@test "epoll-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }

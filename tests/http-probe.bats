@@ -144,7 +144,7 @@ reply() {
 	run -2 --separate-stderr sockbox http-probe -I -d x http://127.0.0.1/
 	assert_equal "$stderr" "sockbox http-probe: --head and --data cannot go together (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe --body --json http://127.0.0.1/
-	assert_equal "$stderr" "sockbox http-probe: --body and --json both write to stdout: use --output FILE (see 'sockbox http-probe --help')"
+	assert_equal "$stderr" "sockbox http-probe: --body (or -o -) and --json exclude each other: both take stdout; write the body with -o FILE (see 'sockbox http-probe --help')"
 	run -2 --separate-stderr sockbox http-probe http://127.0.0.1/ http://127.0.0.1/
 	assert_equal "$stderr" "sockbox http-probe: one URL only (see 'sockbox http-probe --help')"
 }
@@ -668,4 +668,49 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	run -0 --separate-stderr bash -c "set -o pipefail; '$SOCKBOX' http-probe -n 100000 --interval 0.01 'http://127.0.0.1:$PORT/' | head -n 1"
 	assert_output --regexp '^seq=1 HTTP/1\.1 200 OK '
 	assert_equal "$stderr" ""
+}
+
+# ---- issue 11: peers that do not speak HTTP, an unsolicited 101, --body with --json ----
+
+@test "a peer that answers with an SSH banner and waits is named at once, not timed out: exit 1" {
+	reply "$TMP/r" 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_output ""
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'SSH-2.0-OpenSSH_9.2p1 Debian-2'"
+}
+
+@test "a non-HTTP first line is quoted escaped and cut short" {
+	reply "$TMP/r" "it's \\001 not http %s\\r\\n" "$(head -c 100 /dev/zero | tr '\0' z)"
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: not an HTTP response: 'it\\x27s \\x01 not http zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'"
+}
+
+@test "a 101 Switching Protocols the probe did not ask for is a protocol error: exit 1" {
+	reply "$TMP/r" 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -1 --separate-stderr sockbox http-probe --max-time 20 "http://127.0.0.1:$PORT/"
+	assert_output ""
+	assert_equal "$stderr" "sockbox http-probe: read response from 127.0.0.1:$PORT: unsolicited 101 Switching Protocols: the request asked for no Upgrade"
+}
+
+@test "a 101 answering the probe's own Upgrade field is the final answer: exit 0" {
+	reply "$TMP/r" 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'
+	peer --reply "$TMP/r" --after hang
+	run -0 --separate-stderr sockbox http-probe --max-time 20 -H 'Connection: Upgrade' -H 'Upgrade: websocket' "http://127.0.0.1:$PORT/"
+	assert_output --regexp "^HTTP/1\.1 101 Switching Protocols from 127\.0\.0\.1:$PORT: .* 0 bytes$"
+	assert_equal "$stderr" ""
+}
+
+@test "--json with the body on stdout is a usage error; with -o FILE both are written" {
+	run -2 --separate-stderr sockbox http-probe --json -o - http://127.0.0.1/
+	assert_equal "$stderr" "sockbox http-probe: --body (or -o -) and --json exclude each other: both take stdout; write the body with -o FILE (see 'sockbox http-probe --help')"
+	peer
+	run -0 --separate-stderr sockbox http-probe --json -o "$TMP/body" "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" ""
+	run -0 jq -r .status <<<"$output"
+	assert_output "200"
+	run -0 cat "$TMP/body"
+	assert_output "ok"
 }

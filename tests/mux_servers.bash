@@ -586,3 +586,60 @@ teardown() {
 		fi
 	done
 }
+
+# ---- issue 11: Host syntax, and Connection: close on every closing answer ----
+
+# RFC 9112 3.2: a Host that is not uri-host [ ":" port ] (RFC 3986) is a 400;
+# a name, an IPv4 address, a bracketed IPv6 one, with or without a port, is
+# served.  The good requests ask to close, so the peer need not time out.
+check_http_invalid_host() {
+	make_root
+	start --handler http --root "$WWW"
+	local host
+	for host in 'a b' 'x/y@z' 'x:port' '[::1' '[::1]x' 'a%zz' 'user@x'; do
+		printf 'GET /hello.txt HTTP/1.1\r\nHost: %s\r\n\r\n' "$host" >"$TMP/req"
+		http_case "HTTP/1.1 400 Bad Request"
+	done
+	for host in 'example.test' 'example.test:8080' '127.0.0.1' '127.0.0.1:80' '[::1]' '[::1]:8080' 'a%41b' ''; do
+		printf 'GET /hello.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" >"$TMP/req"
+		http_case "HTTP/1.1 200 OK"
+	done
+}
+
+# http_closing_case STATUS_LINE: the request in $TMP/req, with a second one
+# pipelined behind it, gets exactly one response, with that status line and
+# Connection: close (RFC 9112 9.6), and then the connection ends.
+http_closing_case() {
+	printf 'GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n' >>"$TMP/req"
+	run sh -c "timeout 10 socat -t3 - 'TCP:127.0.0.1:$PORT' <'$TMP/req' | tr -d '\r'"
+	[ "${lines[0]}" = "$1" ] || fail "request $(head -c 80 "$TMP/req" | od -c | head -n 2) answered '${lines[0]}', expected '$1'"
+	printf '%s\n' "$output" | grep -qx 'Connection: close' || fail "the $1 says nothing of the close: $output"
+	[ "$(printf '%s\n' "$output" | grep -c '^HTTP/1\.1 ')" -eq 1 ] || fail "the pipelined request was answered after the $1: $output"
+}
+
+check_http_closing_says_close() {
+	make_root
+	start --handler http --root "$WWW"
+	local long name
+	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	name=$(head -c 300 /dev/zero | tr '\0' a)
+	printf 'GARBAGE\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 400 Bad Request"
+	printf 'GET /hello.txt HTTP/1.1\r\nHost: a b\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 400 Bad Request"
+	printf 'GET /%%zz HTTP/1.1\r\nHost: x\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 400 Bad Request"
+	printf 'GET /%s HTTP/1.1\r\nHost: x\r\n\r\n' "$long" >"$TMP/req"
+	http_closing_case "HTTP/1.1 414 URI Too Long"
+	# a name longer than the file system takes (ENAMETOOLONG) is a 414 too
+	printf 'GET /%s HTTP/1.1\r\nHost: x\r\n\r\n' "$name" >"$TMP/req"
+	http_closing_case "HTTP/1.1 414 URI Too Long"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\nX-Big2: %s\r\n\r\n' "$long" "$long" >"$TMP/req"
+	http_closing_case "HTTP/1.1 431 Request Header Fields Too Large"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 413 Content Too Large"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 501 Not Implemented"
+	printf 'GET / HTTP/2.0\r\nHost: x\r\n\r\n' >"$TMP/req"
+	http_closing_case "HTTP/1.1 505 HTTP Version Not Supported"
+}

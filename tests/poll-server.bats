@@ -41,3 +41,5 @@ load mux_servers
 @test "poll-server http answers malformed and hostile requests with exact statuses" { check_http_hostile; }
 
 @test "poll-server holds 10,000 connections and echoes on each" { check_hold_10k; }
+@test "poll-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
+@test "poll-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }

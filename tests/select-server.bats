@@ -57,3 +57,5 @@ load mux_servers
 	run -0 sh -c "printf 'after the crowd\n' | socat -t5 - TCP:127.0.0.1:$PORT"
 	assert_output "after the crowd"
 }
+@test "select-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
+@test "select-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }

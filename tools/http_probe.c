@@ -391,7 +391,8 @@ static int check_conflicts(struct http_probe *p)
 	if (p->body_to_stdout && p->output)
 		return diag_usage("--body and --output both take the body: choose one");
 	if (p->body_to_stdout && p->json)
-		return diag_usage("--body and --json both write to stdout: use --output FILE");
+		return diag_usage("--body (or -o -) and --json exclude each other: both take stdout; "
+		                  "write the body with -o FILE");
 	return 0;
 }
 
@@ -565,11 +566,33 @@ static int plan_redirect(struct http_probe *p, const struct http_response *r)
 	return 1;
 }
 
+/* 1 when a -H field asked the server to change protocols ("Upgrade: x"). */
+static int asked_for_upgrade(const struct http_probe *p)
+{
+	for (size_t i = 0; i < p->header_count; i++) {
+		const char *colon = strchr(p->headers[i], ':');
+		if (colon && colon[1] != '\0' && (size_t)(colon - p->headers[i]) == strlen("Upgrade") &&
+		    strncasecmp(p->headers[i], "Upgrade", strlen("Upgrade")) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int on_head(void *arg, const struct http_response *r)
 {
 	struct http_probe *p = arg;
 
 	narrate_head(p, r);
+	/* RFC 9110 15.2.2: a server must not switch protocols unless the
+	 * request's Upgrade field asked it to.  One that does anyway no longer
+	 * speaks HTTP on this connection: that is no answer to the probe. */
+	if (r->status == 101 && !asked_for_upgrade(p)) {
+		snprintf(
+		    p->ex.error,
+		    sizeof p->ex.error, "read response from %s: unsolicited 101 Switching Protocols: the request asked for no Upgrade",
+		    p->client.remote);
+		return -1;
+	}
 	if (r->status < 200 && r->status != 101)
 		return 0; /* interim: skipped */
 	p->ex.has_head = 1;

@@ -5,6 +5,7 @@
  */
 #include "http/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,18 +28,18 @@ static int is_digit(unsigned char c)
 
 /* ---- error messages ---- */
 
-/* Appends text[0..len) to out as a quoted, escaped excerpt: "GET \x01..." */
-static void append_excerpt(char *out, size_t size, const char *text, size_t len)
+/* Appends text[0..len) to out as an excerpt in quote, escaped: "GET \x01..." */
+static void append_excerpt(char *out, size_t size, const char *text, size_t len, char quote)
 {
 	size_t at = strlen(out);
 	size_t shown = len > EXCERPT_MAX ? EXCERPT_MAX : len;
 
 	if (at + 1 >= size)
 		return;
-	out[at++] = '"';
+	out[at++] = quote;
 	for (size_t i = 0; i < shown && at + 6 < size; i++) {
 		unsigned char c = (unsigned char)text[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x7f && c != quote && c != '\\')
 			out[at++] = (char)c;
 		else
 			at += (size_t)snprintf(out + at, size - at, "\\x%02x", c);
@@ -48,7 +49,7 @@ static void append_excerpt(char *out, size_t size, const char *text, size_t len)
 		at += 3;
 	}
 	if (at + 1 < size)
-		out[at++] = '"';
+		out[at++] = quote;
 	out[at] = '\0';
 }
 
@@ -66,7 +67,7 @@ static void set_error(char *error, const char *fmt, ...)
 static void set_error_quoting(char *error, const char *what, const char *text, size_t len, const char *why)
 {
 	snprintf(error, HTTP_ERROR_MAX, "%s ", what);
-	append_excerpt(error, HTTP_ERROR_MAX, text, len);
+	append_excerpt(error, HTTP_ERROR_MAX, text, len, '"');
 	if (why) {
 		size_t at = strlen(error);
 		snprintf(error + at, HTTP_ERROR_MAX - at, ": %s", why);
@@ -258,6 +259,88 @@ static struct http_slice element_head(struct http_slice e)
 static int slice_is(struct http_slice s, const char *word)
 {
 	return s.len == strlen(word) && strncasecmp(s.ptr, word, s.len) == 0;
+}
+
+/* unreserved / sub-delims (RFC 3986 2.2, 2.3): the bytes a reg-name may
+ * hold as they are. */
+static int is_host_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
+		return 1;
+	return c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL;
+}
+
+static int is_hex_digit(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4address is one. */
+static int is_reg_name(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= len || !is_hex_digit((unsigned char)s[i + 1]) ||
+			    !is_hex_digit((unsigned char)s[i + 2]))
+				return 0;
+			i += 2;
+		} else if (!is_host_char((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* What is between the brackets of an IP-literal: an IPv6 address, or
+ * IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ). */
+static int is_ip_literal(const char *s, size_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr addr;
+	size_t i = 1;
+
+	if (len > 0 && (s[0] == 'v' || s[0] == 'V')) {
+		while (i < len && is_hex_digit((unsigned char)s[i]))
+			i++;
+		if (i == 1 || i >= len || s[i] != '.' || ++i == len)
+			return 0;
+		for (; i < len; i++)
+			if (!is_host_char((unsigned char)s[i]) && s[i] != ':')
+				return 0;
+		return 1;
+	}
+	if (len == 0 || len >= sizeof text)
+		return 0;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return inet_pton(AF_INET6, text, &addr) == 1;
+}
+
+int http_is_host(const char *s, size_t len)
+{
+	const char *end = s + len, *host_end;
+
+	if (len > 0 && s[0] == '[') {
+		host_end = memchr(s, ']', len);
+		if (!host_end || !is_ip_literal(s + 1, (size_t)(host_end - s - 1)))
+			return 0;
+		host_end++;
+	} else {
+		host_end = memchr(s, ':', len);
+		if (!host_end)
+			host_end = end;
+		if (!is_reg_name(s, (size_t)(host_end - s)))
+			return 0;
+	}
+	if (host_end == end)
+		return 1;
+	if (*host_end != ':')
+		return 0; /* "[::1]x" */
+	/* port = *DIGIT: "host:" is allowed, as RFC 3986 3.2.3 allows it */
+	for (const char *p = host_end + 1; p < end; p++)
+		if (!is_digit((unsigned char)*p))
+			return 0;
+	return 1;
 }
 
 int http_list_has_token(const char *value, size_t len, const char *token)
@@ -883,6 +966,30 @@ static enum http_event parse_head(struct http_response *r)
 	return HTTP_EV_HEAD;
 }
 
+/* A status line starts "HTTP/".  Checked when the first line ends, so a
+ * peer speaking another protocol (an SSH banner) is named at once, not
+ * after a timeout; not earlier, so that the verdict and its quoted text do
+ * not depend on how the bytes were split across reads. */
+static int looks_like_http(const char *line, size_t len)
+{
+	static const char prefix[] = "HTTP/";
+	size_t n = len < sizeof prefix - 1 ? len : sizeof prefix - 1;
+
+	return memcmp(line, prefix, n) == 0;
+}
+
+static enum http_event not_http(struct http_response *r)
+{
+	size_t len = r->head.len;
+
+	/* the line as it came, without its line ending */
+	while (len > 0 && (r->head.data[len - 1] == '\n' || r->head.data[len - 1] == '\r'))
+		len--;
+	snprintf(r->error, HTTP_ERROR_MAX, "not an HTTP response: ");
+	append_excerpt(r->error, HTTP_ERROR_MAX, r->head.data, len, '\'');
+	return response_fail(r);
+}
+
 /* Reads head lines until the empty line that ends the header section. */
 static enum http_event feed_head(struct http_response *r, const char *data, size_t len, size_t *used)
 {
@@ -919,7 +1026,11 @@ static enum http_event feed_head(struct http_response *r, const char *data, size
 			}
 			return parse_head(r);
 		}
+		if (r->line_start == 0 && !looks_like_http(line, line_len))
+			return not_http(r);
 		problem = line_ending_problem(line, line_len);
+		if (!problem && r->line_start == 0 && parse_status_line(r, line, line_len - 2) < 0)
+			return response_fail(r);
 		if (problem) {
 			set_error_quoting(r->error,
 			                  r->line_start ? "malformed header field" : "malformed status line",

@@ -64,6 +64,15 @@ int http_is_field_value(const char *s, size_t len);
 int http_parse_field_line(const char *line, size_t len, struct http_slice *name, struct http_slice *value,
                           const char **why);
 
+/*
+ * 1 when s[0..len) is a valid Host field value (RFC 9110 7.2, RFC 3986
+ * 3.2.2-3.2.3): uri-host [ ":" port ], where uri-host is a reg-name
+ * (unreserved, sub-delims, %HH), an IPv4 address, or "[" an IPv6 address
+ * or IPvFuture "]", and port is digits.  Empty is valid (a target with no
+ * authority); "a b", "x/y@z", "x:port" and "[::1" are not.
+ */
+int http_is_host(const char *s, size_t len);
+
 /* 1 when the comma-separated list value[0..len) (RFC 9110 5.6.1) has token
  * among its elements, any case, parameters after ';' ignored:
  * "keep-alive, close" has "close". */
@@ -238,7 +247,10 @@ void http_chunked_free(struct http_chunked *c);
  *
  * Interim 1xx responses are reported and skipped; the parser goes on to
  * the final response.  A 101 (Switching Protocols) is final and ends the
- * HTTP conversation.  The status line must be "HTTP/1.x NNN reason", the
+ * HTTP conversation (whether it was asked for is the caller's to judge).
+ * The status line is checked as soon as its line ends: a peer speaking
+ * another protocol fails with "not an HTTP response: '...'" rather than
+ * a wait.  The status line must be "HTTP/1.x NNN reason", the
  * lines must end in CRLF, and the status line and header section together
  * may not exceed max_head bytes (the trailers get the same allowance).
  */

@@ -267,6 +267,9 @@ int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 		if (rc != 0)
 			return rc;
 		if (token_equals(name.ptr, name.len, "host")) {
+			/* RFC 9112 3.2: an invalid Host field value is a 400 */
+			if (!http_is_host(value.ptr, value.len))
+				return 400;
 			req->hosts++;
 		} else if (token_equals(name.ptr, name.len, "content-length")) {
 			const char *why;
@@ -729,6 +732,17 @@ static const struct httpd_cache_entry *builtin_entry(struct httpd_site *site)
 	return e;
 }
 
+/* An error answer to a well-formed request.  Whether the connection stays
+ * open is decided here and by answer() with the same status_closes(), so a
+ * response after which the server closes always says Connection: close
+ * (RFC 9112 9.6): a client that pipelined a request behind it learns that
+ * it was dropped. */
+static int append_error(struct httpd_site *site, const struct httpd_request *req, int status, struct buf *out)
+{
+	return httpd_append_status(site, status, req->keep_alive && !status_closes(status),
+	                           req->method == HTTPD_HEAD, out);
+}
+
 /* Answers a well-formed GET or HEAD: the status it sent. */
 static int serve_path(struct httpd_site *site, const struct httpd_request *req, struct buf *out,
                       struct httpd_file *file, int *failed)
@@ -736,7 +750,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 	char path[HTTPD_LINE_MAX + 16];
 	const struct httpd_cache_entry *e;
 	struct stat st;
-	int is_dir, fd, rc, head_only = req->method == HTTPD_HEAD;
+	int is_dir, fd, rc;
 
 	rc = httpd_target_path(req->target, req->target_len, path, sizeof path, &is_dir);
 	if (rc == 0 && site->root_fd < 0) {
@@ -750,8 +764,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 			rc = 500;
 	}
 	if (rc != 0) {
-		*failed =
-		    httpd_append_status(site, rc, req->keep_alive && !status_closes(rc), head_only, out) < 0;
+		*failed = append_error(site, req, rc, out) < 0;
 		return rc;
 	}
 	e = cache_lookup(site, path);
@@ -764,7 +777,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 		rc = status_of_errno(errno);
 		if (fd >= 0)
 			close(fd);
-		*failed = httpd_append_status(site, rc, req->keep_alive, head_only, out) < 0;
+		*failed = append_error(site, req, rc, out) < 0;
 		return rc;
 	}
 	if (S_ISDIR(st.st_mode) && !is_dir) {
@@ -774,7 +787,7 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		*failed = httpd_append_status(site, 404, req->keep_alive, head_only, out) < 0;
+		*failed = append_error(site, req, 404, out) < 0;
 		return 404;
 	}
 	if (st.st_size <= HTTPD_CACHE_FILE_MAX && (e = cache_fill(site, path, fd, &st)) != NULL) {
@@ -802,7 +815,7 @@ static int answer(struct httpd_conn *hc, struct httpd_site *site, const char *he
 	} else {
 		if (req.method == HTTPD_OTHER) {
 			status = 405;
-			failed = httpd_append_status(site, 405, req.keep_alive, 0, out) < 0;
+			failed = append_error(site, &req, 405, out) < 0;
 		} else {
 			status = serve_path(site, &req, out, file, &failed);
 		}

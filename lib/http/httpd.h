@@ -12,14 +12,15 @@
  * directory, or a built-in page when there is none; index.html for a
  * directory; Content-Type by extension, Content-Length, Last-Modified,
  * Date; persistent connections and pipelined requests, answered in order.
- * Everything else gets its exact status: 400 a malformed request, 403 a
+ * Everything else gets its exact status: 400 a malformed request (a Host
+ * that is not uri-host [ ":" port ] among them), 403 a
  * path the root refuses (a symlink pointing out of it), 404, 405 a method
  * other than GET and HEAD, 413 a request body over HTTPD_BODY_MAX, 414 a
  * request line over HTTPD_LINE_MAX, 431 a head over HTTPD_HEAD_MAX or with
  * more than HTTPD_FIELDS_MAX fields, 501 a Transfer-Encoding, 505 an HTTP
  * major version other than 1.  After a 400, 413, 414, 431, 501 or 505 the
- * stream cannot be trusted: the response says Connection: close and the
- * connection takes no more input.
+ * stream cannot be trusted: the connection takes no more input.  Every
+ * response after which the connection closes says Connection: close.
  *
  * Paths never leave the root: percent-decoding, then empty segments and
  * dot segments removed (url.h, RFC 3986 5.2.4) with a ".." above the root
