@@ -10,6 +10,7 @@
 #   make demo         a one-minute tour of every tool on loopback and temp files
 #   make install      binary, man pages, completions under DESTDIR/PREFIX
 #   make install-links  a link per tool (busybox-style) next to the binary
+#   make deb          build/sockbox_VERSION_ARCH.deb with debhelper (debian/)
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
@@ -58,10 +59,11 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev libssl-dev \
 	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
 	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
-	procps psmisc util-linux coreutils e2fsprogs bc strace clang-format-14 parallel
+	procps psmisc util-linux coreutils e2fsprogs bc strace clang-format-14 parallel \
+	debhelper dpkg-dev lintian man-db
 
 .PHONY: all deps test check-asan run-suites format-check bench fuzz demo install uninstall \
-	install-links completions lint clean FORCE
+	install-links completions lint deb clean FORCE
 
 all: sockbox
 
@@ -171,6 +173,20 @@ uninstall:
 		$(DESTDIR)$(ZSHCOMPDIR)/_sockbox $(DESTDIR)$(FISHCOMPDIR)/sockbox.fish \
 		$(DESTDIR)$(MANDIR)/man7/sockbox.7
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+
+# dpkg-buildpackage writes beside the source directory and into debian/,
+# so it runs on a copy in build/deb/ (the tree as it is, without build
+# products or .git) and the packages are moved to build/.  The suites are
+# not run again (nocheck): CI runs them on the same sources.
+DEB_DIR = build/deb
+deb:
+	rm -rf $(DEB_DIR) build/sockbox_*.deb build/sockbox-dbgsym_*.deb
+	mkdir -p $(DEB_DIR)/sockbox
+	tar -c --exclude=./build --exclude=./.git --exclude=./sockbox . | tar -x -C $(DEB_DIR)/sockbox
+	cd $(DEB_DIR)/sockbox && DEB_BUILD_OPTIONS="nocheck $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -us -uc -b
+	mv $(DEB_DIR)/*.deb build/
+	@ls build/*.deb
 
 clean:
 	rm -rf build sockbox
