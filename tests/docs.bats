@@ -77,3 +77,15 @@ load helper
 	grep -qF 'make deps && make demo' "$ROOT/README.md"
 	grep -qF 'make test' "$ROOT/README.md"
 }
+
+@test "every man page example line (.Dl, .Bd ... .Ed) fits in 78 columns" {
+	# Wider lines wrap mid-command in an 80-column terminal; a long
+	# command breaks with a trailing backslash, a long output line wraps
+	# with an indent and the text says so.
+	run -0 awk 'FNR == 1 { lit = 0 }
+		/^\.Bd/ { lit = 1; next }
+		/^\.Ed/ { lit = 0; next }
+		/^\.Dl / { if (length($0) - 4 > 78) print FILENAME ":" FNR ": " $0; next }
+		lit && length($0) > 78 { print FILENAME ":" FNR ": " $0 }' "$ROOT"/man/*.1 "$ROOT"/man/*.7
+	assert_output ""
+}
