@@ -77,3 +77,57 @@ load helper
 	grep -qF 'make deps && make demo' "$ROOT/README.md"
 	grep -qF 'make test' "$ROOT/README.md"
 }
+
+@test "every man page example line (.Dl, .Bd ... .Ed) fits in 78 columns" {
+	# Wider lines wrap mid-command in an 80-column terminal; a long
+	# command breaks with a trailing backslash, a long output line wraps
+	# with an indent and the text says so.
+	run -0 awk 'FNR == 1 { lit = 0 }
+		/^\.Bd/ { lit = 1; next }
+		/^\.Ed/ { lit = 0; next }
+		/^\.Dl / { if (length($0) - 4 > 78) print FILENAME ":" FNR ": " $0; next }
+		lit && length($0) > 78 { print FILENAME ":" FNR ": " $0 }' "$ROOT"/man/*.1 "$ROOT"/man/*.7
+	assert_output ""
+}
+
+# man_bats_examples DIR: writes each bats example of the man pages (a
+# `.Bd -literal` block holding a @test, roff escapes undone) to
+# DIR/PAGE-LINE.bats, after the two lines of a file that loads only
+# bats-support and bats-assert.
+man_bats_examples() {
+	awk -v dir="$1" '
+		FNR == 1 { n = split(FILENAME, p, "/"); page = p[n] }
+		/^\.Bd -literal/ { lit = 1; start = FNR; body = ""; next }
+		/^\.Ed/ && lit {
+			lit = 0
+			if (body !~ /@test/) next
+			out = dir "/" page "-" start ".bats"
+			printf "bats_load_library bats-support\nbats_load_library bats-assert\n\n%s", body > out
+			close(out)
+			next
+		}
+		lit {
+			line = $0
+			gsub(/\\&/, "", line)
+			gsub(/\\e/, "\\", line)
+			body = body line "\n"
+		}' "$ROOT"/man/*.1 "$ROOT"/man/*.7
+}
+
+@test "every bats example in the man pages runs with only bats-support and bats-assert" {
+	mkdir "$TMP/bin" "$TMP/examples"
+	ln -s "$SOCKBOX" "$TMP/bin/sockbox"
+	man_bats_examples "$TMP/examples"
+	# One bats run over them all: each file keeps its own setup and
+	# teardown, and the TAP output names the example that failed. An
+	# example that hangs fails here: timeout stops its whole process group.
+	run --separate-stderr timeout 60 env PATH="$TMP/bin:$PATH" \
+		bats --tap "$TMP/examples"
+	# bats prints its warnings (BW02: run -N without
+	# bats_require_minimum_version) after the TAP lines.
+	[ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ $output != *BW0* ]] ||
+		fail "status $status:"$'\n'"$output"$'\n'"$stderr"
+	local n
+	n=$(grep -c '^ok ' <<<"$output")
+	[ "$n" -ge 10 ] || fail "found $n bats examples in the man pages"
+}
