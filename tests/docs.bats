@@ -77,3 +77,96 @@ load helper
 	grep -qF 'make deps && make demo' "$ROOT/README.md"
 	grep -qF 'make test' "$ROOT/README.md"
 }
+
+# Issue 11, defect 6: what each shell offers after an option, before a
+# subcommand, and after -i/--interface.  comp_bash runs the bash completion
+# on the words given (the last is the word being completed) and leaves the
+# offer in $offer; comp_fish does the same through fish's complete -C.
+comp_bash() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_sockbox || true # compgen fails when nothing matches
+	offer="${COMPREPLY[*]}"
+}
+
+comp_fish() {
+	offer=$(fish -c "source '$ROOT/completions/sockbox.fish'; complete -C '$1'" | cut -f1 | tr '\n' ' ')
+	offer=${offer% }
+}
+
+comp_need_fish() { command -v fish >/dev/null || skip "fish is not installed (make deps)"; }
+
+sys_ifaces() { ls /sys/class/net | sort | tr '\n' ' ' | sed 's/ $//'; }
+
+@test "bash completion offers a choice's words, never its placeholders" {
+	source "$ROOT/completions/sockbox.bash"
+	comp_bash sockbox log-writer --sync ""
+	[ "$offer" = "never entry" ] || fail "log-writer --sync offers '$offer'"
+	comp_bash log-writer -s ""
+	[ "$offer" = "never entry" ] || fail "log-writer -s offers '$offer'"
+	comp_bash log-writer --sync = ""
+	[ "$offer" = "never entry" ] || fail "log-writer --sync= offers '$offer'"
+	cd "$TMP" # no file named like a placeholder
+	for t in $(sockbox --list); do
+		while IFS=$'\037' read -r short long arg help; do
+			[ -n "$arg" ] || continue
+			comp_bash sockbox "$t" "$long" ""
+			[[ ! " $offer " =~ \ [A-Z][A-Z0-9_]*\  ]] || fail "$t $long offers the placeholder in '$offer'"
+		done < <(sockbox "$t" --list-options | tr '\t' '\037')
+	done
+}
+
+@test "bash completion offers a tool's subcommands alone until one is given" {
+	source "$ROOT/completions/sockbox.bash"
+	cd "$TMP"
+	touch data.bin
+	comp_bash sockbox struct-pack ""
+	[ "$offer" = "pack unpack size explain" ] || fail "struct-pack offers '$offer'"
+	comp_bash struct-pack -d , ""
+	[ "$offer" = "pack unpack size explain" ] || fail "struct-pack -d , offers '$offer'"
+	comp_bash sockbox udp-broadcast ""
+	[ "$offer" = "send listen" ] || fail "udp-broadcast offers '$offer'"
+	comp_bash udp-broadcast -p 9 ""
+	[ "$offer" = "send listen" ] || fail "udp-broadcast -p 9 offers '$offer'"
+	comp_bash sockbox struct-pack unpack '<i' ""
+	[ "$offer" = "data.bin" ] || fail "struct-pack unpack FORMAT offers '$offer'"
+	comp_bash sockbox log-writer ""
+	[ "$offer" = "data.bin" ] || fail "log-writer offers '$offer'"
+}
+
+@test "bash completion offers the system's interfaces after -i and --interface" {
+	source "$ROOT/completions/sockbox.bash"
+	want=$(sys_ifaces)
+	[[ " $want " == *" lo "* ]] || fail "no lo in /sys/class/net: '$want'"
+	for words in "sockbox sniff -i" "sniff --interface" "sockbox udp-broadcast send -i" \
+		"udp-broadcast listen --interface"; do
+		comp_bash $words ""
+		got=$(printf '%s\n' $offer | sort | tr '\n' ' ' | sed 's/ $//')
+		[ "$got" = "$want" ] || fail "$words offers '$got', not '$want'"
+	done
+	comp_bash sniff -i l
+	[[ " $offer " == *" lo "* ]] || fail "sniff -i l offers '$offer'"
+}
+
+@test "fish completion offers choices, subcommands first and interfaces as bash does" {
+	comp_need_fish
+	cd "$TMP"
+	touch data.bin
+	comp_fish "sockbox log-writer --sync "
+	[ "$offer" = "entry never" ] || fail "fish: log-writer --sync offers '$offer'"
+	comp_fish "log-writer -s "
+	[ "$offer" = "entry never" ] || fail "fish: log-writer -s offers '$offer'"
+	comp_fish "sockbox struct-pack "
+	[ "$offer" = "explain pack size unpack" ] || fail "fish: struct-pack offers '$offer'"
+	comp_fish "udp-broadcast "
+	[ "$offer" = "listen send" ] || fail "fish: udp-broadcast offers '$offer'"
+	comp_fish "struct-pack unpack x "
+	[ "$offer" = "data.bin" ] || fail "fish: struct-pack unpack FORMAT offers '$offer'"
+	comp_fish "sockbox "
+	[ "$offer" = "$(sockbox --list | sort | tr '\n' ' ' | sed 's/ $//')" ] || fail "fish: sockbox offers '$offer'"
+	for line in "sockbox sniff -i " "udp-broadcast --interface "; do
+		comp_fish "$line"
+		[ "$offer" = "$(sys_ifaces)" ] || fail "fish: '$line' offers '$offer'"
+	done
+}
