@@ -170,3 +170,51 @@ sys_ifaces() { ls /sys/class/net | sort | tr '\n' ' ' | sed 's/ $//'; }
 		[ "$offer" = "$(sys_ifaces)" ] || fail "fish: '$line' offers '$offer'"
 	done
 }
+
+# comp_zsh completes each line given in one interactive zsh on a
+# pseudo-terminal (zpty) with compinit and completions/_sockbox, and prints
+# per line the words the completion added; timeout bounds a zsh that never
+# prompts.
+comp_zsh() {
+	mkdir -p "$TMP/zfunc"
+	cp "$ROOT/completions/_sockbox" "$TMP/zfunc/"
+	cat >"$TMP/capture.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 1
+zpty z TERM=dumb zsh -f -i
+zpty -w z "fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; PS1='%% '"
+zpty -w z 'comppostfuncs=(_cap_post); _cap_post() { compstate[insert]=; compstate[list]=; }'
+zpty -w z 'compadd() { local -a h; builtin compadd -O h "$@"; (( $#h )) && print -r -- "<hits>${(j: :)h}</hits>" >/dev/tty; builtin compadd "$@"; }'
+zpty -w z 'print -r -- "<ready>"'
+zpty -r z line '*<ready>*'
+zpty -r z line '*<ready>*'
+shift
+integer n=0
+for l in "$@"; do
+	(( n++ ))
+	zpty -w -n z "$l"$'\t'
+	zpty -w -n z $'\C-u'
+	zpty -w z "print -r -- '<done$n>'"
+	zpty -r z out "*<done$n>*<done$n>*"
+	print -r -- "${${(M)${(f)out}:#*<hits>*}//(*<hits>|<\/hits>*)/}" | tr -d '\r'
+done
+zpty -d z
+ZSH
+	timeout 30 zsh -f "$TMP/capture.zsh" "$TMP/zfunc" "$@"
+}
+
+@test "zsh completion offers choices, subcommands first and interfaces as bash does" {
+	command -v zsh >/dev/null || skip "zsh is not installed (make deps)"
+	mkdir "$TMP/cwd"
+	cd "$TMP/cwd"
+	touch data.bin
+	ifaces=$(sys_ifaces)
+	run -0 comp_zsh "sockbox log-writer --sync " "log-writer -s " "sockbox struct-pack " \
+		"udp-broadcast " "struct-pack unpack x " "sockbox sniff -i " "udp-broadcast --interface "
+	assert_output "never entry
+never entry
+pack unpack size explain
+send listen
+data.bin
+$ifaces
+$ifaces"
+}
