@@ -110,7 +110,7 @@ sys_ifaces() { ls /sys/class/net | sort | tr '\n' ' ' | sed 's/ $//'; }
 	cd "$TMP" # no file named like a placeholder
 	for t in $(sockbox --list); do
 		while IFS=$'\037' read -r short long arg help; do
-			[ -n "$arg" ] || continue
+			[[ $arg == *[A-Z]* ]] || continue # lowercase choices hold no placeholder
 			comp_bash sockbox "$t" "$long" ""
 			[[ ! " $offer " =~ \ [A-Z][A-Z0-9_]*\  ]] || fail "$t $long offers the placeholder in '$offer'"
 		done < <(sockbox "$t" --list-options | tr '\t' '\037')
