@@ -60,7 +60,7 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev l
 	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
 	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
 	procps psmisc util-linux coreutils e2fsprogs bc strace clang-format-14 parallel \
-	debhelper dpkg-dev lintian man-db
+	debhelper dpkg-dev lintian man-db fish zsh
 
 .PHONY: all deps test check-asan run-suites format-check bench fuzz demo install uninstall \
 	install-links completions lint deb clean FORCE

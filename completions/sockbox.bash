@@ -5,16 +5,23 @@ _sockbox_tools="epoll-server file-copy http-probe log-writer poll-server select-
 
 _sockbox_words() {
 	case $1 in
-	epoll-server) echo " --edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
-	file-copy) echo " --method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
-	http-probe) echo " -X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
-	log-writer) echo " -u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
-	poll-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
-	select-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
-	sniff) echo " -i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
-	struct-pack) echo "pack unpack size explain -d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
-	tcp-echo) echo " -l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
-	udp-broadcast) echo "send listen --to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	epoll-server) echo "--edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
+	file-copy) echo "--method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
+	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
+	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
+	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
+	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
+	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
+	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
+	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	esac
+}
+
+_sockbox_commands() {
+	case $1 in
+	struct-pack) echo "pack unpack size explain" ;;
+	udp-broadcast) echo "send listen" ;;
 	esac
 }
 
@@ -58,7 +65,7 @@ _sockbox_values() {
 	"log-writer --format"|"log-writer -f") echo "@none" ;;
 	"log-writer --tick"|"log-writer -t") echo "@none" ;;
 	"log-writer --count"|"log-writer -c") echo "@none" ;;
-	"log-writer --sync"|"log-writer -s") echo "never entry SECS" ;;
+	"log-writer --sync"|"log-writer -s") echo "never entry" ;;
 	"log-writer --max-size"|"log-writer -m") echo "@none" ;;
 	"log-writer --keep"|"log-writer -k") echo "@none" ;;
 	"poll-server --bind"|"poll-server -b") echo "@none" ;;
@@ -85,7 +92,7 @@ _sockbox_values() {
 	"select-server --root") echo "@file" ;;
 	"select-server --max-clients") echo "@none" ;;
 	"select-server --idle-timeout") echo "@none" ;;
-	"sniff --interface"|"sniff -i") echo "@none" ;;
+	"sniff --interface"|"sniff -i") echo "@iface" ;;
 	"sniff --read"|"sniff -r") echo "@file" ;;
 	"sniff --count"|"sniff -c") echo "@none" ;;
 	"sniff --timeout") echo "@none" ;;
@@ -111,7 +118,7 @@ _sockbox_values() {
 	"tcp-echo --max-conns") echo "@none" ;;
 	"tcp-echo --duration") echo "@none" ;;
 	"udp-broadcast --to") echo "@none" ;;
-	"udp-broadcast --interface"|"udp-broadcast -i") echo "@none" ;;
+	"udp-broadcast --interface"|"udp-broadcast -i") echo "@iface" ;;
 	"udp-broadcast --group"|"udp-broadcast -g") echo "@none" ;;
 	"udp-broadcast --ttl") echo "@none" ;;
 	"udp-broadcast --count"|"udp-broadcast -c") echo "@none" ;;
@@ -130,27 +137,66 @@ _sockbox_values() {
 	esac
 }
 
+# The network interfaces, from sysfs, or from ip(8) where sysfs is absent.
+_sockbox_ifaces() {
+	local f
+	if [[ -d /sys/class/net ]]; then
+		for f in /sys/class/net/*; do
+			[[ -e $f ]] && printf '%s\n' "${f##*/}"
+		done
+	else
+		ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+	fi
+}
+
+# Whether the words from $2 to the cursor hold one of the tool's
+# subcommands; an option's argument is skipped, never taken for one.
+_sockbox_seen_command() {
+	local tool=$1 i=$2 w
+	local cmds=" $(_sockbox_commands "$tool") "
+	for (( ; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-*) [[ -n $(_sockbox_values "$tool" "$w") ]] && ((i++)) ;;
+		*) [[ $cmds == *" $w "* ]] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
 _sockbox() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local tool=${COMP_WORDS[0]##*/}
+	local tool=${COMP_WORDS[0]##*/} first=1
 	if [[ $tool == sockbox ]]; then
 		if ((COMP_CWORD == 1)); then
 			COMPREPLY=($(compgen -W "$_sockbox_tools --list --help --version" -- "$cur"))
 			return
 		fi
 		tool=${COMP_WORDS[1]}
+		first=2
+	fi
+	# bash splits --opt=value at the '=' (COMP_WORDBREAKS).
+	if [[ $cur == = ]]; then
+		cur=""
+	elif [[ $prev == = ]] && ((COMP_CWORD > first + 1)); then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
 	local values
 	values=$(_sockbox_values "$tool" "$prev")
 	case $values in
 	@file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	@iface) COMPREPLY=($(compgen -W "$(_sockbox_ifaces)" -- "$cur")) ;;
 	@none) COMPREPLY=() ;;
 	?*) COMPREPLY=($(compgen -W "$values" -- "$cur")) ;;
 	*)
+		local cmds
+		cmds=$(_sockbox_commands "$tool")
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$(_sockbox_words "$tool")" -- "$cur"))
+		elif [[ -n $cmds ]] && ! _sockbox_seen_command "$tool" "$first"; then
+			COMPREPLY=($(compgen -W "$cmds" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$(_sockbox_words "$tool" | tr ' ' '\n' | grep -v '^-')" -- "$cur") $(compgen -f -- "$cur"))
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	esac

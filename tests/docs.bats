@@ -130,4 +130,144 @@ man_bats_examples() {
 	local n
 	n=$(grep -c '^ok ' <<<"$output")
 	[ "$n" -ge 10 ] || fail "found $n bats examples in the man pages"
+
+# Issue 11, defect 6: what each shell offers after an option, before a
+# subcommand, and after -i/--interface.  comp_bash runs the bash completion
+# on the words given (the last is the word being completed) and leaves the
+# offer in $offer; comp_fish does the same through fish's complete -C.
+comp_bash() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_sockbox || true # compgen fails when nothing matches
+	offer="${COMPREPLY[*]}"
+}
+
+comp_fish() {
+	offer=$(fish -c "source '$ROOT/completions/sockbox.fish'; complete -C '$1'" | cut -f1 | tr '\n' ' ')
+	offer=${offer% }
+}
+
+comp_need_fish() { command -v fish >/dev/null || skip "fish is not installed (make deps)"; }
+
+sys_ifaces() { ls /sys/class/net | sort | tr '\n' ' ' | sed 's/ $//'; }
+
+@test "bash completion offers a choice's words, never its placeholders" {
+	source "$ROOT/completions/sockbox.bash"
+	comp_bash sockbox log-writer --sync ""
+	[ "$offer" = "never entry" ] || fail "log-writer --sync offers '$offer'"
+	comp_bash log-writer -s ""
+	[ "$offer" = "never entry" ] || fail "log-writer -s offers '$offer'"
+	comp_bash log-writer --sync = ""
+	[ "$offer" = "never entry" ] || fail "log-writer --sync= offers '$offer'"
+	cd "$TMP" # no file named like a placeholder
+	for t in $(sockbox --list); do
+		while IFS=$'\037' read -r short long arg help; do
+			[[ $arg == *[A-Z]* ]] || continue # lowercase choices hold no placeholder
+			comp_bash sockbox "$t" "$long" ""
+			[[ ! " $offer " =~ \ [A-Z][A-Z0-9_]*\  ]] || fail "$t $long offers the placeholder in '$offer'"
+		done < <(sockbox "$t" --list-options | tr '\t' '\037')
+	done
+}
+
+@test "bash completion offers a tool's subcommands alone until one is given" {
+	source "$ROOT/completions/sockbox.bash"
+	cd "$TMP"
+	touch data.bin
+	comp_bash sockbox struct-pack ""
+	[ "$offer" = "pack unpack size explain" ] || fail "struct-pack offers '$offer'"
+	comp_bash struct-pack -d , ""
+	[ "$offer" = "pack unpack size explain" ] || fail "struct-pack -d , offers '$offer'"
+	comp_bash sockbox udp-broadcast ""
+	[ "$offer" = "send listen" ] || fail "udp-broadcast offers '$offer'"
+	comp_bash udp-broadcast -p 9 ""
+	[ "$offer" = "send listen" ] || fail "udp-broadcast -p 9 offers '$offer'"
+	comp_bash sockbox struct-pack unpack '<i' ""
+	[ "$offer" = "data.bin" ] || fail "struct-pack unpack FORMAT offers '$offer'"
+	comp_bash sockbox log-writer ""
+	[ "$offer" = "data.bin" ] || fail "log-writer offers '$offer'"
+}
+
+@test "bash completion offers the system's interfaces after -i and --interface" {
+	source "$ROOT/completions/sockbox.bash"
+	want=$(sys_ifaces)
+	[[ " $want " == *" lo "* ]] || fail "no lo in /sys/class/net: '$want'"
+	for words in "sockbox sniff -i" "sniff --interface" "sockbox udp-broadcast send -i" \
+		"udp-broadcast listen --interface"; do
+		comp_bash $words ""
+		got=$(printf '%s\n' $offer | sort | tr '\n' ' ' | sed 's/ $//')
+		[ "$got" = "$want" ] || fail "$words offers '$got', not '$want'"
+	done
+	comp_bash sniff -i l
+	[[ " $offer " == *" lo "* ]] || fail "sniff -i l offers '$offer'"
+}
+
+@test "fish completion offers choices, subcommands first and interfaces as bash does" {
+	comp_need_fish
+	cd "$TMP"
+	touch data.bin
+	comp_fish "sockbox log-writer --sync "
+	[ "$offer" = "entry never" ] || fail "fish: log-writer --sync offers '$offer'"
+	comp_fish "log-writer -s "
+	[ "$offer" = "entry never" ] || fail "fish: log-writer -s offers '$offer'"
+	comp_fish "sockbox struct-pack "
+	[ "$offer" = "explain pack size unpack" ] || fail "fish: struct-pack offers '$offer'"
+	comp_fish "udp-broadcast "
+	[ "$offer" = "listen send" ] || fail "fish: udp-broadcast offers '$offer'"
+	comp_fish "struct-pack unpack x "
+	[ "$offer" = "data.bin" ] || fail "fish: struct-pack unpack FORMAT offers '$offer'"
+	comp_fish "sockbox "
+	[ "$offer" = "$(sockbox --list | sort | tr '\n' ' ' | sed 's/ $//')" ] || fail "fish: sockbox offers '$offer'"
+	for line in "sockbox sniff -i " "udp-broadcast --interface "; do
+		comp_fish "$line"
+		[ "$offer" = "$(sys_ifaces)" ] || fail "fish: '$line' offers '$offer'"
+	done
+}
+
+# comp_zsh completes each line given in one interactive zsh on a
+# pseudo-terminal (zpty) with compinit and completions/_sockbox, and prints
+# per line the words the completion added; timeout bounds a zsh that never
+# prompts.
+comp_zsh() {
+	mkdir -p "$TMP/zfunc"
+	cp "$ROOT/completions/_sockbox" "$TMP/zfunc/"
+	cat >"$TMP/capture.zsh" <<'ZSH'
+zmodload zsh/zpty || exit 1
+zpty z TERM=dumb zsh -f -i
+zpty -w z "fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; PS1='%% '"
+zpty -w z 'comppostfuncs=(_cap_post); _cap_post() { compstate[insert]=; compstate[list]=; }'
+zpty -w z 'compadd() { local -a h; builtin compadd -O h "$@"; (( $#h )) && print -r -- "<hits>${(j: :)h}</hits>" >/dev/tty; builtin compadd "$@"; }'
+zpty -w z 'print -r -- "<ready>"'
+zpty -r z line '*<ready>*'
+zpty -r z line '*<ready>*'
+shift
+integer n=0
+for l in "$@"; do
+	(( n++ ))
+	zpty -w -n z "$l"$'\t'
+	zpty -w -n z $'\C-u'
+	zpty -w z "print -r -- '<done$n>'"
+	zpty -r z out "*<done$n>*<done$n>*"
+	print -r -- "${${(M)${(f)out}:#*<hits>*}//(*<hits>|<\/hits>*)/}" | tr -d '\r'
+done
+zpty -d z
+ZSH
+	timeout 30 zsh -f "$TMP/capture.zsh" "$TMP/zfunc" "$@"
+}
+
+@test "zsh completion offers choices, subcommands first and interfaces as bash does" {
+	command -v zsh >/dev/null || skip "zsh is not installed (make deps)"
+	mkdir "$TMP/cwd"
+	cd "$TMP/cwd"
+	touch data.bin
+	ifaces=$(sys_ifaces)
+	run -0 comp_zsh "sockbox log-writer --sync " "log-writer -s " "sockbox struct-pack " \
+		"udp-broadcast " "struct-pack unpack x " "sockbox sniff -i " "udp-broadcast --interface "
+	assert_output "never entry
+never entry
+pack unpack size explain
+send listen
+data.bin
+$ifaces
+$ifaces"
 }
