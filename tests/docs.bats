@@ -130,6 +130,7 @@ man_bats_examples() {
 	local n
 	n=$(grep -c '^ok ' <<<"$output")
 	[ "$n" -ge 10 ] || fail "found $n bats examples in the man pages"
+}
 
 # Issue 11, defect 6: what each shell offers after an option, before a
 # subcommand, and after -i/--interface.  comp_bash runs the bash completion
