@@ -714,3 +714,71 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	run -0 cat "$TMP/body"
 	assert_output "ok"
 }
+
+# ---- names with several addresses (RFC 8305) ----
+
+# dual_localhost CMD...: CMD in a mount namespace of its own where
+# /etc/hosts names localhost ::1 and 127.0.0.1 (the machine's file is left
+# alone: the bind mount ends with the namespace).
+dual_localhost() {
+	require_root "a private /etc/hosts in a mount namespace"
+	printf '::1 localhost\n127.0.0.1 localhost\n' >"$TMP/hosts"
+	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$TMP/hosts" "$@"
+}
+
+@test "a server on [::1] only is reached through localhost: exit 0" {
+	serve sockbox poll-server --handler http -b '[::1]:0'
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" http-probe "http://localhost:$PORT/"
+	assert_regex "$output" "^HTTP/1\.1 200 OK from \[::1\]:$PORT: "
+	assert_equal "$stderr" ""
+}
+
+@test "-v tells the race: [::1] refused, 127.0.0.1 tried next and connected" {
+	serve sockbox poll-server --handler http
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" http-probe -v --json "http://localhost:$PORT/"
+	local want=(
+		"resolve localhost: \[::1\]:$PORT, 127\.0\.0\.1:$PORT \([0-9.]+ ms\)"
+		"connect \[::1\]:$PORT: trying"
+		"connect \[::1\]:$PORT: Connection refused after [0-9.]+ ms, trying the next address"
+		"connect 127\.0\.0\.1:$PORT: trying"
+		"connect 127\.0\.0\.1:$PORT: connected in [0-9.]+ ms"
+	)
+	local i
+	for i in 0 1 2 3 4; do
+		assert_regex "${stderr_lines[$i]}" "^sockbox http-probe: ${want[$i]}$"
+	done
+	run -0 jq -r '.connects | map("\(.address) \(.ok) \(.error)") | join(", ")' <<<"$output"
+	assert_output "[::1]:$PORT false Connection refused, 127.0.0.1:$PORT true null"
+}
+
+@test "every address of localhost refused: each named, exit 1" {
+	port=$(free_port)
+	run -1 --separate-stderr dual_localhost "$SOCKBOX" http-probe "http://localhost:$port/"
+	assert_output ""
+	assert_regex "${stderr_lines[0]}" "^sockbox http-probe: connect \[::1\]:$port: Connection refused after [0-9.]+ ms, trying the next address$"
+	assert_equal "${stderr_lines[1]}" "sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
+	assert_equal "${#stderr_lines[@]}" 2
+}
+
+@test "[::1] silent: 127.0.0.1 started after 250 ms answers, connect is the winner's time" {
+	cat >"$TMP/blackhole.py" <<-'PY'
+	import os, signal, socket, sys
+	l = socket.socket(socket.AF_INET6)
+	l.bind(("::1", 0))
+	l.listen(0)
+	c = socket.socket(socket.AF_INET6)
+	c.connect(l.getsockname()[:2])  # fills the queue of one: later SYNs are dropped
+	with open(sys.argv[-1] + ".tmp", "w") as f:
+	    f.write("%d\n" % l.getsockname()[1])
+	os.rename(sys.argv[-1] + ".tmp", sys.argv[-1])
+	signal.pause()
+	PY
+	serve python3 "$TMP/blackhole.py"
+	serve sockbox poll-server --handler http -b "127.0.0.1:$PORT"
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" http-probe -v --json "http://localhost:$PORT/"
+	assert_regex "${stderr_lines[2]}" "^sockbox http-probe: connect 127\.0\.0\.1:$PORT: trying \(no answer from \[::1\]:$PORT after 250 ms\)$"
+	assert_regex "${stderr_lines[3]}" "^sockbox http-probe: connect 127\.0\.0\.1:$PORT: connected in [0-9.]+ ms$"
+	assert_equal "${stderr_lines[4]}" "sockbox http-probe: connect [::1]:$PORT: closed, another address answered first"
+	run -0 jq -r '[.connects[0].address, .connects[0].error, .connects[1].ok, .time_connect_ms >= 250] | map(tostring) | join(" ")' <<<"$output"
+	assert_output "[::1]:$PORT Operation canceled true true"
+}

@@ -545,3 +545,84 @@ stop_with_open_connection() {
 	stop_pid "$SERVER_PID" TERM
 	assert_equal "$STOP_STATUS" 0
 }
+
+# ---- names with several addresses (RFC 8305) ----
+
+# dual_localhost CMD...: CMD in a mount namespace of its own where
+# /etc/hosts names localhost ::1 and 127.0.0.1 (the machine's file is left
+# alone: the bind mount ends with the namespace).
+dual_localhost() {
+	require_root "a private /etc/hosts in a mount namespace"
+	printf '::1 localhost\n127.0.0.1 localhost\n' >"$TMP/hosts"
+	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$TMP/hosts" "$@"
+}
+
+# closed_port: a port nothing listens on, on 127.0.0.1 and ::1.
+closed_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); print(s.getsockname()[1])'
+}
+
+@test "tcp-echo client reaches a server on [::1] only through localhost" {
+	echo_server -b '[::1]:0'
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" tcp-echo "localhost:$PORT" <<<"six"
+	assert_output "six"
+	assert_equal "$stderr" ""
+}
+
+@test "tcp-echo client -v: [::1] refused, 127.0.0.1 tried next and connected" {
+	echo_server
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" tcp-echo -v "localhost:$PORT" <<<"four"
+	assert_output "four"
+	local want=(
+		"connect \[::1\]:$PORT: trying \(sending SYN, waiting for SYN-ACK\)"
+		"connect \[::1\]:$PORT: Connection refused after [0-9.]+ ms"
+		"connect 127\.0\.0\.1:$PORT: trying \(sending SYN, waiting for SYN-ACK\)"
+		"connect 127\.0\.0\.1:$PORT: connected from 127\.0\.0\.1:[0-9]+ after [0-9.]+ ms"
+	)
+	local i
+	for i in 0 1 2 3; do
+		assert_regex "${stderr_lines[$i]}" "^sockbox tcp-echo: ${want[$i]}$"
+	done
+}
+
+@test "tcp-echo client: every address of localhost refused is exit 1 naming the last" {
+	port=$(closed_port)
+	run -1 --separate-stderr dual_localhost "$SOCKBOX" tcp-echo "localhost:$port" </dev/null
+	assert_output ""
+	assert_equal "$stderr" "sockbox tcp-echo: connect 127.0.0.1:$port: Connection refused"
+}
+
+# blackhole_v6: a listener on [::1] whose queue is full, so the kernel drops
+# further SYNs (no answer, no refusal); sets PORT.  Stopped in teardown.
+blackhole_v6() {
+	cat >"$TMP/blackhole.py" <<-'PY'
+	import os, signal, socket, sys
+	l = socket.socket(socket.AF_INET6)
+	l.bind(("::1", 0))
+	l.listen(0)
+	c = socket.socket(socket.AF_INET6)
+	c.connect(l.getsockname()[:2])  # fills the queue of one
+	with open(sys.argv[-1] + ".tmp", "w") as f:
+	    f.write("%d\n" % l.getsockname()[1])
+	os.rename(sys.argv[-1] + ".tmp", sys.argv[-1])
+	signal.pause()
+	PY
+	serve python3 "$TMP/blackhole.py"
+}
+
+@test "tcp-echo client: [::1] silent, 127.0.0.1 started after 250 ms wins, [::1] closed" {
+	blackhole_v6
+	serve "$SOCKBOX" tcp-echo -l -b "127.0.0.1:$PORT"
+	run -0 --separate-stderr dual_localhost "$SOCKBOX" tcp-echo -v --connect-timeout 20 "localhost:$PORT" <<<"race"
+	assert_output "race"
+	local want=(
+		"connect \[::1\]:$PORT: trying \(sending SYN, waiting for SYN-ACK\)"
+		"connect 127\.0\.0\.1:$PORT: trying \(no answer from \[::1\]:$PORT after 250 ms\)"
+		"connect 127\.0\.0\.1:$PORT: connected from 127\.0\.0\.1:[0-9]+ after [0-9.]+ ms"
+		"connect \[::1\]:$PORT: closed, another address answered first"
+	)
+	local i
+	for i in 0 1 2 3; do
+		assert_regex "${stderr_lines[$i]}" "^sockbox tcp-echo: ${want[$i]}$"
+	done
+}

@@ -457,13 +457,25 @@ static void narrate_connect(struct http_probe *p)
 		diag_verbose(1, "resolve %s: %s (%.3f ms)",
 		             p->config.unix_path ? p->config.unix_path : p->ex.url.host, c->resolved,
 		             ms_between(p->ex.t.start, p->ex.t.dns));
-	for (size_t i = 0; i < c->attempt_count; i++) {
-		const struct httpc_attempt *a = &c->attempts[i];
-		if (a->error == 0)
-			diag_verbose(1, "connect %s: connected in %.3f ms", a->address, a->ms);
-		else if (i + 1 < c->attempt_count)
+	/* the race's events in the order they happened (net/connect.h) */
+	for (size_t i = 0; i < c->race.event_count; i++) {
+		const struct connect_event *e = &c->race.events[i];
+		const struct connect_attempt *a = &c->race.attempts[e->index];
+		if (e->state == CONNECT_TRYING && a->why == CONNECT_AFTER_DELAY)
+			diag_verbose(1, "connect %s: trying (no answer from %s after %d ms)", a->address,
+			             c->race.attempts[e->index - 1].address, c->race.delay_ms);
+		else if (e->state == CONNECT_TRYING)
+			diag_verbose(1, "connect %s: trying", a->address);
+		else if (e->state == CONNECT_CONNECTED)
+			diag_verbose(1, "connect %s: connected in %.3f ms", a->address, connect_attempt_ms(a));
+		else if (e->state == CONNECT_CLOSED && a->error != EINTR)
+			diag_verbose(1, "connect %s: closed, another address answered first", a->address);
+		else if (e->state == CONNECT_FAILED && (size_t)e->index + 1 < c->race.started)
 			diag_info("connect %s: %s after %.3f ms, trying the next address", a->address,
-			          strerror(a->error), a->ms);
+			          strerror(a->error), connect_attempt_ms(a));
+		else if (e->state == CONNECT_FAILED && (int)e->index != c->race.last_failed)
+			diag_info("connect %s: %s after %.3f ms", a->address, strerror(a->error),
+			          connect_attempt_ms(a));
 	}
 	if (!c->tls_used || !tls->version[0])
 		return;

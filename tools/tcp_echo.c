@@ -20,6 +20,7 @@
 #include "serve/relay.h"
 #include "serve/server.h"
 #include "sig/sig.h"
+#include "net/connect.h"
 #include "net/sock.h"
 
 #include <errno.h>
@@ -903,31 +904,64 @@ static int run_server(struct tcp_echo *te)
 
 /* ---- the client ---------------------------------------------------------- */
 
-/* Tries each resolved address in turn; the first that connects wins. */
+/* -v tells the race as it runs: each attempt, why it started, how it ended. */
+static void narrate_attempt(void *arg, const struct connect_race *r, const struct connect_event *e)
+{
+	const struct connect_attempt *a = &r->attempts[e->index];
+	char local[ADDR_TEXT_MAX];
+
+	(void)arg;
+	switch ((enum connect_state)e->state) {
+	case CONNECT_TRYING:
+		if (a->why == CONNECT_AFTER_DELAY)
+			diag_verbose(1, "connect %s: trying (no answer from %s after %d ms)", a->address,
+			             r->attempts[e->index - 1].address, r->delay_ms);
+		else
+			diag_verbose(1, "connect %s: trying (%s)", a->address,
+			             a->addr.ss_family == AF_UNIX ? "no handshake on a unix socket"
+			                                          : "sending SYN, waiting for SYN-ACK");
+		break;
+	case CONNECT_CONNECTED:
+		diag_verbose(1, "connect %s: connected from %s after %.3f ms", a->address,
+		             sock_local_text(a->fd, local, sizeof local), connect_attempt_ms(a));
+		break;
+	case CONNECT_FAILED:
+		diag_verbose(1, "connect %s: %s after %.3f ms", a->address, strerror(a->error),
+		             connect_attempt_ms(a));
+		break;
+	case CONNECT_CLOSED:
+		diag_verbose(1, "connect %s: closed, another address answered first", a->address);
+		break;
+	case CONNECT_WAITING:
+		break;
+	}
+}
+
+/* Races the resolved addresses (RFC 8305); the first that connects wins. */
 static int connect_target(struct tcp_echo *te, const struct addrinfo *list, const struct addrinfo **used,
                           char *peer, size_t size)
 {
-	int err = 0;
+	struct connect_race race;
+	int fd;
 
-	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-		char local[ADDR_TEXT_MAX];
-		int fd;
-
-		addr_format(ai->ai_addr, ai->ai_addrlen, peer, size);
-		diag_verbose(1, "connect %s: %s", peer,
-		             ai->ai_family == AF_UNIX ? "no handshake on a unix socket"
-		                                      : "sending SYN, waiting for SYN-ACK");
-		fd = sock_connect(ai, seconds_to_ms(te->connect_timeout));
-		if (fd >= 0) {
-			diag_verbose(1, "connect %s: connected from %s", peer,
-			             sock_local_text(fd, local, sizeof local));
-			*used = ai;
-			return fd;
-		}
-		err = errno;
+	connect_race_init(&race, seconds_to_ms(te->connect_timeout), 0);
+	race.on_event = narrate_attempt;
+	race.interrupted = te->bench ? sig_stop_requested : NULL; /* only --bench catches signals */
+	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
+		connect_race_add(&race, ai->ai_addr, ai->ai_addrlen, ai);
+	fd = connect_race_run(&race);
+	if (fd < 0) {
+		int err = errno;
+		if (race.last_failed >= 0)
+			snprintf(peer, size, "%s", race.attempts[race.last_failed].address);
+		else
+			snprintf(peer, size, "%s", te->target);
+		diag_errnum(err, "connect %s", peer);
+		return -1;
 	}
-	diag_errnum(err, "connect %s", peer);
-	return -1;
+	snprintf(peer, size, "%s", race.attempts[race.winner].address);
+	*used = race.attempts[race.winner].tag;
+	return fd;
 }
 
 /* ---- the load mode -------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "http/httpc.h"
 
 #include "base/clock.h"
+#include "net/connect.h"
 #include "net/resolve.h"
 #include "net/sock.h"
 #include "cli/version.h"
@@ -51,18 +52,6 @@ int httpc_wait(int fd, short events, uint64_t deadline_ns, int (*stop)(void))
 			return -1;
 		}
 	}
-}
-
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	return b && b < a ? b : a;
-}
-
-static double ms_since(uint64_t from)
-{
-	return (double)(clock_now_ns() - from) / 1e6;
 }
 
 static const char *reason(const struct httpc *c, int err)
@@ -236,59 +225,45 @@ static int find_targets(struct httpc *c, const struct url *u, struct target *tar
 
 /* ---- connecting ---- */
 
-/* A non-blocking connect to t, waited for until deadline: the fd or -1. */
-static int connect_one(const struct httpc *c, const struct target *t, uint64_t deadline)
+/* The connect phase: every address raced (net/connect.h), each attempt
+ * bounded by --connect-timeout, the whole by the deadline.  The attempts
+ * and the order of events stay in c for the caller to tell. */
+static int connect_targets(struct httpc *c, const struct target *targets, size_t n, uint64_t deadline,
+                           uint64_t *connected_ns)
 {
-	int fd = socket(t->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int err = 0, saved;
-	socklen_t errlen = sizeof err;
+	struct connect_race *race = &c->race;
+	double timeout_ms = c->config->connect_timeout * 1000;
+	int fd;
 
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&t->addr, t->len) == 0)
-		return fd;
-	if (errno != EINPROGRESS && errno != EAGAIN)
-		goto fail;
-	/* the three-way handshake is under way: writable means it ended */
-	if (httpc_wait(fd, POLLOUT, deadline, c->config->interrupted) < 0)
-		goto fail;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
-		goto fail;
-	if (err == 0)
-		return fd;
-	errno = err;
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-/* The connect phase: each address in turn until one answers. */
-static int connect_targets(struct httpc *c, const struct target *targets, size_t n, uint64_t deadline)
-{
-	const struct httpc_attempt *last = NULL;
-
-	for (size_t i = 0; i < n; i++) {
+	connect_race_init(race, timeout_ms > 0 && timeout_ms < 2e9 ? (int)timeout_ms : -1, deadline);
+	race->nonblock = 1;
+	race->interrupted = c->config->interrupted;
+	for (size_t i = 0; i < n; i++)
+		connect_race_add(race, (const struct sockaddr *)&targets[i].addr, targets[i].len, NULL);
+	fd = connect_race_run(race);
+	for (size_t i = 0; i < race->started; i++) {
 		struct httpc_attempt *a = &c->attempts[c->attempt_count++];
-		uint64_t begin = clock_now_ns();
-		uint64_t limit = earliest(deadline, begin + clock_seconds_to_ns(c->config->connect_timeout));
-		int fd = connect_one(c, &targets[i], limit);
-
-		a->error = fd < 0 ? errno : 0;
-		a->ms = ms_since(begin);
-		addr_format((const struct sockaddr *)&targets[i].addr, targets[i].len, a->address,
-		            sizeof a->address);
-		last = a;
-		if (fd >= 0) {
-			snprintf(c->remote, sizeof c->remote, "%s", a->address);
-			return fd;
-		}
-		if (a->error == EINTR)
-			break;
+		const struct connect_attempt *r = &race->attempts[i];
+		snprintf(a->address, sizeof a->address, "%s", r->address);
+		a->error = r->state == CONNECT_CONNECTED ? 0
+		           : r->state == CONNECT_CLOSED  ? ECANCELED
+		                                         : r->error;
+		a->ms = connect_attempt_ms(r);
 	}
-	snprintf(c->error, sizeof c->error, "connect %s: %s", last->address, reason(c, last->error));
-	c->retryable = last->error != EINTR;
+	if (fd >= 0) {
+		/* the connect phase ends when the winner connected, not when the
+		 * losers were closed */
+		*connected_ns = race->attempts[race->winner].end_ns;
+		snprintf(c->remote, sizeof c->remote, "%s", race->attempts[race->winner].address);
+		return fd;
+	}
+	if (errno == EINTR || race->last_failed < 0)
+		snprintf(c->error, sizeof c->error, "connect %s: %s",
+		         race->started ? race->attempts[race->started - 1].address : "", reason(c, errno));
+	else
+		snprintf(c->error, sizeof c->error, "connect %s: %s", race->attempts[race->last_failed].address,
+		         reason(c, race->attempts[race->last_failed].error));
+	c->retryable = errno != EINTR;
 	return -1;
 }
 
@@ -361,6 +336,7 @@ int httpc_connect(struct httpc *c, const struct url *u, uint64_t deadline, struc
 	c->error[0] = '\0';
 	c->retryable = c->nothing_received = 0;
 	c->attempt_count = 0;
+	connect_race_init(&c->race, -1, 0); /* no story left from the last connect */
 	c->resolved[0] = '\0';
 	c->reused = connection_alive(c, u);
 	if (c->reused) {
@@ -373,10 +349,10 @@ int httpc_connect(struct httpc *c, const struct url *u, uint64_t deadline, struc
 	if (find_targets(c, u, targets, &n, deadline) < 0)
 		return -1;
 	t->dns = clock_now_ns();
-	c->fd = connect_targets(c, targets, n, deadline);
+	c->fd = connect_targets(c, targets, n, deadline, &t->connect);
 	if (c->fd < 0)
 		return -1;
-	t->connect = t->tls = clock_now_ns();
+	t->tls = t->connect;
 	c->origin = *u;
 	if (u->https && start_tls(c, u, deadline) < 0) {
 		httpc_close(c);

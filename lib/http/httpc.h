@@ -5,8 +5,9 @@
  *
  * Promise: httpc_connect finds the addresses (a unix socket, a
  * HOST:PORT:ADDR override, or getaddrinfo on a helper thread so the
- * deadline bounds it), tries each in turn with its own connect timeout and
- * records every attempt, then runs the TLS handshake for https; or it
+ * deadline bounds it), races them (net/connect.h: families interleaved,
+ * the next address after 250 ms, each attempt with its own connect
+ * timeout) and records every attempt, then runs the TLS handshake for https; or it
  * reuses the open connection when it leads to the same origin and the
  * server has not closed it meanwhile.  httpc_exchange sends a request and
  * feeds the response to the strict parser of http.h, handing the head and
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "net/addr.h"
+#include "net/connect.h"
 #include "base/buf.h"
 #include "http/http.h"
 #include "net/tls.h"
@@ -92,9 +94,10 @@ struct httpc {
 	int tls_used;
 	/* what the last httpc_connect did */
 	int reused;
-	char resolved[HTTPC_MAX_ADDRESSES * 48]; /* "127.0.0.1:80, [::1]:80" */
-	struct httpc_attempt attempts[HTTPC_MAX_ADDRESSES];
+	char resolved[HTTPC_MAX_ADDRESSES * 48];            /* "127.0.0.1:80, [::1]:80" */
+	struct httpc_attempt attempts[HTTPC_MAX_ADDRESSES]; /* in the order started */
 	size_t attempt_count;
+	struct connect_race race; /* the same, with the order of events */
 	/* what the last failure was */
 	char error[HTTPC_ERROR_MAX];
 	int retryable;        /* a connection failure, a timeout, a reset */
