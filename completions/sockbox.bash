@@ -11,7 +11,7 @@ _sockbox_words() {
 	log-writer) echo " -u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	poll-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	select-server) echo " -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
-	sniff) echo " -i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
+	sniff) echo " -i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "pack unpack size explain -d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo " -l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "send listen --to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
