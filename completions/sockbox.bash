@@ -5,13 +5,13 @@ _sockbox_tools="epoll-server file-copy http-probe log-writer poll-server select-
 
 _sockbox_words() {
 	case $1 in
-	epoll-server) echo "--edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
+	epoll-server) echo "--edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	file-copy) echo "--method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
 	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
 	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
-	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
-	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --max-clients --idle-timeout -h --help --version" ;;
-	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex --json --explain -S --absolute -h --help --version" ;;
+	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
+	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
+	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;

@@ -643,3 +643,79 @@ check_http_closing_says_close() {
 	printf 'GET / HTTP/2.0\r\nHost: x\r\n\r\n' >"$TMP/req"
 	http_closing_case "HTTP/1.1 505 HTTP Version Not Supported"
 }
+
+# ---- issue 11: directory listings (--index) ----
+
+# make_listing_root: a root with no index.html anywhere, a hostile name and
+# a symlink pointing out (listed by name, never followed).
+make_listing_root() {
+	WWW=$TMP/list
+	mkdir -p "$WWW/sub dir" "$WWW/empty" "$TMP/outside"
+	printf 'hello\n' >"$WWW/hello.txt"
+	printf 'x\n' >"$WWW/sub dir/a <b> & \"c\" d é.txt"
+	printf 'secret\n' >"$TMP/outside/secret.txt"
+	ln -s ../outside "$WWW/escape-dir"
+}
+
+# html_links URL_PATH: the links of the page curl fetches, as python3's own
+# parser reads them: "title<TAB>TITLE", then "HREF<TAB>TEXT" per <a>.
+html_links() {
+	curl -sS "http://127.0.0.1:$PORT$1" >"$TMP/page" || return 1
+	python3 -c '
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.href = None; self.text = ""; self.where = None
+    def handle_starttag(self, tag, attrs):
+        if tag == "a": self.href = dict(attrs)["href"]; self.text = ""
+        if tag == "title": self.where = "title"; self.text = ""
+    def handle_data(self, data): self.text += data
+    def handle_endtag(self, tag):
+        if tag == "a": print(self.href + "\t" + self.text); self.href = None
+        if tag == "title": print("title\t" + self.text); self.where = None
+p = P(); p.feed(sys.stdin.read()); p.close()' <"$TMP/page"
+}
+
+check_http_listing_html() {
+	make_listing_root
+	start --handler http --root "$WWW" --index
+	run -0 html_links /
+	assert_output "$(printf 'title\tDirectory listing for /\nempty/\tempty/\nescape-dir\tescape-dir@\nhello.txt\thello.txt\nsub%%20dir/\tsub dir/')"
+	# the hostile name: escaped in the text, percent-encoded in the link
+	run -0 html_links /sub%20dir/
+	assert_output "$(printf 'title\tDirectory listing for /sub dir/\na%%20%%3Cb%%3E%%20%%26%%20%%22c%%22%%20d%%20%%C3%%A9.txt\ta <b> & "c" d é.txt')"
+	run -0 curl -sS 'http://127.0.0.1:'"$PORT"'/sub%20dir/'
+	assert_output --partial '>a &lt;b&gt; &amp; &quot;c&quot; d é.txt</a>'
+	# and the link it gives leads to the file
+	run -0 curl -sS "http://127.0.0.1:$PORT/sub%20dir/a%20%3Cb%3E%20%26%20%22c%22%20d%20%C3%A9.txt"
+	assert_output "x"
+	run -0 curl -sS -o /dev/null -w '%{http_code} %{content_type}' "http://127.0.0.1:$PORT/empty/"
+	assert_output "200 text/html; charset=utf-8"
+	# still nothing out of the root: the symlinked directory is refused
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/escape-dir/"
+	assert_output "403"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/none/"
+	assert_output "404"
+}
+
+check_http_listing_json() {
+	make_listing_root
+	start --handler http --root "$WWW" --index
+	run -0 sh -c "curl -sS -H 'Accept: text/html;q=0.5, application/json' 'http://127.0.0.1:$PORT/' | jq -c ."
+	assert_output '{"path":"/","entries":[{"name":"empty","type":"directory"},{"name":"escape-dir","type":"symlink"},{"name":"hello.txt","type":"file","size":6},{"name":"sub dir","type":"directory"}]}'
+	run -0 sh -c "curl -sS -H 'Accept: application/json' 'http://127.0.0.1:$PORT/sub%20dir/' | jq -r '.entries[0].name'"
+	assert_output 'a <b> & "c" d é.txt'
+}
+
+# Off by default: a directory without index.html is a 404 as before, and
+# --index asks for a --root to list.
+check_http_listing_off() {
+	make_listing_root
+	run -2 --separate-stderr sockbox "$TOOL" --handler http --index
+	assert_equal "$stderr" "sockbox $TOOL: --index goes with --root DIR (see 'sockbox $TOOL --help')"
+	start --handler http --root "$WWW"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/"
+	assert_output "404"
+	run -0 curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/sub%20dir/"
+	assert_output "404"
+}

@@ -43,3 +43,6 @@ load mux_servers
 @test "poll-server holds 10,000 connections and echoes on each" { check_hold_10k; }
 @test "poll-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
 @test "poll-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }
+@test "poll-server http --index lists a directory in HTML, names escaped, links encoded" { check_http_listing_html; }
+@test "poll-server http --index lists a directory in JSON for Accept: application/json" { check_http_listing_json; }
+@test "poll-server http lists no directory without --index" { check_http_listing_off; }

@@ -59,3 +59,6 @@ load mux_servers
 }
 @test "select-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
 @test "select-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }
+@test "select-server http --index lists a directory in HTML, names escaped, links encoded" { check_http_listing_html; }
+@test "select-server http --index lists a directory in JSON for Accept: application/json" { check_http_listing_json; }
+@test "select-server http lists no directory without --index" { check_http_listing_off; }

@@ -590,3 +590,28 @@ check_corpus() {
 	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c .tcp.flags' sh "$TMP/e.pcap"
 	assert_line --index 1 '["ACK","AE"]'
 }
+
+@test "-D lists the capture interfaces exactly as tcpdump -D does; with a capture option it exits 2" {
+	run -0 tcpdump -D
+	expected=$output
+	run -0 --separate-stderr sockbox sniff -D
+	assert_equal "$output" "$expected"
+	assert_line --regexp '^[0-9]+\.lo \[Up, Running, Loopback\]$'
+	run -2 --separate-stderr sockbox sniff -D -r "$TMP/none.pcap"
+	assert_equal "$stderr" "sockbox sniff: --list-interfaces takes no capture options (see 'sockbox sniff --help')"
+}
+
+@test "-A adds the payload as ASCII after each line, as tcpdump -A shows it; --json gets it as 'ascii'" {
+	python3 "$CRAFT" ascii "$TMP/a.pcap"
+	run -0 --separate-stderr sockbox sniff -A -r "$TMP/a.pcap"
+	assert_equal "$(sed -E 's/^[0-9:.]{15} //' <<<"$output")" "$(printf '%s\n' \
+		'IP 192.0.2.1.40000 > 192.0.2.2.80: TCP [P.] seq 1001 ack 5001 win 65535 len 39' \
+		'GET / HTTP/1.1' 'Host: x' '' "$(printf '....\tend.ok')" \
+		'IP 192.0.2.1.40000 > 192.0.2.2.80: TCP [S] seq 1000 win 65535 len 0')"
+	# tcpdump -A shows the headers too, as dots, on the payload's first line
+	mine=$(sed -n 3,5p <<<"$output")
+	run -0 sh -c 'tcpdump -A -r "$1" 2>/dev/null | sed -n 3,5p' sh "$TMP/a.pcap"
+	assert_equal "$output" "$mine"
+	run -0 sh -c '"$SOCKBOX" sniff -A --json -r "$1" | jq -c .ascii' sh "$TMP/a.pcap"
+	assert_equal "$output" "$(printf '%s\n' '"GET / HTTP/1.1\nHost: x\n\n....\tend.ok"' '""')"
+}

@@ -47,6 +47,8 @@ static const struct opt_spec options[] = {
 	{ 's', "snaplen", "BYTES", "keep at most BYTES of each packet (default 262144)" },
 	{ 'v', "verbose", NULL, "show every layer with every field named; narrate on stderr" },
 	{ 'x', "hex", NULL, "add a hex dump of each packet" },
+	{ 'A', "ascii", NULL, "add each packet's payload as ASCII ('.' for other bytes)" },
+	{ 'D', "list-interfaces", NULL, "list the interfaces sniff can capture on, and exit" },
 	{ OPT_JSON, "json", NULL, "one JSON object per packet" },
 	{ OPT_EXPLAIN, "explain", NULL, "follow TCP connections, UDP datagrams and ARP in words" },
 	{ 'S', "absolute", NULL, "with --explain: absolute TCP sequence numbers" },
@@ -73,7 +75,7 @@ struct sniff {
 	uint64_t count;
 	double timeout;
 	unsigned snaplen;
-	int verbose, hex, json, explain, absolute, quiet;
+	int verbose, hex, ascii, json, explain, absolute, quiet, list;
 
 	/* run state */
 	pcap_t *pcap;
@@ -137,6 +139,12 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 		case 'x':
 			s->hex = 1;
 			break;
+		case 'A':
+			s->ascii = 1;
+			break;
+		case 'D':
+			s->list = 1;
+			break;
 		case 'S':
 			s->absolute = 1;
 			break;
@@ -172,6 +180,8 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 			return diag_usage("unknown option '--%s'", opt_name(&sniff_tool, key));
 		}
 	}
+	if (s->list && (s->read_path || s->write_path || st.index < argc))
+		return diag_usage("--list-interfaces takes no capture options");
 	if (s->iface && s->read_path)
 		return diag_usage("--interface and --read exclude each other");
 	if (s->quiet && !s->write_path)
@@ -411,6 +421,12 @@ static void print_json(struct sniff *s, struct stamp ts, const uint8_t *bytes, u
 		json_str_len(&j, "hex", hex.data ? hex.data : "", hex.len);
 		buf_free(&hex);
 	}
+	if (s->ascii && s->pkt.has_payload) {
+		struct buf text = BUF_INIT;
+		pktfmt_ascii(&text, s->pkt.data + s->pkt.payload_off, s->pkt.payload_cap);
+		json_str_len(&j, "ascii", text.data ? text.data : "", text.len);
+		buf_free(&text);
+	}
 	json_end(&j);
 	json_newline(&j);
 }
@@ -454,6 +470,10 @@ static void print_packet(struct sniff *s, const struct pcap_pkthdr *h, const uin
 	}
 	if (s->hex)
 		pktfmt_hex(&s->out, bytes, caplen);
+	if (s->ascii && s->pkt.has_payload && s->pkt.payload_cap > 0) {
+		pktfmt_ascii(&s->out, s->pkt.data + s->pkt.payload_off, s->pkt.payload_cap);
+		buf_append_byte(&s->out, '\n');
+	}
 }
 
 /* libpcap calls this for every packet that passed the filter. */
@@ -476,6 +496,74 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		s->stop = 1;
 		pcap_breakloop(s->pcap);
 	}
+}
+
+/* ---- -D ---- */
+
+/* tcpdump's words for an interface's flags: "Up, Running, Loopback". */
+static void describe_flags(struct buf *out, bpf_u_int32 flags)
+{
+	static const struct {
+		bpf_u_int32 bit;
+		const char *word;
+	} words[] = {
+		{ PCAP_IF_UP, "Up" },
+		{ PCAP_IF_RUNNING, "Running" },
+		{ PCAP_IF_LOOPBACK, "Loopback" },
+		{ PCAP_IF_WIRELESS, "Wireless" },
+	};
+	size_t start = out->len;
+	bpf_u_int32 status = flags & PCAP_IF_CONNECTION_STATUS;
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (flags & words[i].bit) {
+			if (out->len > start)
+				buf_append_str(out, ", ");
+			buf_append_str(out, words[i].word);
+		}
+	if (out->len == start)
+		buf_append_str(out, "none");
+	if (status == PCAP_IF_CONNECTION_STATUS_UNKNOWN)
+		buf_append_str(out, flags & PCAP_IF_WIRELESS ? ", Association status unknown"
+		                                             : ", Connection status unknown");
+	else if (status == PCAP_IF_CONNECTION_STATUS_CONNECTED)
+		buf_append_str(out, flags & PCAP_IF_WIRELESS ? ", Associated" : ", Connected");
+	else if (status == PCAP_IF_CONNECTION_STATUS_DISCONNECTED)
+		buf_append_str(out, flags & PCAP_IF_WIRELESS ? ", Not associated" : ", Disconnected");
+}
+
+/* -D: every interface pcap_findalldevs knows, numbered as tcpdump -D
+ * numbers them: "3.lo [Up, Running, Loopback]". */
+static int list_interfaces(struct sniff *s)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all, *dev;
+	unsigned n = 0;
+
+	if (pcap_findalldevs(&all, errbuf) < 0)
+		return diag_error("list interfaces: %s", errbuf);
+	if (!all)
+		return diag_error("list interfaces: none available for capture");
+	for (dev = all; dev; dev = dev->next) {
+		char number[16];
+		snprintf(number, sizeof number, "%u.", ++n);
+		buf_append_str(&s->out, number);
+		buf_append_str(&s->out, dev->name);
+		if (dev->description) {
+			buf_append_str(&s->out, " (");
+			buf_append_str(&s->out, dev->description);
+			buf_append_byte(&s->out, ')');
+		}
+		if (dev->flags) {
+			buf_append_str(&s->out, " [");
+			describe_flags(&s->out, dev->flags);
+			buf_append_byte(&s->out, ']');
+		}
+		buf_append_byte(&s->out, '\n');
+	}
+	pcap_freealldevs(all);
+	flush_out(s);
+	return s->status;
 }
 
 /* ---- the capture loop ---- */
@@ -624,6 +712,11 @@ int sniff_main(int argc, char **argv)
 
 	if ((status = parse_args(&s, argc, argv)) != OPT_GO_ON) {
 		free(s.filter);
+		return status;
+	}
+	if (s.list) {
+		status = list_interfaces(&s);
+		cleanup(&s);
 		return status;
 	}
 	status = open_signals(&s);

@@ -7,9 +7,11 @@
 #include "http/url.h"
 
 #include "base/escape.h"
+#include "base/json.h"
 
 #include "cli/diag.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -243,6 +245,27 @@ static int parse_field(const char **pp, const char *end, struct http_slice *name
 	return 0;
 }
 
+/* 1 when one media range of an Accept value (RFC 9110 12.5.1) is
+ * application/json, parameters aside. */
+static int accepts_json(const char *value, size_t len)
+{
+	const char *p = value, *end = value + len;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *stop = comma ? comma : end;
+		const char *semi = memchr(p, ';', (size_t)(stop - p)), *e = semi ? semi : stop;
+
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (token_equals(p, (size_t)(e - p), "application/json"))
+			return 1;
+		p = comma ? comma + 1 : end;
+	}
+	return 0;
+}
+
 int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 {
 	const char *p = data, *end = data + len;
@@ -280,6 +303,8 @@ int httpd_parse_request(const char *data, size_t len, struct httpd_request *req)
 				return 400;
 		} else if (token_equals(name.ptr, name.len, "transfer-encoding")) {
 			req->chunked = 1;
+		} else if (token_equals(name.ptr, name.len, "accept")) {
+			req->wants_json |= accepts_json(value.ptr, value.len);
 		} else if (token_equals(name.ptr, name.len, "connection")) {
 			close_seen |= http_list_has_token(value.ptr, value.len, "close");
 			keep_seen |= http_list_has_token(value.ptr, value.len, "keep-alive");
@@ -743,6 +768,234 @@ static int append_error(struct httpd_site *site, const struct httpd_request *req
 	                           req->method == HTTPD_HEAD, out);
 }
 
+/* ---- directory listings ---- */
+
+struct dir_entry {
+	char *name;
+	const char *type; /* "file", "directory", "symlink", "other" */
+	const char *mark; /* what the HTML adds to the name: "/", "@" or "" */
+	off_t size;
+};
+
+static int compare_entries(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+static void free_entries(struct dir_entry *entries, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(entries[i].name);
+	free(entries);
+}
+
+/* Reads the directory open at fd (taken over and closed), sorted: 0 with
+ * *out and *count, or -1 with errno.  Symlinks are not followed: what one
+ * points to may lie outside the root. */
+static int read_entries(int fd, struct dir_entry **out, size_t *count)
+{
+	DIR *dir = fdopendir(fd);
+	struct dir_entry *entries = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int saved;
+
+	if (!dir) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		/* an entry removed since readdir saw it is simply not listed */
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == cap) {
+			size_t new_cap = cap ? 2 * cap : 32;
+			struct dir_entry *grown = realloc(entries, new_cap * sizeof *entries);
+			if (!grown)
+				goto fail;
+			entries = grown;
+			cap = new_cap;
+		}
+		entries[n].name = strdup(de->d_name);
+		if (!entries[n].name)
+			goto fail;
+		entries[n].size = st.st_size;
+		entries[n].type = S_ISDIR(st.st_mode)   ? "directory"
+		                  : S_ISLNK(st.st_mode) ? "symlink"
+		                  : S_ISREG(st.st_mode) ? "file"
+		                                        : "other";
+		entries[n].mark = S_ISDIR(st.st_mode) ? "/" : S_ISLNK(st.st_mode) ? "@" : "";
+		n++;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(dir);
+	if (n > 0)
+		qsort(entries, n, sizeof *entries, compare_entries);
+	*out = entries;
+	*count = n;
+	return 0;
+fail:
+	saved = errno ? errno : ENOMEM;
+	free_entries(entries, n);
+	closedir(dir);
+	errno = saved;
+	return -1;
+}
+
+/* Text for HTML content and attributes: the five special characters as
+ * references, a control byte (never valid in a name shown) as U+FFFD. */
+static int append_html(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&':
+			rc = buf_append_str(b, "&amp;");
+			break;
+		case '<':
+			rc = buf_append_str(b, "&lt;");
+			break;
+		case '>':
+			rc = buf_append_str(b, "&gt;");
+			break;
+		case '"':
+			rc = buf_append_str(b, "&quot;");
+			break;
+		case '\'':
+			rc = buf_append_str(b, "&#39;");
+			break;
+		default:
+			rc = c < 0x20 || c == 0x7f ? buf_append_str(b, "\xef\xbf\xbd")
+			                           : buf_append_byte(b, (char)c);
+		}
+	}
+	return rc;
+}
+
+/* The page a browser gets, in the shape python3 -m http.server gives:
+ * the link is the name percent-encoded (so "a:b" cannot pass for a
+ * scheme and no quote can end the attribute), the text HTML-escaped. */
+static int listing_html(struct buf *b, const char *shown, const struct dir_entry *entries, size_t count)
+{
+	int rc = 0;
+
+	rc |= buf_append_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                        "<title>Directory listing for ");
+	rc |= append_html(b, shown);
+	rc |= buf_append_str(b, "</title>\n</head>\n<body>\n<h1>Directory listing for ");
+	rc |= append_html(b, shown);
+	rc |= buf_append_str(b, "</h1>\n<hr>\n<ul>\n");
+	for (size_t i = 0; i < count && rc == 0; i++) {
+		const char *name = entries[i].name;
+		size_t len = strlen(name);
+		int is_dir = strcmp(entries[i].type, "directory") == 0;
+
+		rc |= buf_append_str(b, "<li><a href=\"");
+		rc |= buf_reserve(b, 3 * len + 1);
+		if (rc == 0) {
+			long encoded =
+			    url_percent_encode(name, len, URL_KEEP_PATH, b->data + b->len, 3 * len + 1);
+			b->len += encoded > 0 ? (size_t)encoded : 0;
+		}
+		rc |= buf_append_str(b, is_dir ? "/\">" : "\">");
+		rc |= append_html(b, name);
+		rc |= buf_append_str(b, entries[i].mark);
+		rc |= buf_append_str(b, "</a></li>\n");
+	}
+	rc |= buf_append_str(b, "</ul>\n<hr>\n</body>\n</html>\n");
+	return rc;
+}
+
+/* The same listing for programs: {"path":..., "entries":[{"name", "type", "size"}]}. */
+static int listing_json(struct buf *b, const char *shown, const struct dir_entry *entries, size_t count)
+{
+	struct json j;
+
+	json_init(&j, b);
+	json_begin_object(&j, NULL);
+	json_str(&j, "path", shown);
+	json_begin_array(&j, "entries");
+	for (size_t i = 0; i < count; i++) {
+		json_begin_object(&j, NULL);
+		json_str(&j, "name", entries[i].name);
+		json_str(&j, "type", entries[i].type);
+		if (strcmp(entries[i].type, "file") == 0)
+			json_uint(&j, "size", (uint64_t)entries[i].size);
+		json_end(&j);
+	}
+	json_end(&j);
+	json_end(&j);
+	json_newline(&j);
+	return j.failed ? -1 : 0;
+}
+
+/* A directory named with its '/' that has no index.html, under --index:
+ * its listing, or the status that refuses it.  index_path is the path
+ * httpd_target_path made ("sub/index.html"). */
+static int serve_listing(struct httpd_site *site, const struct httpd_request *req, const char *index_path,
+                         struct buf *out, int *failed)
+{
+	char dir[HTTPD_LINE_MAX + 16], shown[HTTPD_LINE_MAX + 17];
+	size_t dir_len = strlen(index_path) - strlen("index.html");
+	struct dir_entry *entries = NULL;
+	size_t count = 0;
+	struct buf body = BUF_INIT;
+	struct stat st;
+	int fd, rc;
+
+	memcpy(dir, index_path, dir_len);
+	dir[dir_len] = '\0';
+	shown[0] = '/';
+	memcpy(shown + 1, dir, dir_len + 1);
+	/* "sub/" is opened as "sub": the component walk wants no empty last name */
+	if (dir_len > 0)
+		dir[dir_len - 1] = '\0';
+	fd = open_beneath(site, dir_len > 0 ? dir : ".");
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rc = fd < 0 ? status_of_errno(errno) : 404;
+		if (fd >= 0)
+			close(fd);
+		*failed = append_error(site, req, rc, out) < 0;
+		return rc;
+	}
+	if (read_entries(fd, &entries, &count) < 0) {
+		rc = errno == ENOMEM ? 500 : status_of_errno(errno);
+		*failed = append_error(site, req, rc, out) < 0;
+		return rc;
+	}
+	rc = req->wants_json ? listing_json(&body, shown, entries, count)
+	                     : listing_html(&body, shown, entries, count);
+	free_entries(entries, count);
+	if (rc < 0 ||
+	    buf_reserve(out, RESPONSE_OVERHEAD + 128 + (req->method == HTTPD_HEAD ? 0 : body.len)) < 0) {
+		buf_free(&body);
+		*failed = 1;
+		return 500;
+	}
+	put_status_line(out, site, 200);
+	put_str(out, req->wants_json ? "Content-Type: application/json\r\n"
+	                             : "Content-Type: text/html; charset=utf-8\r\n");
+	put_str(out, "Vary: Accept\r\nContent-Length: ");
+	put_uint(out, body.len);
+	put(out, "\r\n", 2);
+	put_connection(out, req->keep_alive, req->minor);
+	put(out, "\r\n", 2);
+	if (req->method != HTTPD_HEAD)
+		put(out, body.data, body.len);
+	out->data[out->len] = '\0';
+	buf_free(&body);
+	return 200;
+}
+
 /* Answers a well-formed GET or HEAD: the status it sent. */
 static int serve_path(struct httpd_site *site, const struct httpd_request *req, struct buf *out,
                       struct httpd_file *file, int *failed)
@@ -773,6 +1026,8 @@ static int serve_path(struct httpd_site *site, const struct httpd_request *req, 
 		return 200;
 	}
 	fd = open_beneath(site, path);
+	if (fd < 0 && errno == ENOENT && is_dir && site->list_dirs)
+		return serve_listing(site, req, path, out, failed);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		rc = status_of_errno(errno);
 		if (fd >= 0)

@@ -22,6 +22,14 @@
  * stream cannot be trusted: the connection takes no more input.  Every
  * response after which the connection closes says Connection: close.
  *
+ * Directory listings (site->list_dirs, off unless asked for): a directory
+ * named with its trailing '/' and holding no index.html is answered with
+ * its entries, sorted bytewise, directories marked with a '/', symlinks
+ * with a '@' (not followed: a listing says nothing about what lies outside
+ * the root).  HTML for browsers, names HTML-escaped and links
+ * percent-encoded (url.h); JSON when the Accept field names
+ * application/json.  Listings are built per request, never cached.
+ *
  * Paths never leave the root: percent-decoding, then empty segments and
  * dot segments removed (url.h, RFC 3986 5.2.4) with a ".." above the root
  * refused (400), then openat2(2) with RESOLVE_BENEATH from the root
@@ -67,6 +75,7 @@ struct httpd_request {
 	uint64_t content_length; /* request body bytes that follow the head */
 	int hosts;               /* Host fields seen */
 	int chunked;             /* a Transfer-Encoding field was sent */
+	int wants_json;          /* Accept names application/json: a listing in JSON */
 	size_t fields;
 };
 
@@ -93,6 +102,7 @@ struct httpd_cache_entry {
 struct httpd_site {
 	int root_fd;        /* O_PATH directory, -1 for the built-in page */
 	int have_openat2;   /* 0 once the kernel said ENOSYS */
+	int list_dirs;      /* --index: list a directory that has no index.html */
 	time_t date_second; /* the second date_text was made for */
 	char date_text[40]; /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 	struct httpd_cache_entry cache[HTTPD_CACHE_SLOTS];

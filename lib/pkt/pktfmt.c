@@ -1549,3 +1549,17 @@ void pktfmt_hex(struct buf *out, const uint8_t *data, size_t len)
 		buf_append(out, line, n);
 	}
 }
+
+void pktfmt_ascii(struct buf *out, const uint8_t *data, size_t len)
+{
+	if (buf_reserve(out, len) < 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t ch = data[i];
+		/* a CR ending a line (or the data) is left out, as tcpdump's ascii_print does */
+		if (ch == '\r' && (i + 1 == len || data[i + 1] == '\n'))
+			continue;
+		out->data[out->len++] = (ch >= 0x20 && ch < 0x7f) || ch == '\t' || ch == '\n' ? (char)ch : '.';
+	}
+	out->data[out->len] = '\0';
+}

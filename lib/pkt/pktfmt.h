@@ -54,6 +54,12 @@ void pktfmt_json(struct json *j, const struct pkt *p);
 /* Appends a tcpdump -X style dump: offset, 16 bytes in hex, as ASCII. */
 void pktfmt_hex(struct buf *out, const uint8_t *data, size_t len);
 
+/* Appends data as tcpdump -A shows it: printable ASCII, space, tab and
+ * newline as they are, a carriage return that ends a line (or the data)
+ * dropped, every
+ * other byte as '.'.  No newline is added. */
+void pktfmt_ascii(struct buf *out, const uint8_t *data, size_t len);
+
 /* Appends the text of one problem: "truncated: TCP header, 12 of 20 bytes captured". */
 void pktfmt_problem(struct buf *out, const struct pkt_problem *pr);
 

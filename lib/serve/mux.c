@@ -23,6 +23,7 @@ const struct opt_spec mux_specs[] = {
 	{ MUX_OPT_HANDLER, "handler", "echo|upper|discard|reply|http", "what to answer (default echo)" },
 	{ MUX_OPT_REPLY, "reply", "TEXT", "reply handler: answer every line with TEXT" },
 	{ MUX_OPT_ROOT, "root", "DIR", "http handler: serve the files under DIR (default a built-in page)" },
+	{ MUX_OPT_INDEX, "index", NULL, "http handler: list a directory of --root that has no index.html" },
 	{ MUX_OPT_MAX_CLIENTS, "max-clients", "N", "refuse clients beyond N at once (a 503 for http)" },
 	{ MUX_OPT_IDLE_TIMEOUT, "idle-timeout", "SECS", "close a client that makes no progress for SECS" },
 	{ 0, NULL, NULL, NULL },
@@ -78,6 +79,9 @@ int mux_parse_option(struct mux_config *cfg, const struct opt_tool *tool, int ke
 	case MUX_OPT_ROOT:
 		cfg->root = arg;
 		return 1;
+	case MUX_OPT_INDEX:
+		cfg->index = 1;
+		return 1;
 	case MUX_OPT_MAX_CLIENTS:
 		if (parse_uint(arg, 1, 100000000, &n) < 0) {
 			opt_bad_value(tool, key, arg, "expected a whole number from 1");
@@ -106,6 +110,8 @@ int mux_check_config(struct mux_config *cfg)
 		return diag_usage("--root goes with --handler http");
 	if (cfg->reply && cfg->root)
 		return diag_usage("--reply and --root belong to different handlers");
+	if (cfg->index && !cfg->root)
+		return diag_usage("--index goes with --root DIR");
 	/* alone, --reply and --root choose their handler */
 	if (cfg->reply)
 		cfg->kind = HANDLER_REPLY;
@@ -164,6 +170,7 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 		return diag_errno("allocate read buffer");
 	if (cfg->http && httpd_site_open(&m->site, cfg->root) < 0)
 		return diag_errno("open --root %s", cfg->root);
+	m->site.list_dirs = cfg->index;
 	m->idle_ns = clock_seconds_to_ns(cfg->idle_timeout);
 	m->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (m->spare_fd < 0)
@@ -175,10 +182,10 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call)
 		return rc;
 	if (cfg->idle_timeout > 0)
 		snprintf(idle, sizeof idle, "%gs", cfg->idle_timeout);
-	diag_verbose(1, "handler %s%s%s; output bound %s per client; idle timeout %s",
+	diag_verbose(1, "handler %s%s%s%s; output bound %s per client; idle timeout %s",
 	             cfg->http ? "http" : handler_kind_name(cfg->kind),
 	             cfg->http ? (cfg->root ? ", root " : ", built-in page") : "",
-	             cfg->http && cfg->root ? cfg->root : "",
+	             cfg->http && cfg->root ? cfg->root : "", cfg->index ? ", directories listed" : "",
 	             format_size(CONN_OUT_BOUND, bound, sizeof bound), cfg->idle_timeout > 0 ? idle : "none");
 	m->now_ns = clock_now_ns();
 	m->running = 1;

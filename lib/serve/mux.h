@@ -3,7 +3,7 @@
  * epoll-server) share around their event loops.
  *
  * Promise: the options they have in common beyond the server block
- * (--handler, --reply, --root, --max-clients, --idle-timeout), the table
+ * (--handler, --reply, --root, --index, --max-clients, --idle-timeout), the table
  * of connections, accepting with refusals, the per-connection work done
  * when the kernel reports readiness, idle deadlines, the counters with
  * their summary line, and the -v narration of each wait call.  What is
@@ -44,11 +44,12 @@ enum {
 	MUX_OPT_HANDLER = OPT_SHARED_BASE + 0x100,
 	MUX_OPT_REPLY,
 	MUX_OPT_ROOT,
+	MUX_OPT_INDEX,
 	MUX_OPT_MAX_CLIENTS,
 	MUX_OPT_IDLE_TIMEOUT,
 };
 
-/* --handler --reply --root --max-clients --idle-timeout, declared once. */
+/* --handler --reply --root --index --max-clients --idle-timeout, declared once. */
 extern const struct opt_spec mux_specs[];
 
 /* What a multiplexing server puts in .shared: { server_specs, mux_specs, NULL }. */
@@ -63,6 +64,7 @@ struct mux_config {
 	enum handler_kind kind; /* the stream handler otherwise */
 	const char *reply;      /* --reply TEXT */
 	const char *root;       /* --root DIR, NULL for the built-in page */
+	int index;              /* --index: list directories without index.html */
 	uint64_t max_clients;   /* 0: no limit */
 	double idle_timeout;    /* seconds, 0: none */
 	int handler_given;      /* --handler was on the command line */

@@ -140,6 +140,10 @@ def plain(name):
             eth(ipv4(tcp(40000, 80, 7000, 9000, 0x18, data=b"abc"), 6)),
             eth(ipv4(tcp(80, 40000, 9000, 7003, 0x10), 6, src=IP_B, dst=IP_A)),
         ])
+    if name == "ascii":                 # a request with CRLFs, bytes outside ASCII, a lone CR; then a SYN
+        data = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\xc3\xa9\tend\rok\r"
+        return pcap([eth(ipv4(tcp(40000, 80, 1001, 5001, 0x18, data=data), 6)),
+                     eth(ipv4(tcp(), 6))])
     if name == "icmp-error":
         quoted = ipv4(udp(sport=40000, dport=9, data=b"x"), 17, src=IP_B, dst=IP_A)
         return pcap([eth(ipv4(icmp(3, 3, 0, quoted), 1))])
