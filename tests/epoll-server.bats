@@ -53,3 +53,16 @@ load mux_servers
 }
 @test "epoll-server http answers 400 to an invalid Host, 200 to a valid one" { check_http_invalid_host; }
 @test "epoll-server http says Connection: close on every response after which it closes" { check_http_closing_says_close; }
+@test "epoll-server --edge -vv says which read hit EAGAIN" {
+	start --edge -vv
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hi\n' >&7
+	read -r -t 5 reply <&7
+	assert_equal "$reply" "hi"
+	wait_until 5 grep -q "readable: .*, 3 bytes" "$SERVER_ERR" || fail "no read narrated"
+	exec 7>&-
+	run grep "readable: " "$SERVER_ERR"
+	assert_line --regexp "^sockbox epoll-server: fd [0-9]+ 127\.0\.0\.1:[0-9]+: readable: 2 reads \(the last hit EAGAIN\), 3 bytes\$"
+	# a readiness report that found nothing to read says so
+	refute_line --regexp "readable: 1 read, 0 bytes\$"
+}
