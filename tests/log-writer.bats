@@ -406,3 +406,8 @@ trickle() { mawk '{ print; fflush() }'; }
 	assert_output --regexp '^1\. .* 1$'
 	assert_equal "$stderr" ""
 }
+
+@test "-v on a new file says it is empty, not that 0 bytes held no entry" {
+	run -0 --separate-stderr sockbox log-writer -v "$TMP/new" first
+	assert_equal "${stderr_lines[1]}" "sockbox log-writer: resume $TMP/new: the file is empty (new), no entry to resume from"
+}

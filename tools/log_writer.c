@@ -238,6 +238,8 @@ static int resume(struct log_writer *lw, struct stat *st)
 		             "resume %s: last number %" PRIu64
 		             ", found reading %zu bytes backward in %" PRIu64 " us",
 		             lw->path, rp.last, rp.looked, (clock_now_ns() - t0) / 1000);
+	else if (st->st_size == 0)
+		diag_verbose(1, "resume %s: the file is empty (new), no entry to resume from", lw->path);
 	else
 		diag_verbose(1, "resume %s: no numbered entry in the last %zu bytes", lw->path, rp.looked);
 	if (!rp.found && resume_from_rotated(lw, &rp) != EXIT_OK)
