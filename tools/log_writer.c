@@ -664,8 +664,8 @@ static int finish(struct log_writer *lw, int status)
 {
 	if (status == EXIT_OK && lw->sync != SYNC_NEVER)
 		status = sync_log(lw);
-	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64, lw->entries,
-	             lw->writes, lw->last);
+	diag_verbose(1, "wrote %" PRIu64 " %s in %" PRIu64 " write%s, last number %" PRIu64, lw->entries,
+	             lw->entries == 1 ? "entry" : "entries", lw->writes, lw->writes == 1 ? "" : "s", lw->last);
 	close_log(lw);
 	sig_fd_close(lw->sig_fd, &lw->old_mask);
 	buf_free(&lw->in);
