@@ -14,7 +14,7 @@ _sockbox_words() {
 	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
-	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
 
@@ -129,10 +129,8 @@ _sockbox_values() {
 	"udp-broadcast --max-size") echo "@none" ;;
 	"udp-broadcast --bind"|"udp-broadcast -b") echo "@none" ;;
 	"udp-broadcast --port"|"udp-broadcast -p") echo "@none" ;;
-	"udp-broadcast --backlog") echo "@none" ;;
 	"udp-broadcast --port-file") echo "@file" ;;
 	"udp-broadcast --pid-file") echo "@file" ;;
-	"udp-broadcast --max-conns") echo "@none" ;;
 	"udp-broadcast --duration") echo "@none" ;;
 	esac
 }

@@ -149,3 +149,14 @@ load helper
 	run -1 --separate-stderr sh -c '"$SOCKBOX" --help >/dev/full'
 	assert_equal "$stderr" "sockbox: write stdout: No space left on device"
 }
+
+@test "a link named after no tool says unknown tool and exits 2, as 'sockbox NAME' does" {
+	ln -s "$SOCKBOX" "$TMP/frob"
+	run -2 --separate-stderr "$TMP/frob" --help
+	assert_output ""
+	assert_equal "$stderr" "sockbox: unknown tool 'frob' (see 'sockbox --list')"
+	ln -s "$SOCKBOX" "$TMP/sockbox-asan"
+	run -0 --separate-stderr "$TMP/sockbox-asan" --list
+	assert_line "tcp-echo"
+	assert_equal "$stderr" ""
+}

@@ -56,3 +56,16 @@ load mux_servers
 @test "epoll-server http --index lists a directory in HTML, names escaped, links encoded" { check_http_listing_html; }
 @test "epoll-server http --index lists a directory in JSON for Accept: application/json" { check_http_listing_json; }
 @test "epoll-server http lists no directory without --index" { check_http_listing_off; }
+@test "epoll-server --edge -vv says which read hit EAGAIN" {
+	start --edge -vv
+	exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'hi\n' >&7
+	read -r -t 5 reply <&7
+	assert_equal "$reply" "hi"
+	wait_until 5 grep -q "readable: .*, 3 bytes" "$SERVER_ERR" || fail "no read narrated"
+	exec 7>&-
+	run grep "readable: " "$SERVER_ERR"
+	assert_line --regexp "^sockbox epoll-server: fd [0-9]+ 127\.0\.0\.1:[0-9]+: readable: 2 reads \(the last hit EAGAIN\), 3 bytes\$"
+	# a readiness report that found nothing to read says so
+	refute_line --regexp "readable: 1 read, 0 bytes\$"
+}

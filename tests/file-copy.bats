@@ -672,3 +672,13 @@ traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "
 	assert_equal "$stderr" ""
 	cmp head.out <(head -c 1K src)
 }
+
+@test "a copy interrupted before a new DST exists says it was not created" {
+	mkfifo fifo
+	bg "$SOCKBOX" file-copy fifo dst
+	wait_until 10 grep -q wait_for_partner "/proc/$BG_PID/wchan"
+	stop_pid "$BG_PID" TERM || true
+	assert_equal "$STOP_STATUS" 143
+	assert_equal "$(cat "$BG_ERR")" "sockbox file-copy: copy fifo to dst: interrupted by SIGTERM (dst not created)"
+	assert_equal "$(listing)" fifo
+}

@@ -189,7 +189,7 @@ reply() {
 	assert_line --index 0 --regexp "^seq=1 HTTP/1\.1 200 OK .* 17 bytes$"
 	assert_line --index 4 --regexp "^seq=5 HTTP/1\.1 200 OK .* 17 bytes, reused$"
 	assert_line --index 5 "--- http://127.0.0.1:$NGINX_PORT/ statistics ---"
-	assert_line --index 6 "5 sent, 5 ok, 0 failed (0 errors, 0 unmet), 1 connections"
+	assert_line --index 6 "5 sent, 5 ok, 0 failed (0 errors, 0 unmet), 1 connection"
 	assert_line --index 7 "phase          n       min       avg       p50       p90       max (ms)"
 	assert_line --index 8 --regexp "^dns +1 "
 	assert_line --index 10 "tls            0         -         -         -         -         -"
@@ -368,7 +368,7 @@ reply() {
 @test "-n 3 over https does one TLS handshake on one connection" {
 	start_nginx "$CERTS/leaf.pem" "$CERTS/leaf.key"
 	run -0 sockbox http-probe -n 3 --interval 0 --cacert "$CERTS/ca.pem" "https://127.0.0.1:$NGINX_TLS_PORT/"
-	assert_line "3 sent, 3 ok, 0 failed (0 errors, 0 unmet), 1 connections"
+	assert_line "3 sent, 3 ok, 0 failed (0 errors, 0 unmet), 1 connection"
 	assert_line --regexp "^tls +1 "
 }
 
@@ -429,7 +429,7 @@ reply() {
 	assert_equal "$(cat "$TMP/out")" "hello world"
 	run -0 sockbox http-probe -n 2 --interval 0 "http://127.0.0.1:$PORT/"
 	assert_line --index 1 --regexp " 11 bytes, reused$"
-	assert_line "2 sent, 2 ok, 0 failed (0 errors, 0 unmet), 1 connections"
+	assert_line "2 sent, 2 ok, 0 failed (0 errors, 0 unmet), 1 connection"
 }
 
 @test "a body that ends with the close (no length) is complete at the close" {
@@ -571,7 +571,7 @@ sockbox http-probe: connect 127.0.0.1:$port: Connection refused"
 	wait_exit "$BG_PID" 5 || fail "http-probe did not stop"
 	wait "$BG_PID" && status=0 || status=$?
 	assert_equal "$status" 0
-	grep -qE '^[0-9]+ sent, [0-9]+ ok, 0 failed \(0 errors, 0 unmet\), 1 connections$' "$BG_OUT"
+	grep -qE '^[0-9]+ sent, [0-9]+ ok, 0 failed \(0 errors, 0 unmet\), 1 connection$' "$BG_OUT"
 }
 
 @test "JSON statistics: counts, and min <= p50 <= p90 <= max for every phase" {

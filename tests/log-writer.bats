@@ -397,7 +397,7 @@ trickle() { mawk '{ print; fflush() }'; }
 	assert_equal "$output" ""
 	[[ "${stderr_lines[0]}" =~ ^sockbox\ log-writer:\ open\ $TMP/log:\ O_APPEND,\ [0-9]+\ bytes,\ inode\ [0-9]+$ ]] || fail "${stderr_lines[0]}"
 	[[ "${stderr_lines[1]}" =~ ^sockbox\ log-writer:\ resume\ $TMP/log:\ last\ number\ 1,\ found\ reading\ [0-9]+\ bytes\ backward\ in\ [0-9]+\ us$ ]] || fail "${stderr_lines[1]}"
-	assert_equal "${stderr_lines[2]}" "sockbox log-writer: wrote 1 entries in 1 writes, last number 2"
+	assert_equal "${stderr_lines[2]}" "sockbox log-writer: wrote 1 entry in 1 write, last number 2"
 }
 
 @test "log-writer - under set -o pipefail | head -1: exit 0, no message, entry 1 printed" {
@@ -405,4 +405,9 @@ trickle() { mawk '{ print; fflush() }'; }
 	run -0 --separate-stderr bash -c 'set -o pipefail; "$SOCKBOX" log-writer - <"$1" | head -n 1' sh "$TMP/lines"
 	assert_output --regexp '^1\. .* 1$'
 	assert_equal "$stderr" ""
+}
+
+@test "-v on a new file says it is empty, not that 0 bytes held no entry" {
+	run -0 --separate-stderr sockbox log-writer -v "$TMP/new" first
+	assert_equal "${stderr_lines[1]}" "sockbox log-writer: resume $TMP/new: the file is empty (new), no entry to resume from"
 }

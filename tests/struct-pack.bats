@@ -473,3 +473,14 @@ sockbox struct-pack: unpacked 2 records of 4 bytes"
 	assert_output 7
 	assert_equal "$stderr" ""
 }
+
+@test "an option typed after the format is named, with where options go" {
+	printf 'abcd' >"$TMP/rec"
+	run -2 --separate-stderr sockbox struct-pack unpack '!i16sif' "$TMP/rec" -n 1
+	assert_output ""
+	assert_equal "$stderr" "sockbox struct-pack: unpack takes one FILE, got 3 operands after the format ('-n' is an option: options go before the format) (see 'sockbox struct-pack --help')"
+	run -2 --separate-stderr sockbox struct-pack size '<i' --json
+	assert_equal "$stderr" "sockbox struct-pack: size takes only a FORMAT ('--json' is an option: options go before the format) (see 'sockbox struct-pack --help')"
+	run -2 --separate-stderr sockbox struct-pack unpack '<i' a b
+	assert_equal "$stderr" "sockbox struct-pack: unpack takes one FILE, got 2 operands after the format (see 'sockbox struct-pack --help')"
+}

@@ -254,7 +254,7 @@ stop_with_open_connection() {
 	assert_equal "$STOP_STATUS" 0
 	bg_line "$TMP/hold" eof
 	run -0 tail -n 1 "$SERVER_ERR"
-	assert_output --regexp "^sockbox tcp-echo: summary: 1 connections, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
+	assert_output --regexp "^sockbox tcp-echo: summary: 1 connection, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
 	grep -q "close 127.0.0.1:[0-9]*: the server is stopping" "$SERVER_ERR"
 }
 
@@ -274,7 +274,7 @@ stop_with_open_connection() {
 	stop_pid "$SERVER_PID" INT
 	assert_equal "$STOP_STATUS" 0
 	bg_line "$TMP/hold" eof
-	tail -n 1 "$SERVER_ERR" | grep -q "summary: 1 connections"
+	tail -n 1 "$SERVER_ERR" | grep -q "summary: 1 connection,"
 }
 
 @test "tcp-echo SIGUSR1 prints a counters line and the server goes on" {
@@ -532,7 +532,7 @@ stop_with_open_connection() {
 	assert_equal "$STOP_STATUS" 0
 	bg_line "$TMP/hold" eof
 	run -0 tail -n 1 "$SERVER_ERR"
-	assert_output --regexp "^sockbox tcp-echo: summary: 1 connections, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
+	assert_output --regexp "^sockbox tcp-echo: summary: 1 connection, 2 bytes in, 2 bytes out, 0 errors, [0-9.]+ s$"
 }
 
 @test "tcp-echo started with SIGHUP ignored (nohup) keeps ignoring it, and SIGTERM still stops it" {
@@ -625,4 +625,36 @@ blackhole_v6() {
 	for i in 0 1 2 3; do
 		assert_regex "${stderr_lines[$i]}" "^sockbox tcp-echo: ${want[$i]}$"
 	done
+@test "tcp-echo summary counts one connection and one byte in the singular" {
+	echo_server --max-conns 1
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" < <(printf x)
+	assert_output "x"
+	wait_exit "$SERVER_PID" 10
+	run -0 tail -n 1 "$SERVER_ERR"
+	assert_output --regexp "^sockbox tcp-echo: summary: 1 connection, 1 byte in, 1 byte out, 0 errors, [0-9.]+ s$"
+}
+
+@test "tcp-echo client on a terminal ends the prompt's line at Ctrl-D" {
+	echo_server --max-conns 1
+	# stdin and stderr on a pseudo-terminal: the prompt shows; ^D ends stdin
+	run -0 --separate-stderr timeout 10 python3 -c '
+import os, subprocess, sys
+master, slave = os.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stderr=slave, stdout=subprocess.DEVNULL)
+os.close(slave)
+seen = b""
+while not seen.endswith(b"> "):
+    seen += os.read(master, 256)
+os.write(master, b"\x04")
+while True:
+    try:
+        chunk = os.read(master, 256)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+sys.exit(p.wait() or print(repr(seen.decode())))
+' "$SOCKBOX" tcp-echo "$PORT"
+	assert_output "'127.0.0.1:$PORT> \\r\\n'"
 }

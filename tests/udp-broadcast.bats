@@ -258,14 +258,6 @@ $(summary 2 11 0 0)"
 	assert_output ""
 }
 
-@test "udp-broadcast --max-conns is the server-convention spelling of --count" {
-	serve "$SOCKBOX" udp-broadcast listen -p 0 --max-conns 2
-	ub send --to 127.0.0.1 -p "$PORT" a
-	ub send --to 127.0.0.1 -p "$PORT" b
-	listener_done
-	assert_equal "$(wc -l <"$SERVER_OUT")" 2
-}
-
 @test "udp-broadcast works over IPv6 on ::1" {
 	serve "$SOCKBOX" udp-broadcast listen -6 -p 0 -c 1
 	run -0 ub send --to ::1 -p "$PORT" six
@@ -330,9 +322,9 @@ $(summary 2 11 0 0)"
 	check "--to goes with 'send', not 'listen'" listen --to 1.2.3.4
 	check "--reply goes with 'listen', not 'send'" send --reply x msg
 	check "--port-file goes with 'listen', not 'send'" send --port-file f msg
-	check "--backlog has no meaning here: a datagram socket has no listen queue" listen --backlog 5
+	check "unknown option '--backlog'" listen --backlog 5
 	check "--raw and --json are exclusive" listen --raw --json
-	check "--count and --max-conns are the same bound: give one" listen -c 1 --max-conns 1
+	check "unknown option '--max-conns'" listen --max-conns 1
 	check "--to and --group are exclusive: give one destination" send --to 10.0.0.255 -g 239.1.1.1 x
 	check "--all-interfaces chooses destinations and interfaces itself: drop --to" send --all-interfaces --to 10.0.0.1 x
 	check "--loop is for multicast: give --group" send --loop x
@@ -545,4 +537,30 @@ $(summary 1 5 0 0)"
 	run jq -c '[.source, .payload]' <<<"$output"
 	assert_output '["10.201.0.2","from b"]'
 	listener_done
+}
+
+@test "udp-broadcast --help tells -b and -p as UDP has them, without --backlog or --max-conns" {
+	run -0 --separate-stderr ub --help
+	assert_equal "$stderr" ""
+	assert_line "  -b, --bind=ADDR               address to bind (listen: default 0.0.0.0; send: the source; ADDR:PORT, [V6]:PORT)"
+	assert_line "  -p, --port=PORT               port (default 9999): send's destination, listen's to bind, 0 for any free one"
+	refute_output --partial "unix:"
+	refute_output --partial "--backlog"
+	refute_output --partial "--max-conns"
+	refute_output --partial "connections"
+	run -0 ub --list-options
+	assert_line $'-b\t--bind\tADDR\taddress to bind (listen: default 0.0.0.0; send: the source; ADDR:PORT, [V6]:PORT)'
+	refute_output --partial "--backlog"
+	refute_output --partial "--max-conns"
+}
+
+@test "udp-broadcast -b unix:/path is a usage error for both commands" {
+	want="sockbox udp-broadcast: invalid --bind 'unix:$TMP/u': expected ADDR, ADDR:PORT or [V6]:PORT (a unix socket carries no broadcast) (see 'sockbox udp-broadcast --help')"
+	run -2 --separate-stderr ub listen -b "unix:$TMP/u" -p 0
+	assert_output ""
+	assert_equal "$stderr" "$want"
+	run -2 --separate-stderr ub send -b "unix:$TMP/u" --to 127.0.0.1 x
+	assert_output ""
+	assert_equal "$stderr" "$want"
+	assert_not_exist "$TMP/u"
 }

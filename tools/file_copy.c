@@ -708,8 +708,11 @@ int file_copy_main(int argc, char **argv)
 		if (fc.direct)
 			diag_error("copy %s to %s: interrupted by SIG%s", fc.src, dst, sigabbrev_np(sig));
 		else
-			diag_error("copy %s to %s: interrupted by SIG%s (%s left untouched)", fc.src, dst,
-			           sigabbrev_np(sig), dst);
+			/* not committed and cleaned up: what is there now was there before */
+			diag_error("copy %s to %s: interrupted by SIG%s (%s %s)", fc.src, dst,
+			           sigabbrev_np(sig), dst,
+			           faccessat(AT_FDCWD, dst, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? "left untouched"
+			                                                                    : "not created");
 		free(fc.dst);
 		return sig_reraise(sig);
 	}

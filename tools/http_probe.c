@@ -1148,10 +1148,11 @@ static void print_statistics(struct http_probe *p)
 	buf_printf(t, "--- %s statistics ---", url_format(&p->url, url, sizeof url));
 	emit_text(p, t->data);
 	buf_clear(t);
-	buf_printf(t, "%llu sent, %llu ok, %llu failed (%llu errors, %llu unmet), %llu connections",
+	buf_printf(t, "%llu sent, %llu ok, %llu failed (%llu error%s, %llu unmet), %llu connection%s",
 	           (unsigned long long)p->sent, (unsigned long long)p->ok,
 	           (unsigned long long)(p->errors + p->unmet), (unsigned long long)p->errors,
-	           (unsigned long long)p->unmet, (unsigned long long)p->connections);
+	           p->errors == 1 ? "" : "s", (unsigned long long)p->unmet,
+	           (unsigned long long)p->connections, p->connections == 1 ? "" : "s");
 	emit_text(p, t->data);
 	buf_clear(t);
 	stats_format_header(t, "phase", "ms");

@@ -238,6 +238,8 @@ static int resume(struct log_writer *lw, struct stat *st)
 		             "resume %s: last number %" PRIu64
 		             ", found reading %zu bytes backward in %" PRIu64 " us",
 		             lw->path, rp.last, rp.looked, (clock_now_ns() - t0) / 1000);
+	else if (st->st_size == 0)
+		diag_verbose(1, "resume %s: the file is empty (new), no entry to resume from", lw->path);
 	else
 		diag_verbose(1, "resume %s: no numbered entry in the last %zu bytes", lw->path, rp.looked);
 	if (!rp.found && resume_from_rotated(lw, &rp) != EXIT_OK)
@@ -662,8 +664,8 @@ static int finish(struct log_writer *lw, int status)
 {
 	if (status == EXIT_OK && lw->sync != SYNC_NEVER)
 		status = sync_log(lw);
-	diag_verbose(1, "wrote %" PRIu64 " entries in %" PRIu64 " writes, last number %" PRIu64, lw->entries,
-	             lw->writes, lw->last);
+	diag_verbose(1, "wrote %" PRIu64 " %s in %" PRIu64 " write%s, last number %" PRIu64, lw->entries,
+	             lw->entries == 1 ? "entry" : "entries", lw->writes, lw->writes == 1 ? "" : "s", lw->last);
 	close_log(lw);
 	sig_fd_close(lw->sig_fd, &lw->old_mask);
 	buf_free(&lw->in);

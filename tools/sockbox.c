@@ -75,6 +75,13 @@ int main(int argc, char **argv)
 	t = find_tool(self);
 	if (t)
 		return run_tool(t, argc, argv);
+	/* The binary itself is any name that starts with "sockbox" (sockbox,
+	 * a build's sockbox-asan); any other name is a link meant for a tool
+	 * this binary does not have, and it says so rather than print help. */
+	if (strncmp(self, "sockbox", 7) != 0) {
+		diag_error("unknown tool '%s' (see 'sockbox --list')", self);
+		return EXIT_USAGE;
+	}
 
 	if (argc < 2) {
 		print_help(stderr);

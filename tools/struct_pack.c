@@ -175,16 +175,33 @@ static int read_options(struct struct_pack *sp, int argc, char **argv, int *inde
 	return OPT_GO_ON;
 }
 
+/* Everything after the format is an operand (so -5 is a value): an option
+ * typed there is one, and the message says where options go. */
+static const char *option_hint(const struct struct_pack *sp, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (int i = 0; i < sp->noperands; i++) {
+		const char *word = sp->operands[i];
+		if (word[0] == '-' && word[1] != '\0') {
+			snprintf(out, size, " ('%.32s' is an option: options go before the format)", word);
+			break;
+		}
+	}
+	return out;
+}
+
 static int check_options(const struct struct_pack *sp)
 {
 	const char *name = commands[sp->command];
+	char hint[128];
 
 	if (sp->have_delimiter && sp->json)
 		return diag_usage("--delimiter and --json do not go together");
 	if (sp->command == CMD_UNPACK && sp->noperands > 1)
-		return diag_usage("unpack takes one FILE, got %d operands after the format", sp->noperands);
+		return diag_usage("unpack takes one FILE, got %d operands after the format%s", sp->noperands,
+		                  option_hint(sp, hint, sizeof hint));
 	if ((sp->command == CMD_SIZE || sp->command == CMD_EXPLAIN) && sp->noperands > 0)
-		return diag_usage("%s takes only a FORMAT", name);
+		return diag_usage("%s takes only a FORMAT%s", name, option_hint(sp, hint, sizeof hint));
 	return EXIT_OK;
 }
 

@@ -891,11 +891,13 @@ static int run_server(struct tcp_echo *te)
 
 	if (rc == EXIT_OK) {
 		rc = serve_forever(te);
-		diag_info("summary: %llu connections, %llu bytes in, %llu bytes out, %llu errors, %.3f s",
-		          (unsigned long long)atomic_load(&te->stats->accepted),
-		          (unsigned long long)atomic_load(&te->stats->bytes_in),
-		          (unsigned long long)atomic_load(&te->stats->bytes_out),
-		          (unsigned long long)atomic_load(&te->stats->errors),
+		unsigned long long conns = atomic_load(&te->stats->accepted);
+		unsigned long long bytes_in = atomic_load(&te->stats->bytes_in);
+		unsigned long long bytes_out = atomic_load(&te->stats->bytes_out);
+		unsigned long long errors = atomic_load(&te->stats->errors);
+		diag_info("summary: %llu connection%s, %llu byte%s in, %llu byte%s out, %llu error%s, %.3f s",
+		          conns, conns == 1 ? "" : "s", bytes_in, bytes_in == 1 ? "" : "s", bytes_out,
+		          bytes_out == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
 		          (double)(clock_now_ns() - te->start_ns) / 1e9);
 	}
 	server_teardown(te);

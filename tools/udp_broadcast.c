@@ -84,7 +84,13 @@ static const struct opt_bind bindings[] = {
 	{ 't', "listen" },
 	{ SERVER_OPT_PORT_FILE, "listen" },
 	{ SERVER_OPT_PID_FILE, "listen" },
-	{ SERVER_OPT_MAX_CONNS, "listen" },
+	{ 0, NULL },
+};
+
+/* The datagram server block, told with this tool's defaults and roles. */
+static const struct opt_help help_for[] = {
+	{ 'b', "address to bind (listen: default 0.0.0.0; send: the source; ADDR:PORT, [V6]:PORT)" },
+	{ 'p', "port (default 9999): send's destination, listen's to bind, 0 for any free one" },
 	{ 0, NULL },
 };
 
@@ -96,9 +102,10 @@ const struct opt_tool udp_broadcast_tool = {
 	           "Both use port 9999 unless -p says otherwise; listen binds 0.0.0.0 by default\n"
 	           "(a broadcast never arrives at 127.0.0.1), and for send -b is the source address.",
 	.specs = options,
-	.shared = server_blocks,
+	.shared = server_dgram_blocks,
 	.commands = commands,
 	.bind = bindings,
+	.help_for = help_for,
 };
 
 enum { CMD_SEND = 1, CMD_LISTEN = 2 };
@@ -129,8 +136,6 @@ struct udp_broadcast {
 	double timeout;  /* 0: no idle limit */
 	size_t max_size;
 	struct server_config server;
-	int max_conns_given;
-	int backlog_given;
 	/* run state */
 	int fd;
 	struct server srv;
@@ -240,12 +245,14 @@ static int parse_operands(struct udp_broadcast *u, int argc, char **argv, int in
  * an option of the other command already). */
 static int check_conflicts(struct udp_broadcast *u)
 {
-	if (u->backlog_given)
-		return diag_usage("--backlog has no meaning here: a datagram socket has no listen queue");
+	struct addr_spec bspec;
+
+	if (u->server.bind && addr_parse(u->server.bind, 1, &bspec) == 0 && bspec.is_unix)
+		return opt_bad_value(
+		    &udp_broadcast_tool, 'b', u->server.bind,
+		    "expected ADDR, ADDR:PORT or [V6]:PORT (a unix socket carries no broadcast)");
 	if (u->raw && u->json)
 		return diag_usage("--raw and --json are exclusive");
-	if (u->max_conns_given && u->count)
-		return diag_usage("--count and --max-conns are the same bound: give one");
 	if (u->command == CMD_LISTEN)
 		return EXIT_OK;
 	if (u->to && u->group)
@@ -281,8 +288,6 @@ static int parse_args(struct udp_broadcast *u, int argc, char **argv)
 			opt_done(&st);
 			return EXIT_USAGE;
 		}
-		u->max_conns_given |= key == SERVER_OPT_MAX_CONNS;
-		u->backlog_given |= key == SERVER_OPT_BACKLOG;
 		if (rc == 0 && parse_option(u, key, st.arg) != EXIT_OK) {
 			opt_done(&st);
 			return EXIT_USAGE;
@@ -292,8 +297,6 @@ static int parse_args(struct udp_broadcast *u, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	rc = check_conflicts(u);
-	if (u->max_conns_given)
-		u->count = u->server.max_conns;
 	/* one MESSAGE goes once, unless --interval makes it a beacon */
 	if (u->command == CMD_SEND && u->message && !u->count && u->interval == 0)
 		u->count = 1;

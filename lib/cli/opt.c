@@ -252,6 +252,15 @@ static const char *binding_prefix(const struct opt_tool *tool, int key, char *ou
 	return out;
 }
 
+/* The help line of s as tool tells it: its .help_for line, else the spec's. */
+static const char *help_text(const struct opt_tool *tool, const struct opt_spec *s)
+{
+	for (const struct opt_help *h = tool->help_for; h && h->key; h++)
+		if (h->key == s->key)
+			return h->help;
+	return s->help;
+}
+
 static void print_spec_line(const struct opt_tool *tool, const struct opt_spec *s)
 {
 	char left[96], prefix[64];
@@ -265,9 +274,9 @@ static void print_spec_line(const struct opt_tool *tool, const struct opt_spec *
 		snprintf(left + n, sizeof left - (size_t)n, "=%s", s->arg);
 	binding_prefix(tool, s->key, prefix, sizeof prefix);
 	if (strlen(left) > 30)
-		printf("%s\n%32s%s%s\n", left, "", prefix, s->help);
+		printf("%s\n%32s%s%s\n", left, "", prefix, help_text(tool, s));
 	else
-		printf("%-32s%s%s\n", left, prefix, s->help);
+		printf("%-32s%s%s\n", left, prefix, help_text(tool, s));
 }
 
 void opt_print_help(const struct opt_tool *tool)
@@ -316,7 +325,7 @@ static void print_option_list(const struct opt_tool *tool)
 			if (s->key > 0 && s->key < OPT_LONG_ONLY)
 				printf("-%c", s->key);
 			printf("\t--%s\t%s\t%s%s\n", s->name, s->arg ? s->arg : "",
-			       binding_prefix(tool, s->key, prefix, sizeof prefix), s->help);
+			       binding_prefix(tool, s->key, prefix, sizeof prefix), help_text(tool, s));
 		}
 	}
 }

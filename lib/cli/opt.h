@@ -67,6 +67,12 @@
  * another subcommand: "--to goes with 'send', not 'listen'" (status 2).
  * --help and --list-options show the binding as a "send: " before the help.
  *
+ * A shared block's help line says what the option means in general; a
+ * tool where it means more (its own default, another role in one of its
+ * subcommands) replaces that line in .help_for, right beside .bind:
+ *	{ { 'b', "listen: address to bind (default 0.0.0.0); send: the source" }, { 0, NULL } }
+ * --help and --list-options print the tool's line instead.
+ *
  * A tool's options, its shared blocks and the common options must not
  * share a key, a long name or a short letter: opt_init checks, and a
  * clash makes every run of the tool fail (status 1) naming both options.
@@ -103,6 +109,12 @@ struct opt_bind {
 	const char *commands; /* "send", or "pack|unpack" */
 };
 
+/* One option's help line as this tool tells it (see .help_for above). */
+struct opt_help {
+	int key;
+	const char *help;
+};
+
 struct opt_tool {
 	const char *name;    /* tool name, as in the dispatch table */
 	const char *usage;   /* "[OPTIONS] SRC DST"; several lines split by '\n' */
@@ -112,7 +124,8 @@ struct opt_tool {
 	const struct opt_spec *const *shared; /* lib blocks (server_blocks, mux_blocks), NULL-terminated, or NULL */
 	const char *const *commands;          /* subcommands, NULL-terminated, or NULL */
 	const struct opt_bind *bind;          /* options bound to subcommands, ended by key 0, or NULL */
-	int stop_at_operand; /* 1: options end at the first operand (values may start with '-') */
+	const struct opt_help *help_for; /* this tool's help for shared options, ended by key 0, or NULL */
+	int stop_at_operand;             /* 1: options end at the first operand (values may start with '-') */
 };
 
 struct opt_state {

@@ -410,8 +410,11 @@ int mux_serve_readable(struct mux *m, struct conn *c, int until_eagain)
 	} while (until_eagain && n > 0 && conn_wants_read(c));
 	m->round.reads++;
 	m->round.read_bytes += got;
-	diag_verbose(2, "fd %d %s: readable: %d read%s, %llu bytes%s%s", c->fd, c->peer, reads,
-	             reads == 1 ? "" : "s", (unsigned long long)got,
+	/* n < 0 without a failure: the last read found nothing (EAGAIN) */
+	diag_verbose(2, "fd %d %s: readable: %d read%s%s, %llu bytes%s%s", c->fd, c->peer, reads,
+	             reads == 1 ? "" : "s",
+	             n < 0 && !c->failed ? (reads == 1 ? " (EAGAIN)" : " (the last hit EAGAIN)") : "",
+	             (unsigned long long)got,
 	             n == 0      ? ", end of stream"
 	             : c->failed ? ", failed"
 	                         : "",

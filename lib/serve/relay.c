@@ -79,6 +79,9 @@ static int read_stdin(struct link *l)
 		return diag_errno("read stdin");
 	if (n == 0) {
 		l->stdin_open = 0;
+		/* Ctrl-D at the prompt: end its line, as a shell does */
+		if (l->interactive && write(STDERR_FILENO, "\n", 1) < 0)
+			l->interactive = 0;
 		if (l->o->frame && l->line.len > 0)
 			return queue_frame(l, l->line.data, l->line.len); /* a last line without newline */
 		return EXIT_OK;

@@ -30,6 +30,21 @@ const struct opt_spec server_specs[] = {
 
 const struct opt_spec *const server_blocks[] = { server_specs, NULL };
 
+/* A datagram server binds but never listens (no queue) and accepts no
+ * connections (nothing to count), and a unix socket is not an IP one. */
+const struct opt_spec server_dgram_specs[] = {
+	{ 'b', "bind", "ADDR", "address to bind (default 127.0.0.1; ADDR:PORT, [V6]:PORT)" },
+	{ 'p', "port", "PORT", "port to bind, 0 for any free port" },
+	{ '4', "ipv4", NULL, "use IPv4 only" },
+	{ '6', "ipv6", NULL, "use IPv6 only" },
+	{ SERVER_OPT_PORT_FILE, "port-file", "FILE", "write the bound port to FILE once bound" },
+	{ SERVER_OPT_PID_FILE, "pid-file", "FILE", "write the server's PID to FILE (removed at exit)" },
+	{ SERVER_OPT_DURATION, "duration", "SECS", "end after SECS seconds" },
+	{ 0, NULL, NULL, NULL },
+};
+
+const struct opt_spec *const server_dgram_blocks[] = { server_dgram_specs, NULL };
+
 void server_config_init(struct server_config *c, const char *default_port)
 {
 	memset(c, 0, sizeof *c);

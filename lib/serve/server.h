@@ -16,8 +16,10 @@
  * stop and report signals are lib/sig's flags (sig_catch_stop,
  * sig_catch_report): a server's loop polls sig_stop_requested.
  *
- * A tool puts `.shared = server_blocks` in its struct opt_tool and hands
- * every option key it does not know to server_parse_option.
+ * A tool puts `.shared = server_blocks` (server_dgram_blocks for a
+ * datagram server) in its struct opt_tool and hands every option key it
+ * does not know to server_parse_option; a tool whose defaults differ says
+ * so in its opt_tool's .help_for.
  */
 #ifndef SOCKBOX_SERVER_H
 #define SOCKBOX_SERVER_H
@@ -39,6 +41,11 @@ extern const struct opt_spec server_specs[];
 
 /* The blocks a server tool puts in .shared: { server_specs, NULL }. */
 extern const struct opt_spec *const server_blocks[];
+
+/* The same block for a datagram server: without --backlog and --max-conns
+ * (no listen queue, no connections), and -b takes no unix:/path. */
+extern const struct opt_spec server_dgram_specs[];
+extern const struct opt_spec *const server_dgram_blocks[];
 
 struct server_config {
 	const char *bind;         /* as given, NULL for the default */
