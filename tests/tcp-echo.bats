@@ -625,6 +625,8 @@ blackhole_v6() {
 	for i in 0 1 2 3; do
 		assert_regex "${stderr_lines[$i]}" "^sockbox tcp-echo: ${want[$i]}$"
 	done
+}
+
 @test "tcp-echo summary counts one connection and one byte in the singular" {
 	echo_server --max-conns 1
 	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" < <(printf x)
