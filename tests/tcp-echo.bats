@@ -149,7 +149,7 @@ serve_100_clients() {
 	bg_line "$TMP/hold" held
 	(printf 'second\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/second") &
 	SECOND=$!
-	wait_until 5 grep -q "1 clients being served (--max-clients): new ones wait in the backlog" "$SERVER_ERR"
+	wait_until 5 grep -q "1 client being served (--max-clients): new ones wait in the backlog" "$SERVER_ERR"
 	[ ! -s "$TMP/second" ]
 	kill "$HOLD"
 	wait "$SECOND"

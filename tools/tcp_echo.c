@@ -790,8 +790,8 @@ static int serve_forever(struct tcp_echo *te)
 		} else if (te->active >= te->max_clients) {
 			if (!said_full)
 				diag_verbose(
-				    1, "%u clients being served (--max-clients): new ones wait in the backlog",
-				    te->active);
+				    1, "%u client%s being served (--max-clients): new ones wait in the backlog",
+				    te->active, te->active == 1 ? "" : "s");
 			said_full = 1;
 			accepting = 0;
 		} else {

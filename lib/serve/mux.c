@@ -364,7 +364,7 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 		m->counters.peak = m->counters.active;
 	m->round.accepted++;
 	touch(m, c);
-	diag_verbose(2, "fd %d %s: accepted (%zu clients)", fd, peer, m->count);
+	diag_verbose(2, "fd %d %s: accepted (%zu client%s)", fd, peer, m->count, m->count == 1 ? "" : "s");
 	if (m->config->server.max_conns && m->counters.accepted >= m->config->server.max_conns)
 		stop_listening(m);
 	*out = c;
