@@ -20,6 +20,7 @@
 #include "serve/relay.h"
 #include "serve/server.h"
 #include "sig/sig.h"
+#include "net/portcheck.h"
 #include "net/sock.h"
 
 #include <errno.h>
@@ -50,6 +51,7 @@ enum {
 	OPT_STREAM,
 	OPT_RECONNECT,
 	OPT_JSON,
+	OPT_PARALLEL,
 };
 
 static const struct opt_spec options[] = {
@@ -70,7 +72,9 @@ static const struct opt_spec options[] = {
 	{ 'n', "count", "N", "bench: messages in all (default: run for --duration, 5 s)" },
 	{ OPT_STREAM, "stream", NULL, "bench: write continuously while reading the echo back" },
 	{ OPT_RECONNECT, "reconnect", NULL, "bench: a new connection for every round trip" },
-	{ OPT_JSON, "json", NULL, "bench: print the report as one JSON object" },
+	{ OPT_JSON, "json", NULL, "bench, check: print JSON (the report; one object per port)" },
+	{ 'z', "check", NULL, "client: report each HOST:PORT or HOST:LOW-HIGH open, closed or filtered" },
+	{ OPT_PARALLEL, "parallel", "N", "check: connects in flight at once (default 64)" },
 	{ 'v', "verbose", NULL, "narrate connections, workers, bytes and reaping (repeat for more)" },
 	{ 0, NULL, NULL, NULL },
 };
@@ -79,7 +83,8 @@ const struct opt_tool tcp_echo_tool = {
 	.name = "tcp-echo",
 	.usage = "-l [-b ADDR] [-p PORT] [OPTIONS]\n"
 	         "[OPTIONS] HOST:PORT\n"
-	         "--bench [OPTIONS] HOST:PORT",
+	         "--bench [OPTIONS] HOST:PORT\n"
+	         "--check [OPTIONS] HOST:PORT|HOST:LOW-HIGH...",
 	.summary = "TCP echo server (iterative, fork or thread model), its client and a load mode",
 	.specs = options,
 	.shared = server_blocks,
@@ -93,6 +98,8 @@ static const char *const model_names[] = { "iterative", "fork", "thread" };
 #define THREAD_STACK (512u * 1024)
 #define STOP_GRACE_MS 5000 /* workers get this long to close at a stop */
 #define BENCH_IDLE_MS 10000
+#define CHECK_TIMEOUT 3.0 /* seconds a port may take to answer --check */
+#define CHECK_NOT_OPEN 4  /* exit status: a checked port is closed or filtered */
 
 /* Counters every worker adds to.  In the fork model they live in a shared
  * anonymous mapping, so a child's bytes reach the parent's summary. */
@@ -138,9 +145,11 @@ struct tcp_echo {
 	uint32_t max_frame;
 	double timeout;
 	double connect_timeout;
-	int bench, stream, reconnect, json;
-	uint64_t conns, size, count;
+	int bench, stream, reconnect, json, check;
+	uint64_t conns, size, count, parallel;
 	const char *target;
+	char **operands; /* --check: every operand */
+	int operand_count;
 	struct server_config config;
 	/* the server's run */
 	struct server srv;
@@ -176,6 +185,8 @@ struct seen {
 	int server_only;
 	int client_only;
 	int bench_only;
+	int check_only;
+	int json;
 	int transforms;
 };
 
@@ -239,8 +250,15 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		return EXIT_OK;
 	case OPT_JSON:
 		te->json = 1;
-		seen->bench_only = key;
+		seen->json = key;
 		return EXIT_OK;
+	case 'z':
+		te->check = 1;
+		seen->client_only = key;
+		return EXIT_OK;
+	case OPT_PARALLEL:
+		seen->check_only = key;
+		return parse_count_opt(key, arg, 1, 4096, &te->parallel);
 	case 'c':
 		seen->bench_only = key;
 		return parse_count_opt(key, arg, 1, 10000, &te->conns);
@@ -267,10 +285,13 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	if (seen->transforms > 1)
 		return diag_usage("choose one of --upper, --reply, --discard and --frame");
 	if (te->listen) {
-		if (seen->client_only || seen->bench_only)
+		int client = seen->client_only  ? seen->client_only
+		             : seen->bench_only ? seen->bench_only
+		             : seen->check_only ? seen->check_only
+		                                : seen->json;
+		if (client)
 			return diag_usage("--%s is for the client, not the server (-l)",
-			                  opt_name(&tcp_echo_tool,
-			                           seen->client_only ? seen->client_only : seen->bench_only));
+			                  opt_name(&tcp_echo_tool, client));
 		if (operands > 0)
 			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
 		if (te->model == MODEL_ITERATIVE)
@@ -283,6 +304,17 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 		return diag_usage("--%s needs --bench", opt_name(&tcp_echo_tool, seen->bench_only));
 	if (te->config.duration > 0 && !te->bench)
 		return diag_usage("--duration needs -l or --bench");
+	if (seen->check_only && !te->check)
+		return diag_usage("--%s needs --check", opt_name(&tcp_echo_tool, seen->check_only));
+	if (seen->json && !te->bench && !te->check)
+		return diag_usage("--json needs --bench or --check");
+	if (te->check) {
+		if (te->bench)
+			return diag_usage("choose --check or --bench");
+		if (seen->transforms)
+			return diag_usage("--check sends nothing: --frame has no meaning there");
+		return operands ? EXIT_OK : diag_usage("missing HOST:PORT or HOST:LOW-HIGH to check");
+	}
 	if (te->bench && te->count && te->config.duration > 0)
 		return diag_usage("choose --count or --duration");
 	if (te->stream && (te->reconnect || te->kind == HANDLER_FRAME))
@@ -298,7 +330,7 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 static int parse_args(struct tcp_echo *te, int argc, char **argv)
 {
 	struct opt_state st;
-	struct seen seen = { 0, 0, 0, 0 };
+	struct seen seen = { 0, 0, 0, 0, 0, 0 };
 	int key, rc;
 
 	memset(te, 0, sizeof *te);
@@ -308,6 +340,7 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	te->max_frame = HANDLER_FRAME_MAX_DEFAULT;
 	te->conns = 1;
 	te->size = 64;
+	te->parallel = 64;
 	te->stop_fd = te->notify_fd = -1;
 	server_config_init(&te->config, "0");
 	opt_init(&st, &tcp_echo_tool, argc, argv);
@@ -322,6 +355,8 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	if ((rc = check_conflicts(te, &seen, argc - st.index)) != EXIT_OK)
 		return rc;
 	te->target = st.index < argc ? argv[st.index] : NULL;
+	te->operands = argv + st.index;
+	te->operand_count = argc - st.index;
 	if (te->bench && te->count == 0 && te->config.duration == 0)
 		te->config.duration = 5;
 	return OPT_GO_ON;
@@ -1005,6 +1040,69 @@ static int run_client(struct tcp_echo *te)
 	return rc;
 }
 
+/* ---- the port check ------------------------------------------------------ */
+
+/* The verdicts come in any order; they are printed in the operands' order,
+ * each as soon as every one before it is known. */
+struct check_print {
+	struct portcheck_port *ports;
+	size_t count, printed;
+	int json;
+};
+
+static void print_verdicts(void *arg, size_t index)
+{
+	struct check_print *cp = arg;
+	struct buf out = BUF_INIT;
+
+	(void)index;
+	while (cp->printed < cp->count && cp->ports[cp->printed].state != PORTCHECK_PENDING)
+		portcheck_format(&cp->ports[cp->printed++], cp->json, &out);
+	if (out.len > 0) {
+		fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	buf_free(&out);
+}
+
+static int run_check(struct tcp_echo *te)
+{
+	double timeout = te->connect_timeout > 0 ? te->connect_timeout
+	                 : te->timeout > 0       ? te->timeout
+	                                         : CHECK_TIMEOUT;
+	struct check_print cp = { NULL, 0, 0, te->json };
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < te->operand_count && rc == EXIT_OK; i++) {
+		int gai = 0,
+		    err = portcheck_add(te->operands[i], te->config.family, &cp.ports, &cp.count, &gai);
+		if (err < 0 && errno == EINVAL)
+			rc = diag_usage(
+			    "invalid operand '%s': expected HOST:PORT or HOST:LOW-HIGH (ports 1-65535)",
+			    te->operands[i]);
+		else if (err < 0)
+			rc = diag_errno("check %s", te->operands[i]);
+		else if (err > 0)
+			rc = diag_error("resolve %s: %s", te->operands[i], addr_strerror(gai));
+	}
+	if (rc == EXIT_OK && sig_catch_stop() < 0)
+		rc = diag_errno("install signal handlers");
+	if (rc == EXIT_OK) {
+		diag_verbose(1, "check: %zu port%s, %llu at once, %g s each", cp.count,
+		             cp.count == 1 ? "" : "s", (unsigned long long)te->parallel, timeout);
+		if (portcheck_run(cp.ports, cp.count, (unsigned)te->parallel, seconds_to_ms(timeout),
+		                  sig_stop_requested, print_verdicts, &cp) < 0)
+			rc = errno == EINTR
+			         ? diag_error("check stopped: %zu of %zu ports checked", cp.printed, cp.count)
+			         : diag_errno("check");
+	}
+	for (size_t i = 0; rc == EXIT_OK && i < cp.count; i++)
+		if (cp.ports[i].state != PORTCHECK_OPEN)
+			rc = CHECK_NOT_OPEN;
+	free(cp.ports);
+	return rc;
+}
+
 int tcp_echo_main(int argc, char **argv)
 {
 	struct tcp_echo te;
@@ -1012,5 +1110,5 @@ int tcp_echo_main(int argc, char **argv)
 
 	if (rc != OPT_GO_ON)
 		return rc;
-	return te.listen ? run_server(&te) : run_client(&te);
+	return te.listen ? run_server(&te) : te.check ? run_check(&te) : run_client(&te);
 }
