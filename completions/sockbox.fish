@@ -292,6 +292,8 @@ complete -c sockbox -n '__fish_seen_subcommand_from tcp-echo' -l reply -x -d 'se
 complete -c tcp-echo -l reply -x -d 'server: answer every line received with TEXT'
 complete -c sockbox -n '__fish_seen_subcommand_from tcp-echo' -l discard -d 'server: read everything, send nothing back'
 complete -c tcp-echo -l discard -d 'server: read everything, send nothing back'
+complete -c sockbox -n '__fish_seen_subcommand_from tcp-echo' -l sink -x -a 'FILE DIR/ -' -d 'server: write what each connection sends to FILE, DIR/conn-N or stdout'
+complete -c tcp-echo -l sink -x -a 'FILE DIR/ -' -d 'server: write what each connection sends to FILE, DIR/conn-N or stdout'
 complete -c sockbox -n '__fish_seen_subcommand_from tcp-echo' -l frame -d 'length-prefixed messages: 4-byte big-endian length, then the payload'
 complete -c tcp-echo -l frame -d 'length-prefixed messages: 4-byte big-endian length, then the payload'
 complete -c sockbox -n '__fish_seen_subcommand_from tcp-echo' -l max-frame -x -d 'largest frame payload accepted (default 16M)'

@@ -615,3 +615,45 @@ c=socket.create_connection(s.getsockname()); print(s.getsockname()[1], flush=Tru
 	run -1 --separate-stderr sockbox tcp-echo --check no-such-host.invalid:7
 	[[ "$stderr" == "sockbox tcp-echo: resolve no-such-host.invalid:7: "* ]]
 }
+
+# ---- --sink: a server that writes what it receives (nc -l > file) ----------
+
+@test "tcp-echo -l --sink FILE: 1 MiB sent by ncat lands whole in FILE, nothing echoed back" {
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	echo_server --sink "$TMP/got" --max-conns 1
+	run -0 --separate-stderr timeout 30 ncat --send-only 127.0.0.1 "$PORT" <"$TMP/in"
+	assert_output ""
+	wait_exit "$SERVER_PID" || fail "the server did not end after --max-conns 1"
+	cmp "$TMP/in" "$TMP/got"
+	grep -q "close 127.0.0.1:[0-9]*: done; 1048576 bytes in, 0 bytes out" "$SERVER_ERR"
+	run -0 find "$TMP" -name '.got*'
+	assert_output ""
+}
+
+@test "tcp-echo -l --sink DIR/: each connection its own conn-N; a reset sender leaves no file" {
+	mkdir "$TMP/d"
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	echo_server --sink "$TMP/d/"
+	timeout 30 socat -u - "TCP:127.0.0.1:$PORT" <"$TMP/in"
+	run -0 python3 "$PEER" reset "$PORT"
+	timeout 30 socat -u - "TCP:127.0.0.1:$PORT" </dev/null
+	wait_until 10 grep -q "close .*: done; 0 bytes in" "$SERVER_ERR" || fail "third connection not closed"
+	wait_until 10 grep -q "close .*: reset by the peer;" "$SERVER_ERR" || fail "the reset was not seen"
+	run -0 ls -A "$TMP/d"
+	assert_output $'conn-1\nconn-3'
+	cmp "$TMP/in" "$TMP/d/conn-1"
+	[ ! -s "$TMP/d/conn-3" ]
+}
+
+@test "tcp-echo -l --sink - writes the bytes to stdout; a missing DIR/ is exit 1, --upper with it exit 2" {
+	echo_server --sink - --max-conns 1
+	printf 'hello\n' | timeout 30 ncat --send-only 127.0.0.1 "$PORT"
+	wait_exit "$SERVER_PID" || fail "the server did not end after --max-conns 1"
+	assert_equal "$(cat "$SERVER_OUT")" "hello"
+	run -1 --separate-stderr sockbox tcp-echo -l -p 0 --sink "$TMP/nodir/"
+	assert_equal "$stderr" "sockbox tcp-echo: sink $TMP/nodir/: No such file or directory"
+	run -2 --separate-stderr sockbox tcp-echo -l --sink x --upper
+	assert_equal "$stderr" "sockbox tcp-echo: --sink sends nothing back: choose it or --upper, --reply, --discard, --frame (see 'sockbox tcp-echo --help')"
+	run -2 --separate-stderr sockbox tcp-echo --sink x 7
+	assert_equal "$stderr" "sockbox tcp-echo: --sink is for the server (-l) (see 'sockbox tcp-echo --help')"
+}

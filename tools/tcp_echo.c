@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "cli/diag.h"
+#include "file/sink.h"
 #include "serve/echoload.h"
 #include "serve/handler.h"
 #include "cli/opt.h"
@@ -52,6 +53,7 @@ enum {
 	OPT_RECONNECT,
 	OPT_JSON,
 	OPT_PARALLEL,
+	OPT_SINK,
 };
 
 static const struct opt_spec options[] = {
@@ -62,6 +64,8 @@ static const struct opt_spec options[] = {
 	{ OPT_UPPER, "upper", NULL, "server: send the bytes back uppercased" },
 	{ OPT_REPLY, "reply", "TEXT", "server: answer every line received with TEXT" },
 	{ OPT_DISCARD, "discard", NULL, "server: read everything, send nothing back" },
+	{ OPT_SINK, "sink", "FILE|DIR/|-",
+	  "server: write what each connection sends to FILE, DIR/conn-N or stdout" },
 	{ OPT_FRAME, "frame", NULL, "length-prefixed messages: 4-byte big-endian length, then the payload" },
 	{ OPT_MAX_FRAME, "max-frame", "BYTES", "largest frame payload accepted (default 16M)" },
 	{ 't', "timeout", "SECS", "end a connection idle for SECS (client: fail)" },
@@ -133,6 +137,7 @@ struct pump {
 	uint64_t bytes_in, bytes_out;
 	uint64_t last_ns;
 	int peer_eof;
+	struct sink_file sink; /* --sink: where the bytes received go */
 };
 
 struct tcp_echo {
@@ -142,6 +147,7 @@ struct tcp_echo {
 	unsigned max_clients;
 	enum handler_kind kind;
 	const char *reply;
+	struct sink sink;
 	uint32_t max_frame;
 	double timeout;
 	double connect_timeout;
@@ -226,6 +232,11 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		if (key != OPT_FRAME)
 			seen->server_only = key;
 		return EXIT_OK;
+	case OPT_SINK:
+		sink_init(&te->sink, arg);
+		te->kind = HANDLER_DISCARD;
+		seen->server_only = key;
+		return EXIT_OK;
 	case OPT_MAX_FRAME:
 		if (parse_size(arg, 0, HANDLER_FRAME_MAX_DEFAULT, &n) < 0)
 			return opt_bad_value(&tcp_echo_tool, key, arg, "expected a size up to 16M");
@@ -294,6 +305,12 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 			                  opt_name(&tcp_echo_tool, client));
 		if (operands > 0)
 			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
+		if (te->sink.kind != SINK_NONE && seen->transforms)
+			return diag_usage(
+			    "--sink sends nothing back: choose it or --upper, --reply, --discard, --frame");
+		/* one file, or one stdout: one connection at a time writes it */
+		if (te->sink.kind == SINK_FILE || te->sink.kind == SINK_STDOUT)
+			te->model = MODEL_ITERATIVE;
 		if (te->model == MODEL_ITERATIVE)
 			te->max_clients = 1;
 		return EXIT_OK;
@@ -458,6 +475,10 @@ static const char *pump_read(struct tcp_echo *te, struct client_slot *c, struct 
 	diag_verbose(2, "%s: read %zd bytes", c->peer, n);
 	if (te->kind == HANDLER_ECHO)
 		return NULL; /* already where it is owed */
+	if (p->sink.fd >= 0 && sink_write(&p->sink, p->in, (size_t)n) < 0) {
+		diag_errno("write %s", p->sink.path);
+		return note_error(te, "the sink failed");
+	}
 	if (handler_input(&p->handler, p->in, (size_t)n, &p->out) < 0) {
 		if (errno != EMSGSIZE)
 			return note_error(te, strerror(errno));
@@ -543,6 +564,20 @@ static const char *pump_loop(struct tcp_echo *te, struct client_slot *c, struct 
 	}
 }
 
+/* --sink: a connection that ended cleanly gives its file its name; any
+ * other end (a reset, a timeout, a stop) leaves no file. */
+static const char *finish_sink(struct tcp_echo *te, struct pump *p, const char *why)
+{
+	if (te->sink.kind == SINK_NONE)
+		return why;
+	if (strcmp(why, "done") == 0 && sink_commit(&p->sink) < 0) {
+		diag_errno("%s %s", p->sink.a.failed ? p->sink.a.failed : "commit", p->sink.path);
+		why = note_error(te, "the sink failed");
+	}
+	sink_abort(&p->sink);
+	return why;
+}
+
 static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 {
 	struct pump p;
@@ -553,12 +588,17 @@ static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 	p.handler.max_frame = te->max_frame;
 	p.last_ns = clock_now_ns();
 	p.in = malloc(CHUNK_SIZE);
+	p.sink.fd = -1;
 	if (!p.in)
 		why = note_error(te, "out of memory");
 	else if (sock_set_nonblock(c->fd, 1) < 0)
 		why = note_error(te, strerror(errno));
+	else if (te->sink.kind != SINK_NONE && sink_open(&te->sink, c->id, &p.sink) < 0)
+		why = (diag_errno("%s %s", p.sink.a.failed ? p.sink.a.failed : "open", p.sink.path),
+		       note_error(te, "the sink failed"));
 	else
 		why = pump_loop(te, c, &p);
+	why = finish_sink(te, &p, why);
 	diag_verbose(1, "close %s: %s; %llu bytes in, %llu bytes out", c->peer, why,
 	             (unsigned long long)p.bytes_in, (unsigned long long)p.bytes_out);
 	close(c->fd);
@@ -898,6 +938,8 @@ static int server_setup(struct tcp_echo *te)
 		return diag_errno("set up the server");
 	if ((rc = setup_signals(te)) != EXIT_OK)
 		return rc;
+	if (sink_check(&te->sink) < 0)
+		return diag_errno("sink %s", te->sink.target);
 	if ((rc = server_open(&te->srv, &te->config, SOCK_STREAM, SOCK_NONBLOCK)) != EXIT_OK)
 		return rc;
 	te->start_ns = clock_now_ns();
