@@ -13,7 +13,7 @@ _sockbox_words() {
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
-	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
@@ -104,12 +104,14 @@ _sockbox_values() {
 	"tcp-echo --model"|"tcp-echo -m") echo "iterative fork thread" ;;
 	"tcp-echo --max-clients") echo "@none" ;;
 	"tcp-echo --reply") echo "@none" ;;
+	"tcp-echo --sink") echo "DIR/ -" ;;
 	"tcp-echo --max-frame") echo "@none" ;;
 	"tcp-echo --timeout"|"tcp-echo -t") echo "@none" ;;
 	"tcp-echo --connect-timeout") echo "@none" ;;
 	"tcp-echo --conns"|"tcp-echo -c") echo "@none" ;;
 	"tcp-echo --size"|"tcp-echo -s") echo "@none" ;;
 	"tcp-echo --count"|"tcp-echo -n") echo "@none" ;;
+	"tcp-echo --parallel") echo "@none" ;;
 	"tcp-echo --bind"|"tcp-echo -b") echo "@none" ;;
 	"tcp-echo --port"|"tcp-echo -p") echo "@none" ;;
 	"tcp-echo --backlog") echo "@none" ;;

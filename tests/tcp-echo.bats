@@ -660,3 +660,115 @@ sys.exit(p.wait() or print(repr(seen.decode())))
 ' "$SOCKBOX" tcp-echo "$PORT"
 	assert_output "'127.0.0.1:$PORT> \\r\\n'"
 }
+
+# ---- --check: the port check (nc -z) ----------------------------------------
+
+# hold_closed_port: a port bound but not listening, in $CLOSED (the kernel
+# answers a SYN there with a RST, and nobody else can take the port).
+hold_closed_port() {
+	python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1], flush=True); sys.stdin.read()' \
+		<"$TMP/hold.fifo" >"$TMP/closed" &
+	track_pid $!
+	exec 4>"$TMP/hold.fifo"
+	wait_for_file "$TMP/closed"
+	CLOSED=$(cat "$TMP/closed")
+}
+
+@test "tcp-echo --check: open and closed ports get the verdicts ncat -z gives, in operand order, exit 4" {
+	mkfifo "$TMP/hold.fifo"
+	echo_server
+	hold_closed_port
+	run -0 ncat -z 127.0.0.1 "$PORT"
+	run -1 ncat -z 127.0.0.1 "$CLOSED"
+	run -4 --separate-stderr sockbox tcp-echo --check "127.0.0.1:$PORT" "127.0.0.1:$CLOSED" "localhost:$PORT"
+	assert_equal "$stderr" ""
+	assert_regex "$output" "^127\.0\.0\.1:$PORT open [0-9]+\.[0-9]{2} ms
+127\.0\.0\.1:$CLOSED closed [0-9]+\.[0-9]{2} ms
+127\.0\.0\.1:$PORT open [0-9]+\.[0-9]{2} ms\$"
+	exec 4>&-
+}
+
+@test "tcp-echo -z exits 0 when every port is open; a range counts each port" {
+	echo_server
+	run -0 --separate-stderr sockbox tcp-echo -z "$PORT" "127.0.0.1:$PORT-$PORT"
+	assert_equal "${#lines[@]} $stderr" "2 "
+	run -4 --separate-stderr sockbox tcp-echo -z --parallel 2 "127.0.0.1:$((PORT - 2))-$PORT"
+	assert_equal "${#lines[@]}" 3
+	assert_regex "${lines[2]}" "^127\.0\.0\.1:$PORT open "
+}
+
+@test "tcp-echo --check --json: a port whose listen queue is full is filtered after --connect-timeout" {
+	mkfifo "$TMP/full.fifo"
+	python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0)
+c=socket.create_connection(s.getsockname()); print(s.getsockname()[1], flush=True); sys.stdin.read()' \
+		<"$TMP/full.fifo" >"$TMP/full" 2>/dev/null &
+	track_pid $!
+	exec 4>"$TMP/full.fifo"
+	wait_for_file "$TMP/full"
+	local full
+	full=$(cat "$TMP/full")
+	run -1 ncat -z -w 1 127.0.0.1 "$full"
+	run -4 --separate-stderr sockbox tcp-echo --check --json --connect-timeout 0.2 "$full"
+	assert_regex "$output" "^\{\"operand\":\"$full\",\"address\":\"127\.0\.0\.1\",\"port\":$full,\"state\":\"filtered\",\"connect_ms\":[0-9.]+,\"error\":\"Connection timed out\"\}\$"
+	exec 4>&-
+}
+
+@test "tcp-echo --check: bad operands and options are usage errors, an unknown host exit 1" {
+	local h="(see 'sockbox tcp-echo --help')"
+	run -2 --separate-stderr sockbox tcp-echo --check
+	assert_equal "$stderr" "sockbox tcp-echo: missing HOST:PORT or HOST:LOW-HIGH to check $h"
+	run -2 --separate-stderr sockbox tcp-echo -z 127.0.0.1:90-80
+	assert_equal "$stderr" "sockbox tcp-echo: invalid operand '127.0.0.1:90-80': expected HOST:PORT or HOST:LOW-HIGH (ports 1-65535) $h"
+	run -2 --separate-stderr sockbox tcp-echo -l --check
+	assert_equal "$stderr" "sockbox tcp-echo: --check is for the client, not the server (-l) $h"
+	run -2 --separate-stderr sockbox tcp-echo --parallel 4 7
+	assert_equal "$stderr" "sockbox tcp-echo: --parallel needs --check $h"
+	run -2 --separate-stderr sockbox tcp-echo --json 7
+	assert_equal "$stderr" "sockbox tcp-echo: --json needs --bench or --check $h"
+	run -2 --separate-stderr sockbox tcp-echo --check --bench 7
+	assert_equal "$stderr" "sockbox tcp-echo: choose --check or --bench $h"
+	run -1 --separate-stderr sockbox tcp-echo --check no-such-host.invalid:7
+	[[ "$stderr" == "sockbox tcp-echo: resolve no-such-host.invalid:7: "* ]]
+}
+
+# ---- --sink: a server that writes what it receives (nc -l > file) ----------
+
+@test "tcp-echo -l --sink FILE: 1 MiB sent by ncat lands whole in FILE, nothing echoed back" {
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	echo_server --sink "$TMP/got" --max-conns 1
+	run -0 --separate-stderr timeout 30 ncat --send-only 127.0.0.1 "$PORT" <"$TMP/in"
+	assert_output ""
+	wait_exit "$SERVER_PID" || fail "the server did not end after --max-conns 1"
+	cmp "$TMP/in" "$TMP/got"
+	grep -q "close 127.0.0.1:[0-9]*: done; 1048576 bytes in, 0 bytes out" "$SERVER_ERR"
+	run -0 find "$TMP" -name '.got*'
+	assert_output ""
+}
+
+@test "tcp-echo -l --sink DIR/: each connection its own conn-N; a reset sender leaves no file" {
+	mkdir "$TMP/d"
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	echo_server --sink "$TMP/d/"
+	timeout 30 socat -u - "TCP:127.0.0.1:$PORT" <"$TMP/in"
+	run -0 python3 "$PEER" reset "$PORT"
+	timeout 30 socat -u - "TCP:127.0.0.1:$PORT" </dev/null
+	wait_until 10 grep -q "close .*: done; 0 bytes in" "$SERVER_ERR" || fail "third connection not closed"
+	wait_until 10 grep -q "close .*: reset by the peer;" "$SERVER_ERR" || fail "the reset was not seen"
+	run -0 ls -A "$TMP/d"
+	assert_output $'conn-1\nconn-3'
+	cmp "$TMP/in" "$TMP/d/conn-1"
+	[ ! -s "$TMP/d/conn-3" ]
+}
+
+@test "tcp-echo -l --sink - writes the bytes to stdout; a missing DIR/ is exit 1, --upper with it exit 2" {
+	echo_server --sink - --max-conns 1
+	printf 'hello\n' | timeout 30 ncat --send-only 127.0.0.1 "$PORT"
+	wait_exit "$SERVER_PID" || fail "the server did not end after --max-conns 1"
+	assert_equal "$(cat "$SERVER_OUT")" "hello"
+	run -1 --separate-stderr sockbox tcp-echo -l -p 0 --sink "$TMP/nodir/"
+	assert_equal "$stderr" "sockbox tcp-echo: sink $TMP/nodir/: No such file or directory"
+	run -2 --separate-stderr sockbox tcp-echo -l --sink x --upper
+	assert_equal "$stderr" "sockbox tcp-echo: --sink sends nothing back: choose it or --upper, --reply, --discard, --frame (see 'sockbox tcp-echo --help')"
+	run -2 --separate-stderr sockbox tcp-echo --sink x 7
+	assert_equal "$stderr" "sockbox tcp-echo: --sink is for the server (-l) (see 'sockbox tcp-echo --help')"
+}

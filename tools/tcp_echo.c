@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "cli/diag.h"
+#include "file/sink.h"
 #include "serve/echoload.h"
 #include "serve/handler.h"
 #include "cli/opt.h"
@@ -21,6 +22,7 @@
 #include "serve/server.h"
 #include "sig/sig.h"
 #include "net/connect.h"
+#include "net/portcheck.h"
 #include "net/sock.h"
 
 #include <errno.h>
@@ -51,6 +53,8 @@ enum {
 	OPT_STREAM,
 	OPT_RECONNECT,
 	OPT_JSON,
+	OPT_PARALLEL,
+	OPT_SINK,
 };
 
 static const struct opt_spec options[] = {
@@ -61,6 +65,8 @@ static const struct opt_spec options[] = {
 	{ OPT_UPPER, "upper", NULL, "server: send the bytes back uppercased" },
 	{ OPT_REPLY, "reply", "TEXT", "server: answer every line received with TEXT" },
 	{ OPT_DISCARD, "discard", NULL, "server: read everything, send nothing back" },
+	{ OPT_SINK, "sink", "FILE|DIR/|-",
+	  "server: write what each connection sends to FILE, DIR/conn-N or stdout" },
 	{ OPT_FRAME, "frame", NULL, "length-prefixed messages: 4-byte big-endian length, then the payload" },
 	{ OPT_MAX_FRAME, "max-frame", "BYTES", "largest frame payload accepted (default 16M)" },
 	{ 't', "timeout", "SECS", "end a connection idle for SECS (client: fail)" },
@@ -71,7 +77,9 @@ static const struct opt_spec options[] = {
 	{ 'n', "count", "N", "bench: messages in all (default: run for --duration, 5 s)" },
 	{ OPT_STREAM, "stream", NULL, "bench: write continuously while reading the echo back" },
 	{ OPT_RECONNECT, "reconnect", NULL, "bench: a new connection for every round trip" },
-	{ OPT_JSON, "json", NULL, "bench: print the report as one JSON object" },
+	{ OPT_JSON, "json", NULL, "bench, check: print JSON (the report; one object per port)" },
+	{ 'z', "check", NULL, "client: report each HOST:PORT or HOST:LOW-HIGH open, closed or filtered" },
+	{ OPT_PARALLEL, "parallel", "N", "check: connects in flight at once (default 64)" },
 	{ 'v', "verbose", NULL, "narrate connections, workers, bytes and reaping (repeat for more)" },
 	{ 0, NULL, NULL, NULL },
 };
@@ -80,7 +88,8 @@ const struct opt_tool tcp_echo_tool = {
 	.name = "tcp-echo",
 	.usage = "-l [-b ADDR] [-p PORT] [OPTIONS]\n"
 	         "[OPTIONS] HOST:PORT\n"
-	         "--bench [OPTIONS] HOST:PORT",
+	         "--bench [OPTIONS] HOST:PORT\n"
+	         "--check [OPTIONS] HOST:PORT|HOST:LOW-HIGH...",
 	.summary = "TCP echo server (iterative, fork or thread model), its client and a load mode",
 	.specs = options,
 	.shared = server_blocks,
@@ -94,6 +103,8 @@ static const char *const model_names[] = { "iterative", "fork", "thread" };
 #define THREAD_STACK (512u * 1024)
 #define STOP_GRACE_MS 5000 /* workers get this long to close at a stop */
 #define BENCH_IDLE_MS 10000
+#define CHECK_TIMEOUT 3.0 /* seconds a port may take to answer --check */
+#define CHECK_NOT_OPEN 4  /* exit status: a checked port is closed or filtered */
 
 /* Counters every worker adds to.  In the fork model they live in a shared
  * anonymous mapping, so a child's bytes reach the parent's summary. */
@@ -127,6 +138,7 @@ struct pump {
 	uint64_t bytes_in, bytes_out;
 	uint64_t last_ns;
 	int peer_eof;
+	struct sink_file sink; /* --sink: where the bytes received go */
 };
 
 struct tcp_echo {
@@ -136,12 +148,15 @@ struct tcp_echo {
 	unsigned max_clients;
 	enum handler_kind kind;
 	const char *reply;
+	struct sink sink;
 	uint32_t max_frame;
 	double timeout;
 	double connect_timeout;
-	int bench, stream, reconnect, json;
-	uint64_t conns, size, count;
+	int bench, stream, reconnect, json, check;
+	uint64_t conns, size, count, parallel;
 	const char *target;
+	char **operands; /* --check: every operand */
+	int operand_count;
 	struct server_config config;
 	/* the server's run */
 	struct server srv;
@@ -177,6 +192,8 @@ struct seen {
 	int server_only;
 	int client_only;
 	int bench_only;
+	int check_only;
+	int json;
 	int transforms;
 };
 
@@ -216,6 +233,11 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		if (key != OPT_FRAME)
 			seen->server_only = key;
 		return EXIT_OK;
+	case OPT_SINK:
+		sink_init(&te->sink, arg);
+		te->kind = HANDLER_DISCARD;
+		seen->server_only = key;
+		return EXIT_OK;
 	case OPT_MAX_FRAME:
 		if (parse_size(arg, 0, HANDLER_FRAME_MAX_DEFAULT, &n) < 0)
 			return opt_bad_value(&tcp_echo_tool, key, arg, "expected a size up to 16M");
@@ -240,8 +262,15 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		return EXIT_OK;
 	case OPT_JSON:
 		te->json = 1;
-		seen->bench_only = key;
+		seen->json = key;
 		return EXIT_OK;
+	case 'z':
+		te->check = 1;
+		seen->client_only = key;
+		return EXIT_OK;
+	case OPT_PARALLEL:
+		seen->check_only = key;
+		return parse_count_opt(key, arg, 1, 4096, &te->parallel);
 	case 'c':
 		seen->bench_only = key;
 		return parse_count_opt(key, arg, 1, 10000, &te->conns);
@@ -268,12 +297,21 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	if (seen->transforms > 1)
 		return diag_usage("choose one of --upper, --reply, --discard and --frame");
 	if (te->listen) {
-		if (seen->client_only || seen->bench_only)
+		int client = seen->client_only  ? seen->client_only
+		             : seen->bench_only ? seen->bench_only
+		             : seen->check_only ? seen->check_only
+		                                : seen->json;
+		if (client)
 			return diag_usage("--%s is for the client, not the server (-l)",
-			                  opt_name(&tcp_echo_tool,
-			                           seen->client_only ? seen->client_only : seen->bench_only));
+			                  opt_name(&tcp_echo_tool, client));
 		if (operands > 0)
 			return diag_usage("the server takes no operand: use -b ADDR and -p PORT");
+		if (te->sink.kind != SINK_NONE && seen->transforms)
+			return diag_usage(
+			    "--sink sends nothing back: choose it or --upper, --reply, --discard, --frame");
+		/* one file, or one stdout: one connection at a time writes it */
+		if (te->sink.kind == SINK_FILE || te->sink.kind == SINK_STDOUT)
+			te->model = MODEL_ITERATIVE;
 		if (te->model == MODEL_ITERATIVE)
 			te->max_clients = 1;
 		return EXIT_OK;
@@ -284,6 +322,17 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 		return diag_usage("--%s needs --bench", opt_name(&tcp_echo_tool, seen->bench_only));
 	if (te->config.duration > 0 && !te->bench)
 		return diag_usage("--duration needs -l or --bench");
+	if (seen->check_only && !te->check)
+		return diag_usage("--%s needs --check", opt_name(&tcp_echo_tool, seen->check_only));
+	if (seen->json && !te->bench && !te->check)
+		return diag_usage("--json needs --bench or --check");
+	if (te->check) {
+		if (te->bench)
+			return diag_usage("choose --check or --bench");
+		if (seen->transforms)
+			return diag_usage("--check sends nothing: --frame has no meaning there");
+		return operands ? EXIT_OK : diag_usage("missing HOST:PORT or HOST:LOW-HIGH to check");
+	}
 	if (te->bench && te->count && te->config.duration > 0)
 		return diag_usage("choose --count or --duration");
 	if (te->stream && (te->reconnect || te->kind == HANDLER_FRAME))
@@ -299,7 +348,7 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 static int parse_args(struct tcp_echo *te, int argc, char **argv)
 {
 	struct opt_state st;
-	struct seen seen = { 0, 0, 0, 0 };
+	struct seen seen = { 0, 0, 0, 0, 0, 0 };
 	int key, rc;
 
 	memset(te, 0, sizeof *te);
@@ -309,6 +358,7 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	te->max_frame = HANDLER_FRAME_MAX_DEFAULT;
 	te->conns = 1;
 	te->size = 64;
+	te->parallel = 64;
 	te->stop_fd = te->notify_fd = -1;
 	server_config_init(&te->config, "0");
 	opt_init(&st, &tcp_echo_tool, argc, argv);
@@ -323,6 +373,8 @@ static int parse_args(struct tcp_echo *te, int argc, char **argv)
 	if ((rc = check_conflicts(te, &seen, argc - st.index)) != EXIT_OK)
 		return rc;
 	te->target = st.index < argc ? argv[st.index] : NULL;
+	te->operands = argv + st.index;
+	te->operand_count = argc - st.index;
 	if (te->bench && te->count == 0 && te->config.duration == 0)
 		te->config.duration = 5;
 	return OPT_GO_ON;
@@ -424,6 +476,10 @@ static const char *pump_read(struct tcp_echo *te, struct client_slot *c, struct 
 	diag_verbose(2, "%s: read %zd bytes", c->peer, n);
 	if (te->kind == HANDLER_ECHO)
 		return NULL; /* already where it is owed */
+	if (p->sink.fd >= 0 && sink_write(&p->sink, p->in, (size_t)n) < 0) {
+		diag_errno("write %s", p->sink.path);
+		return note_error(te, "the sink failed");
+	}
 	if (handler_input(&p->handler, p->in, (size_t)n, &p->out) < 0) {
 		if (errno != EMSGSIZE)
 			return note_error(te, strerror(errno));
@@ -509,6 +565,20 @@ static const char *pump_loop(struct tcp_echo *te, struct client_slot *c, struct 
 	}
 }
 
+/* --sink: a connection that ended cleanly gives its file its name; any
+ * other end (a reset, a timeout, a stop) leaves no file. */
+static const char *finish_sink(struct tcp_echo *te, struct pump *p, const char *why)
+{
+	if (te->sink.kind == SINK_NONE)
+		return why;
+	if (strcmp(why, "done") == 0 && sink_commit(&p->sink) < 0) {
+		diag_errno("%s %s", p->sink.a.failed ? p->sink.a.failed : "commit", p->sink.path);
+		why = note_error(te, "the sink failed");
+	}
+	sink_abort(&p->sink);
+	return why;
+}
+
 static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 {
 	struct pump p;
@@ -519,12 +589,17 @@ static void serve_connection(struct tcp_echo *te, struct client_slot *c)
 	p.handler.max_frame = te->max_frame;
 	p.last_ns = clock_now_ns();
 	p.in = malloc(CHUNK_SIZE);
+	p.sink.fd = -1;
 	if (!p.in)
 		why = note_error(te, "out of memory");
 	else if (sock_set_nonblock(c->fd, 1) < 0)
 		why = note_error(te, strerror(errno));
+	else if (te->sink.kind != SINK_NONE && sink_open(&te->sink, c->id, &p.sink) < 0)
+		why = (diag_errno("%s %s", p.sink.a.failed ? p.sink.a.failed : "open", p.sink.path),
+		       note_error(te, "the sink failed"));
 	else
 		why = pump_loop(te, c, &p);
+	why = finish_sink(te, &p, why);
 	diag_verbose(1, "close %s: %s; %llu bytes in, %llu bytes out", c->peer, why,
 	             (unsigned long long)p.bytes_in, (unsigned long long)p.bytes_out);
 	close(c->fd);
@@ -864,6 +939,8 @@ static int server_setup(struct tcp_echo *te)
 		return diag_errno("set up the server");
 	if ((rc = setup_signals(te)) != EXIT_OK)
 		return rc;
+	if (sink_check(&te->sink) < 0)
+		return diag_errno("sink %s", te->sink.target);
 	if ((rc = server_open(&te->srv, &te->config, SOCK_STREAM, SOCK_NONBLOCK)) != EXIT_OK)
 		return rc;
 	te->start_ns = clock_now_ns();
@@ -1041,6 +1118,69 @@ static int run_client(struct tcp_echo *te)
 	return rc;
 }
 
+/* ---- the port check ------------------------------------------------------ */
+
+/* The verdicts come in any order; they are printed in the operands' order,
+ * each as soon as every one before it is known. */
+struct check_print {
+	struct portcheck_port *ports;
+	size_t count, printed;
+	int json;
+};
+
+static void print_verdicts(void *arg, size_t index)
+{
+	struct check_print *cp = arg;
+	struct buf out = BUF_INIT;
+
+	(void)index;
+	while (cp->printed < cp->count && cp->ports[cp->printed].state != PORTCHECK_PENDING)
+		portcheck_format(&cp->ports[cp->printed++], cp->json, &out);
+	if (out.len > 0) {
+		fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	buf_free(&out);
+}
+
+static int run_check(struct tcp_echo *te)
+{
+	double timeout = te->connect_timeout > 0 ? te->connect_timeout
+	                 : te->timeout > 0       ? te->timeout
+	                                         : CHECK_TIMEOUT;
+	struct check_print cp = { NULL, 0, 0, te->json };
+	int rc = EXIT_OK;
+
+	for (int i = 0; i < te->operand_count && rc == EXIT_OK; i++) {
+		int gai = 0,
+		    err = portcheck_add(te->operands[i], te->config.family, &cp.ports, &cp.count, &gai);
+		if (err < 0 && errno == EINVAL)
+			rc = diag_usage(
+			    "invalid operand '%s': expected HOST:PORT or HOST:LOW-HIGH (ports 1-65535)",
+			    te->operands[i]);
+		else if (err < 0)
+			rc = diag_errno("check %s", te->operands[i]);
+		else if (err > 0)
+			rc = diag_error("resolve %s: %s", te->operands[i], addr_strerror(gai));
+	}
+	if (rc == EXIT_OK && sig_catch_stop() < 0)
+		rc = diag_errno("install signal handlers");
+	if (rc == EXIT_OK) {
+		diag_verbose(1, "check: %zu port%s, %llu at once, %g s each", cp.count,
+		             cp.count == 1 ? "" : "s", (unsigned long long)te->parallel, timeout);
+		if (portcheck_run(cp.ports, cp.count, (unsigned)te->parallel, seconds_to_ms(timeout),
+		                  sig_stop_requested, print_verdicts, &cp) < 0)
+			rc = errno == EINTR
+			         ? diag_error("check stopped: %zu of %zu ports checked", cp.printed, cp.count)
+			         : diag_errno("check");
+	}
+	for (size_t i = 0; rc == EXIT_OK && i < cp.count; i++)
+		if (cp.ports[i].state != PORTCHECK_OPEN)
+			rc = CHECK_NOT_OPEN;
+	free(cp.ports);
+	return rc;
+}
+
 int tcp_echo_main(int argc, char **argv)
 {
 	struct tcp_echo te;
@@ -1048,5 +1188,5 @@ int tcp_echo_main(int argc, char **argv)
 
 	if (rc != OPT_GO_ON)
 		return rc;
-	return te.listen ? run_server(&te) : run_client(&te);
+	return te.listen ? run_server(&te) : te.check ? run_check(&te) : run_client(&te);
 }
