@@ -615,3 +615,36 @@ check_corpus() {
 	run -0 sh -c '"$SOCKBOX" sniff -A --json -r "$1" | jq -c .ascii' sh "$TMP/a.pcap"
 	assert_equal "$output" "$(printf '%s\n' '"GET / HTTP/1.1\nHost: x\n\n....\tend.ok"' '""')"
 }
+
+@test "IPv6: a payload length of 0 without a Jumbo option is flagged 'bad-len 0' and the frame decoded on" {
+	python3 "$CRAFT" ipv6-plen-zero "$TMP/z6.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/z6.pcap"
+	assert_equal "$stderr" ""
+	assert_output --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 4 \[bad-len 0: IPv6 payload length 0 and no Jumbo option, the frame's 12 bytes decoded\]$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.ipv6.plen, .udp.len, .problems]"' sh "$TMP/z6.pcap"
+	assert_output "[0,12,[\"bad-len 0: IPv6 payload length 0 and no Jumbo option, the frame's 12 bytes decoded\"]]"
+}
+
+@test "IPv6: a Jumbo option beside a payload length, below 65536 or longer than the frame is flagged, the datagram decoded on" {
+	python3 "$CRAFT" ipv6-jumbo-bad "$TMP/j.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/j.pcap"
+	assert_equal "$stderr" ""
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 5 \[malformed: IPv6 Jumbo option with payload length 21, not 0\]$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 5 \[malformed: IPv6 Jumbo length 21, less than 65536\]$"
+	assert_line --index 2 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 5 \[malformed: IPv6 Jumbo length 70000, only 21 bytes follow\]$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[.ipv6.plen, .udp.len, .problems]"' sh "$TMP/j.pcap"
+	assert_line --index 0 '[21,13,["malformed: IPv6 Jumbo option with payload length 21, not 0"]]'
+	assert_line --index 1 '[0,13,["malformed: IPv6 Jumbo length 21, less than 65536"]]'
+	assert_line --index 2 '[0,13,["malformed: IPv6 Jumbo length 70000, only 21 bytes follow"]]'
+}
+
+@test "IPv6: a hop-by-hop header anywhere but right after the IPv6 header is flagged, the chain decoded on" {
+	python3 "$CRAFT" ipv6-hbh-twice "$TMP/h.pcap"
+	run -0 --separate-stderr sockbox sniff -r "$TMP/h.pcap"
+	assert_equal "$stderr" ""
+	assert_line --index 0 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 3 \[malformed: a second IPv6 hop-by-hop header, allowed only right after the IPv6 header\]$"
+	assert_line --index 1 --regexp "^[0-9:.]{15} IP6 2001:db8::1\.40000 > 2001:db8::2\.53: UDP len 3 \[malformed: IPv6 hop-by-hop header after the destination options header, allowed only right after the IPv6 header\]$"
+	run -0 sh -c '"$SOCKBOX" sniff --json -r "$1" | jq -c "[[.ipv6.ext[].type], .problems]"' sh "$TMP/h.pcap"
+	assert_line --index 0 '[[0,0],["malformed: a second IPv6 hop-by-hop header, allowed only right after the IPv6 header"]]'
+	assert_line --index 1 '[[60,0],["malformed: IPv6 hop-by-hop header after the destination options header, allowed only right after the IPv6 header"]]'
+}

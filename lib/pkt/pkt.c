@@ -532,6 +532,10 @@ static int decode_ipv6_extensions(struct pkt *p, struct pkt_cursor *c, uint32_t 
 			note(p, PKT_TOO_DEEP, PKT_L_IPV6_EXT, ip->next_ext, PKT_MAX_IPV6_EXT);
 			return -1;
 		}
+		/* RFC 8200 section 4.1: the hop-by-hop header, which every node
+		 * on the path reads, may only come right after the IPv6 header. */
+		if (next == 0 && ip->next_ext > 0)
+			note(p, PKT_HBH_LATE, PKT_L_IPV6_EXT, ip->ext[ip->next_ext - 1].type, 0);
 		if (pkt_left(c) < 2) {
 			note(p, PKT_TRUNCATED, PKT_L_IPV6_EXT, pkt_left(c), 2);
 			return -1;
@@ -574,6 +578,66 @@ static int decode_ipv6_extensions(struct pkt *p, struct pkt_cursor *c, uint32_t 
 	return 0;
 }
 
+/* Looks for a Jumbo Payload option (type 0xc2, a 4-byte length; RFC 2675)
+ * in the hop-by-hop header at the cursor, reading only its captured bytes;
+ * 1 when one was found. */
+static int find_jumbo(const struct pkt_cursor *c, uint32_t *jumbo_len)
+{
+	const uint8_t *h = c->data + c->off;
+	size_t left = pkt_left(c), size, i = 2;
+
+	if (left < 2)
+		return 0;
+	size = ((size_t)h[1] + 1) * 8;
+	if (size > left)
+		size = left;
+	while (i < size) {
+		if (h[i] == 0) { /* Pad1, the one option without a length byte */
+			i++;
+			continue;
+		}
+		if (i + 1 >= size)
+			return 0;
+		if (h[i] == 0xc2 && h[i + 1] == 4 && i + 6 <= size) {
+			*jumbo_len = pkt_be32(h + i + 2);
+			return 1;
+		}
+		i += 2 + (size_t)h[i + 1];
+	}
+	return 0;
+}
+
+/* The length of what follows the 40-byte header, as far as wire bytes
+ * allow.  RFC 2675: a payload length of 0 announces a jumbogram, whose
+ * length (more than 65535, or the 16-bit field would do) is in a Jumbo
+ * option of the hop-by-hop header; a Jumbo option beside any other payload
+ * length is an error.  A payload length of 0 without one is malformed, but
+ * it is also what segmentation offload leaves in the packets a host
+ * captures on their way out: the frame decides, and it is flagged. */
+static uint32_t ipv6_payload_length(struct pkt *p, uint32_t wire)
+{
+	struct pkt_ipv6 *ip = &p->ip6;
+	enum pkt_layer layer = PKT_L_IPV6;
+	uint32_t len = ip->payload_len;
+
+	if (ip->payload_len && ip->has_jumbo) {
+		note(p, PKT_JUMBO_BESIDE, PKT_L_IPV6_JUMBO, ip->payload_len, 0);
+	} else if (!ip->payload_len && ip->has_jumbo) {
+		if (ip->jumbo_len < 65536)
+			note(p, PKT_JUMBO_SMALL, PKT_L_IPV6_JUMBO, ip->jumbo_len, 65536);
+		layer = PKT_L_IPV6_JUMBO;
+		len = ip->jumbo_len;
+	} else if (!ip->payload_len) {
+		note(p, PKT_ZERO_LENGTH, PKT_L_IPV6, 0, wire);
+		return wire;
+	}
+	if (len > wire) {
+		note(p, PKT_BAD_LENGTH, layer, len, wire);
+		len = wire;
+	}
+	return len;
+}
+
 static void decode_ipv6(struct pkt *p, struct pkt_cursor *c)
 {
 	struct pkt_ipv6 *ip = &p->ip6;
@@ -600,12 +664,8 @@ static void decode_ipv6(struct pkt *p, struct pkt_cursor *c)
 		return;
 	}
 	wire = wire >= 40 ? wire - 40 : 0;
-	/* 0 announces a jumbogram (RFC 2675) or an offloaded segment: the frame decides */
-	len = ip->payload_len ? ip->payload_len : wire;
-	if (len > wire) {
-		note(p, PKT_BAD_LENGTH, PKT_L_IPV6, len, wire);
-		len = wire;
-	}
+	ip->has_jumbo = (uint8_t)(ip->next == 0 && find_jumbo(c, &ip->jumbo_len));
+	len = ipv6_payload_length(p, wire);
 	limit(c, start + 40 + len);
 	if (decode_ipv6_extensions(p, c, &len) < 0)
 		return;
@@ -853,6 +913,7 @@ const char *pkt_layer_name(enum pkt_layer layer)
 		[PKT_L_IPV4_OPTIONS] = "IPv4 options",
 		[PKT_L_IPV6] = "IPv6",
 		[PKT_L_IPV6_EXT] = "IPv6 extension header",
+		[PKT_L_IPV6_JUMBO] = "IPv6 Jumbo",
 		[PKT_L_TCP] = "TCP",
 		[PKT_L_TCP_OPTIONS] = "TCP options",
 		[PKT_L_TCP_OPTION] = "TCP option",

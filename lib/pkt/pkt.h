@@ -76,6 +76,7 @@ enum pkt_layer {
 	PKT_L_IPV4_OPTIONS,
 	PKT_L_IPV6,
 	PKT_L_IPV6_EXT,
+	PKT_L_IPV6_JUMBO, /* the Jumbo Payload option of RFC 2675 */
 	PKT_L_TCP,
 	PKT_L_TCP_OPTIONS,
 	PKT_L_TCP_OPTION, /* one option, its kind in pkt_problem.option */
@@ -96,6 +97,9 @@ enum pkt_problem_kind {
 	PKT_BAD_USEC,     /* the record's microseconds `have`, more than `want` */
 	PKT_WIRE_SHORT,   /* a record says `have` bytes on the wire, `want` captured */
 	PKT_ZERO_LENGTH,  /* an IP length of 0: the frame's `want` bytes are taken */
+	PKT_JUMBO_SMALL,  /* a Jumbo length `have`, less than `want` (65536) */
+	PKT_JUMBO_BESIDE, /* a Jumbo option where the payload length is `have`, not 0 */
+	PKT_HBH_LATE,     /* a hop-by-hop header after extension header type `have` */
 };
 
 struct pkt_problem {
@@ -169,6 +173,8 @@ struct pkt_ipv6 {
 	uint32_t flow;
 	uint16_t payload_len;
 	uint8_t src[16], dst[16];
+	uint8_t has_jumbo;  /* the first hop-by-hop header holds a Jumbo option */
+	uint32_t jumbo_len; /* its length: what follows the 40-byte header */
 	uint8_t next_final; /* the protocol after the extension headers */
 	uint8_t next_ext;   /* extension headers decoded */
 	struct pkt_ipv6_ext ext[PKT_MAX_IPV6_EXT];

@@ -139,6 +139,12 @@ static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK",
 
 /* ---- problems ---- */
 
+static const char *ipv6_ext_name(uint8_t type)
+{
+	const char *name = pkt_ip_proto_name(type);
+	return name ? name : "extension";
+}
+
 /* " TS, 3 of 10 bytes captured": the TCP option a snapshot cut, by name */
 static void put_option_cut(struct buf *out, const struct pkt_problem *pr)
 {
@@ -242,9 +248,35 @@ void pktfmt_problem(struct buf *out, const struct pkt_problem *pr)
 	case PKT_ZERO_LENGTH:
 		put(out, "bad-len 0: ");
 		put(out, layer);
-		put(out, " length 0, the frame's ");
+		put(out, pr->layer == PKT_L_IPV6 ? " payload length 0 and no Jumbo option, the frame's "
+		                                 : " length 0, the frame's ");
 		pktfmt_uint(out, pr->want);
 		put(out, " bytes decoded");
+		break;
+	case PKT_JUMBO_SMALL:
+		put(out, "malformed: ");
+		put(out, layer);
+		put(out, " length ");
+		pktfmt_uint(out, pr->have);
+		put(out, ", less than ");
+		pktfmt_uint(out, pr->want);
+		break;
+	case PKT_JUMBO_BESIDE:
+		put(out, "malformed: ");
+		put(out, layer);
+		put(out, " option with payload length ");
+		pktfmt_uint(out, pr->have);
+		put(out, ", not 0");
+		break;
+	case PKT_HBH_LATE:
+		if (pr->have == 0) {
+			put(out, "malformed: a second IPv6 hop-by-hop header");
+		} else {
+			put(out, "malformed: IPv6 hop-by-hop header after the ");
+			put(out, ipv6_ext_name((uint8_t)pr->have));
+			put(out, " header");
+		}
+		put(out, ", allowed only right after the IPv6 header");
 		break;
 	case PKT_TOO_DEEP:
 		put(out, "malformed: more than ");
@@ -423,12 +455,6 @@ static const char *ipv4_option_name(uint8_t type)
 	default:
 		return NULL;
 	}
-}
-
-static const char *ipv6_ext_name(uint8_t type)
-{
-	const char *name = pkt_ip_proto_name(type);
-	return name ? name : "extension";
 }
 
 /* ---- the summary line ---- */

@@ -206,6 +206,22 @@ def hostile(name):
         dest = struct.pack("!BB", 6, 1) + b"\x01\x0c" + b"\0" * 12
         frame = eth(ipv6(dest + tcp(flags=0x110), 60), 0x86DD)
         return pcap([(frame[:14 + 40 + 10], len(frame)), eth(ipv4(tcp(flags=0x110), 6))], snaplen=262144)
+    if name == "ipv6-plen-zero":        # payload length 0 and no hop-by-hop header: no Jumbo option either
+        return pcap([eth(ipv6(udp(data=b"zero"), 17, plen=0), 0x86DD)])
+    if name == "ipv6-jumbo-bad":        # Jumbo options that disagree: with a payload length, below 65536, past the frame
+        def hbh_jumbo(jlen, nxt=17):    # hop-by-hop: Jumbo Payload (0xC2, RFC 2675) at offset 2
+            return struct.pack("!BBBBI", nxt, 0, 0xC2, 4, jlen)
+        seg = udp(data=b"jumbo")
+        return pcap([eth(ipv6(hbh_jumbo(70000) + seg, 0), 0x86DD),
+                     eth(ipv6(hbh_jumbo(8 + len(seg)) + seg, 0, plen=0), 0x86DD),
+                     eth(ipv6(hbh_jumbo(70000) + seg, 0, plen=0), 0x86DD)])
+    if name == "ipv6-hbh-twice":        # hop-by-hop twice in a row, then after a destination-options header
+        hbh = struct.pack("!BB", 0, 0) + b"\x01\x04\0\0\0\0"
+        hbh_udp = struct.pack("!BB", 17, 0) + b"\x01\x04\0\0\0\0"
+        dest = struct.pack("!BB", 0, 0) + b"\x01\x04\0\0\0\0"
+        seg = udp(data=b"hbh")
+        return pcap([eth(ipv6(hbh + hbh_udp + seg, 0), 0x86DD),
+                     eth(ipv6(dest + hbh_udp + seg, 60), 0x86DD)])
     if name == "huge-caplen":           # a record header claiming 2 GB
         return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1) + \
             struct.pack("<IIII", 1700000000, 0, 0x7FFFFFFF, 0x7FFFFFFF) + b"\0" * 64
