@@ -162,7 +162,7 @@ check_very_verbose_events() {
 	printf 'hello\n' | socat -t5 - "TCP:127.0.0.1:$PORT"
 	wait_until 5 grep -q "closed (peer closed)" "$SERVER_ERR" || fail "no close narrated"
 	run cat "$SERVER_ERR"
-	assert_line --regexp "^sockbox $TOOL: fd [0-9]+ 127\.0\.0\.1:[0-9]+: accepted \(1 clients\)\$"
+	assert_line --regexp "^sockbox $TOOL: fd [0-9]+ 127\.0\.0\.1:[0-9]+: accepted \(1 client\)\$"
 	assert_line --regexp "^sockbox $TOOL: fd [0-9]+ 127\.0\.0\.1:[0-9]+: readable: [0-9]+ reads?, 6 bytes\$"
 	assert_line --regexp "^sockbox $TOOL: fd [0-9]+ 127\.0\.0\.1:[0-9]+: closed \(peer closed\), 6 bytes in, 6 bytes out\$"
 }
