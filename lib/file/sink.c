@@ -38,7 +38,7 @@ int sink_open(const struct sink *s, uint64_t id, struct sink_file *f)
 {
 	int n;
 
-	memset(f, 0, sizeof f->a);
+	memset(&f->a, 0, sizeof f->a);
 	f->a.fd = -1;
 	f->fd = -1;
 	if (s->kind == SINK_STDOUT) {
