@@ -75,7 +75,10 @@ need_strace() { command -v strace >/dev/null || skip "strace is not installed (m
 
 # traced ARGS...: strace ARGS; LeakSanitizer cannot run under ptrace, so an
 # ASan build (make check-asan) is traced with leak detection off.
-traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
+# SIGINT back at its default for the traced tool: a suite started as a
+# background job inherits it ignored, and file-copy keeps an ignored signal
+# ignored (sockbox(1)), so the injected SIGINT would do nothing.
+traced() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" env --default-signal=INT strace "$@"; }
 
 # ---------------------------------------------------------------- the bytes
 
