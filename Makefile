@@ -28,10 +28,11 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-# libpcap (sniff) and OpenSSL (https in http-probe), found with pkg-config.
-PKGS     = libpcap openssl
+# libpcap (sniff), OpenSSL (https in http-probe, FTPS), liburing (uring-server)
+# and libcrypt (ftp-server's password hashes), found with pkg-config.
+PKGS     = libpcap openssl liburing libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lssl -lcrypto)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lssl -lcrypto -luring -lcrypt)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
@@ -60,7 +61,9 @@ DEB_PACKAGES = build-essential pkg-config clang libclang-rt-14-dev libpcap-dev l
 	bats bats-assert bats-support bats-file mandoc python3 socat ncat curl nginx openssl \
 	tcpdump tshark iperf3 wrk moreutils jq iproute2 gawk mawk busybox hyperfine \
 	procps psmisc util-linux coreutils e2fsprogs bc strace clang-format-14 parallel \
-	debhelper dpkg-dev lintian man-db fish zsh
+	debhelper dpkg-dev lintian man-db fish zsh \
+	liburing-dev libcrypt-dev vsftpd python3-pyftpdlib lftp wget whois linux-perf sockperf \
+	chromium libxml2-utils
 
 .PHONY: all deps test check-asan run-suites format-check bench fuzz demo install uninstall \
 	install-links completions lint deb clean FORCE
