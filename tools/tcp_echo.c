@@ -47,11 +47,19 @@ enum {
 	OPT_JSON,
 	OPT_PARALLEL,
 	OPT_SINK,
+	OPT_WORKERS,
+	OPT_MAX_REQUESTS,
+	OPT_QUEUE,
 };
 
 static const struct opt_spec options[] = {
 	{ 'l', "listen", NULL, "run the echo server (without it: the client of HOST:PORT)" },
-	{ 'm', "model", "iterative|fork|thread", "server: how clients are served at once (default thread)" },
+	{ 'm', "model", "iterative|fork|thread|prefork|pool|reuseport|coroutine",
+	  "server: how clients are served at once (default thread)" },
+	{ OPT_WORKERS, "workers", "N", "prefork, pool, reuseport: processes or threads (default 4)" },
+	{ OPT_MAX_REQUESTS, "max-requests", "N",
+	  "prefork, reuseport: replace a worker after it served N connections" },
+	{ OPT_QUEUE, "queue", "N", "pool: accepted connections waiting for a thread (default 16)" },
 	{ OPT_MAX_CLIENTS, "max-clients", "N",
 	  "server: serve at most N clients at once, others wait (default 1024)" },
 	{ OPT_UPPER, "upper", NULL, "server: send the bytes back uppercased" },
@@ -82,7 +90,7 @@ const struct opt_tool tcp_echo_tool = {
 	         "[OPTIONS] HOST:PORT\n"
 	         "--bench [OPTIONS] HOST:PORT\n"
 	         "--check [OPTIONS] HOST:PORT|HOST:LOW-HIGH...",
-	.summary = "TCP echo server (iterative, fork or thread model), its client and a load mode",
+	.summary = "TCP echo server (seven concurrency models), its client and a load mode",
 	.specs = options,
 	.shared = server_blocks,
 };
@@ -134,6 +142,7 @@ struct seen {
 	int check_only;
 	int json;
 	int transforms;
+	int max_clients, workers, max_requests, queue; /* the model options given */
 };
 
 static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const char *arg)
@@ -150,15 +159,29 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		return EXIT_OK;
 	case 'm':
 		if ((rc = opt_choice(&tcp_echo_tool, key, arg)) < 0)
-			return opt_bad_value(&tcp_echo_tool, key, arg, "expected iterative, fork or thread");
+			return opt_bad_value(
+			    &tcp_echo_tool, key, arg,
+			    "expected iterative, fork, thread, prefork, pool, reuseport or coroutine");
 		te->server.model = (enum model)rc;
 		seen->server_only = key;
 		return EXIT_OK;
 	case OPT_MAX_CLIENTS:
-		seen->server_only = key;
+		seen->server_only = seen->max_clients = key;
 		if ((rc = parse_count_opt(key, arg, 1, 65536, &n)) == EXIT_OK)
 			te->server.max_clients = (unsigned)n;
 		return rc;
+	case OPT_WORKERS:
+	case OPT_QUEUE:
+		seen->server_only = key;
+		if ((rc = parse_count_opt(key, arg, 1, key == OPT_WORKERS ? MODEL_WORKERS_MAX : 65536, &n)) ==
+		    EXIT_OK)
+			*(key == OPT_WORKERS ? &te->server.workers : &te->server.queue) = (unsigned)n;
+		seen->workers = key == OPT_WORKERS ? key : seen->workers;
+		seen->queue = key == OPT_QUEUE ? key : seen->queue;
+		return rc;
+	case OPT_MAX_REQUESTS:
+		seen->server_only = seen->max_requests = key;
+		return parse_count_opt(key, arg, 1, UINT64_MAX, &te->server.max_requests);
 	case OPT_UPPER:
 	case OPT_REPLY:
 	case OPT_DISCARD:
@@ -230,9 +253,30 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 	return EXIT_OK;
 }
 
+/* Each model option belongs to the models that have what it bounds. */
+static int check_model_options(struct tcp_echo *te, const struct seen *seen)
+{
+	enum model m = te->server.model;
+	const char *name = model_names[m];
+
+	if (seen->workers && !model_has_workers(m))
+		return diag_usage("--workers goes with --model prefork, pool or reuseport, not %s", name);
+	if (seen->max_requests && m != MODEL_PREFORK && m != MODEL_REUSEPORT)
+		return diag_usage("--max-requests goes with --model prefork or reuseport, not %s", name);
+	if (seen->queue && m != MODEL_POOL)
+		return diag_usage("--queue goes with --model pool, not %s", name);
+	if (seen->max_clients && model_has_workers(m))
+		return diag_usage("--max-clients has no meaning with --model %s: --workers bounds the "
+		                  "clients served at once",
+		                  name);
+	return EXIT_OK;
+}
+
 /* Conflicts between the two sides and between the modes. */
 static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int operands)
 {
+	int rc;
+
 	if (seen->transforms > 1)
 		return diag_usage("choose one of --upper, --reply, --discard and --frame");
 	if (te->listen) {
@@ -248,6 +292,8 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 		if (te->server.sink.kind != SINK_NONE && seen->transforms)
 			return diag_usage(
 			    "--sink sends nothing back: choose it or --upper, --reply, --discard, --frame");
+		if ((rc = check_model_options(te, seen)) != EXIT_OK)
+			return rc;
 		/* one file, or one stdout: one connection at a time writes it */
 		if (te->server.sink.kind == SINK_FILE || te->server.sink.kind == SINK_STDOUT)
 			te->server.model = MODEL_ITERATIVE;
@@ -287,10 +333,11 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 static int parse_args(struct tcp_echo *te, int argc, char **argv)
 {
 	struct opt_state st;
-	struct seen seen = { 0, 0, 0, 0, 0, 0 };
+	struct seen seen;
 	int key, rc;
 
 	memset(te, 0, sizeof *te);
+	memset(&seen, 0, sizeof seen);
 	model_init(&te->server);
 	te->kind = HANDLER_ECHO;
 	te->max_frame = HANDLER_FRAME_MAX_DEFAULT;

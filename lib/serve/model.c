@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *const model_names[] = { "iterative", "fork", "thread" };
+const char *const model_names[] = { "iterative", "fork", "thread", "prefork", "pool", "reuseport", "coroutine" };
 
 #define CHUNK_SIZE (64u * 1024) /* one read */
 #define OUT_HIGH (256u * 1024)  /* stop reading while this much is owed */
@@ -49,6 +49,8 @@ void model_init(struct model_server *ms)
 	memset(ms, 0, sizeof *ms);
 	ms->model = MODEL_THREAD;
 	ms->max_clients = 1024;
+	ms->workers = 4;
+	ms->queue = 16;
 	ms->kind = HANDLER_ECHO;
 	ms->max_frame = HANDLER_FRAME_MAX_DEFAULT;
 	ms->stop_fd = ms->notify_fd = -1;
@@ -68,16 +70,27 @@ static void set_nodelay(int fd)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+int model_has_workers(enum model m)
+{
+	return m == MODEL_PREFORK || m == MODEL_POOL || m == MODEL_REUSEPORT;
+}
+
 /*
- * Waits for the connection or the stop eventfd.  The thread model keeps
- * every signal blocked in its workers (the main thread takes them); the
- * other models let the server's signals in during the wait only, so a
+ * Waits for the connection or the stop eventfd.  The thread models keep
+ * every signal blocked in their workers (the main thread takes them); the
+ * process models let the server's signals in during the wait only, so a
  * SIGTERM can never slip in between a check of the flag and the sleep.
+ * In the coroutine model this is the one call that changes: instead of
+ * sleeping in ppoll, the coroutine yields to the epoll loop (coro.c), the
+ * way gevent's monkey patching swaps a blocking call for a switch.
  */
-static int wait_conn(struct model_server *ms, struct pollfd *pfd, int timeout_ms)
+static int wait_conn(struct model_server *ms, struct model_conn *c, struct pollfd *pfd, int timeout_ms)
 {
 	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
-	const sigset_t *mask = ms->model == MODEL_THREAD ? NULL : &ms->open_mask;
+	const sigset_t *mask = ms->model == MODEL_THREAD || ms->model == MODEL_POOL ? NULL : &ms->open_mask;
+
+	if (ms->model == MODEL_COROUTINE)
+		return coro_wait(c->coro, pfd, timeout_ms);
 	return ppoll(pfd, 2, timeout_ms < 0 ? NULL : &ts, mask);
 }
 
@@ -178,8 +191,6 @@ static const char *pump_write(struct model_server *ms, struct model_conn *c, str
 	return NULL;
 }
 
-static void print_counters(struct model_server *ms);
-
 /* What a wait that returned without IO means.  NULL: go on. */
 static const char *pump_interrupted(struct model_server *ms, struct model_conn *c, struct pump *p, int ready)
 {
@@ -188,7 +199,7 @@ static const char *pump_interrupted(struct model_server *ms, struct model_conn *
 	if (sig_stop_requested() || server_expired(&ms->srv))
 		return "the server is stopping";
 	if (ms->model == MODEL_ITERATIVE && sig_report_requested())
-		print_counters(ms);
+		model_print_counters(ms);
 	if (ready == 0 && ms->timeout > 0 && clock_now_ns() >= p->last_ns + clock_seconds_to_ns(ms->timeout)) {
 		diag_verbose(1, "%s: idle for %g s (--timeout)", c->peer, ms->timeout);
 		return note_error(ms, "idle timeout");
@@ -216,7 +227,7 @@ static const char *pump_loop(struct model_server *ms, struct model_conn *c, stru
 			pfd[0].events |= POLLIN;
 		if (owed > 0)
 			pfd[0].events |= POLLOUT;
-		ready = wait_conn(ms, pfd, pump_timeout_ms(ms, p));
+		ready = wait_conn(ms, c, pfd, pump_timeout_ms(ms, p));
 		if (pfd[1].revents && ready > 0)
 			return "the server is stopping";
 		if (ready <= 0) {
@@ -248,7 +259,7 @@ static const char *finish_sink(struct model_server *ms, struct pump *p, const ch
 	return why;
 }
 
-static void serve_connection(struct model_server *ms, struct model_conn *c)
+void model_serve_conn(struct model_server *ms, struct model_conn *c)
 {
 	struct pump p;
 	const char *why;
@@ -281,7 +292,7 @@ static void serve_connection(struct model_server *ms, struct model_conn *c)
 
 /* ---- the models ---------------------------------------------------------- */
 
-static struct model_conn *take_slot(struct model_server *ms)
+struct model_conn *model_take_slot(struct model_server *ms)
 {
 	for (unsigned i = 0; i < ms->max_clients; i++) {
 		if (!ms->slots[i].in_use) {
@@ -297,10 +308,19 @@ static struct model_conn *take_slot(struct model_server *ms)
 	return NULL; /* not reached: the loop only accepts below max_clients */
 }
 
-static void free_slot(struct model_server *ms, struct model_conn *c)
+void model_free_slot(struct model_server *ms, struct model_conn *c)
 {
 	c->in_use = 0;
 	ms->active--;
+}
+
+void model_drop(struct model_server *ms, struct model_conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	note_error(ms, NULL);
+	atomic_fetch_add(&ms->stats->closed, 1);
+	model_free_slot(ms, c);
 }
 
 /* fork: the child serves and exits; the parent closes its copy of the
@@ -311,15 +331,12 @@ static void start_child(struct model_server *ms, struct model_conn *c)
 
 	if (pid < 0) {
 		diag_errno("fork for %s", c->peer);
-		close(c->fd);
-		note_error(ms, NULL);
-		atomic_fetch_add(&ms->stats->closed, 1);
-		free_slot(ms, c);
+		model_drop(ms, c);
 		return;
 	}
 	if (pid == 0) {
 		close(ms->srv.listen_fd);
-		serve_connection(ms, c);
+		model_serve_conn(ms, c);
 		_exit(EXIT_OK); /* not exit(): the parent's atexit work is not the child's */
 	}
 	c->pid = pid;
@@ -333,7 +350,7 @@ static void *thread_main(void *arg)
 	struct model_conn *c = arg;
 	uint64_t one = 1;
 
-	serve_connection(c->ms, c);
+	model_serve_conn(c->ms, c);
 	atomic_store(&c->done, 1);
 	/* wake the main loop: this slot can be joined */
 	if (write(c->ms->notify_fd, &one, sizeof one) < 0)
@@ -353,14 +370,11 @@ static void start_thread(struct model_server *ms, struct model_conn *c)
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		diag_errnum(rc, "start a thread for %s", c->peer);
-		close(c->fd);
-		note_error(ms, NULL);
-		atomic_fetch_add(&ms->stats->closed, 1);
-		free_slot(ms, c);
+		model_drop(ms, c);
 	}
 }
 
-static void describe_status(int status, char *out, size_t size)
+void model_describe_status(int status, char *out, size_t size)
 {
 	if (WIFEXITED(status))
 		snprintf(out, size, "exit %d", WEXITSTATUS(status));
@@ -378,12 +392,12 @@ static void reap_children(struct model_server *ms, int block)
 	char how[48];
 
 	while (ms->active > 0 && (pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
-		describe_status(status, how, sizeof how);
+		model_describe_status(status, how, sizeof how);
 		for (unsigned i = 0; i < ms->max_clients; i++) {
 			struct model_conn *c = &ms->slots[i];
 			if (c->in_use && c->pid == pid) {
 				diag_verbose(1, "reap child %ld of %s: %s", (long)pid, c->peer, how);
-				free_slot(ms, c);
+				model_free_slot(ms, c);
 				break;
 			}
 		}
@@ -399,9 +413,11 @@ static void join_threads(struct model_server *ms)
 	for (unsigned i = 0; i < ms->max_clients; i++) {
 		struct model_conn *c = &ms->slots[i];
 		if (c->in_use && atomic_load(&c->done)) {
-			pthread_join(c->thread, NULL);
-			diag_verbose(2, "join the thread of %s", c->peer);
-			free_slot(ms, c);
+			if (ms->model == MODEL_THREAD) {
+				pthread_join(c->thread, NULL);
+				diag_verbose(2, "join the thread of %s", c->peer);
+			}
+			model_free_slot(ms, c);
 		}
 	}
 }
@@ -410,8 +426,35 @@ static void collect_workers(struct model_server *ms)
 {
 	if (ms->model == MODEL_FORK)
 		reap_children(ms, 0);
-	else if (ms->model == MODEL_THREAD)
+	else if (ms->model == MODEL_THREAD || ms->model == MODEL_POOL)
 		join_threads(ms);
+}
+
+int model_accept(struct model_server *ms, int listen_fd, struct model_conn *c, int worker)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int fd = sock_accept(listen_fd, (struct sockaddr *)&ss, &len, 0);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			diag_errno("accept on %s", ms->srv.bound);
+		return -1;
+	}
+	c->fd = fd;
+	c->id = atomic_fetch_add(&ms->stats->accepted, 1) + 1;
+	addr_format((struct sockaddr *)&ss, len, c->peer, sizeof c->peer);
+	if (ss.ss_family == AF_UNIX)
+		snprintf(c->peer, sizeof c->peer, "unix client %llu", (unsigned long long)c->id);
+	set_nodelay(fd);
+	if (worker < 0) {
+		diag_verbose(1, "accept %s (connection %llu)", c->peer, (unsigned long long)c->id);
+	} else {
+		atomic_fetch_add(&ms->stats->worker_accepts[worker], 1);
+		diag_verbose(1, "accept %s (connection %llu) in worker %d (pid %ld)", c->peer,
+		             (unsigned long long)c->id, worker + 1, (long)getpid());
+	}
+	return 0;
 }
 
 /* Accepts one client and hands it to the model.  -1 with errno when
@@ -419,36 +462,29 @@ static void collect_workers(struct model_server *ms)
  * (out of descriptors or memory). */
 static int accept_one(struct model_server *ms)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	struct model_conn *c;
-	int fd = sock_accept(ms->srv.listen_fd, (struct sockaddr *)&ss, &len, 0);
+	struct model_conn *c = model_take_slot(ms);
 
-	if (fd < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return 0;
-		diag_errno("accept on %s", ms->srv.bound);
-		return -1;
+	if (model_accept(ms, ms->srv.listen_fd, c, -1) < 0) {
+		int err = errno;
+		c->in_use = 0;
+		ms->active--;
+		errno = err;
+		return err == EAGAIN || err == EINTR ? 0 : -1;
 	}
-	c = take_slot(ms);
-	c->fd = fd;
-	c->id = atomic_fetch_add(&ms->stats->accepted, 1) + 1;
-	addr_format((struct sockaddr *)&ss, len, c->peer, sizeof c->peer);
-	if (ss.ss_family == AF_UNIX)
-		snprintf(c->peer, sizeof c->peer, "unix client %llu", (unsigned long long)c->id);
-	set_nodelay(fd);
-	diag_verbose(1, "accept %s (connection %llu)", c->peer, (unsigned long long)c->id);
 	switch (ms->model) {
 	case MODEL_ITERATIVE:
 		diag_verbose(1, "iterative: serving %s in the main process; the next client waits in the backlog",
 		             c->peer);
-		serve_connection(ms, c);
-		free_slot(ms, c);
+		model_serve_conn(ms, c);
+		model_free_slot(ms, c);
 		break;
 	case MODEL_FORK:
 		start_child(ms, c);
 		break;
-	case MODEL_THREAD:
+	case MODEL_POOL:
+		pool_hand_off(ms, c);
+		break;
+	default:
 		start_thread(ms, c);
 		break;
 	}
@@ -472,15 +508,54 @@ static int wait_main(struct model_server *ms, int accepting, int cap_ms)
 	return n > 0 && (pfd[0].revents & POLLIN);
 }
 
-static void print_counters(struct model_server *ms)
+int model_wait(struct model_server *ms, struct pollfd *pfd, int n, int cap_ms)
+{
+	int timeout_ms = server_wait_ms(&ms->srv, cap_ms);
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+
+	return ppoll(pfd, (nfds_t)n, timeout_ms < 0 ? NULL : &ts, &ms->open_mask);
+}
+
+/* Connections being served: the worker processes keep no slot in the
+ * parent, so there it is what was accepted less what was closed. */
+static unsigned long long active_now(struct model_server *ms)
+{
+	if (ms->model == MODEL_PREFORK || ms->model == MODEL_REUSEPORT)
+		return atomic_load(&ms->stats->accepted) - atomic_load(&ms->stats->closed);
+	return ms->active;
+}
+
+/* "accepts per worker: 12 0 3 9 (busiest 12, idlest 0)": how evenly the
+ * workers shared the clients. */
+static void print_worker_accepts(struct model_server *ms)
+{
+	char text[MODEL_WORKERS_MAX * 12];
+	size_t used = 0;
+	uint64_t busiest = 0, idlest = UINT64_MAX;
+
+	text[0] = '\0';
+	for (unsigned i = 0; i < ms->workers && used < sizeof text - 24; i++) {
+		uint64_t n = atomic_load(&ms->stats->worker_accepts[i]);
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s%llu", i ? " " : "",
+		                         (unsigned long long)n);
+		busiest = n > busiest ? n : busiest;
+		idlest = n < idlest ? n : idlest;
+	}
+	diag_info("accepts per worker: %s (busiest %llu, idlest %llu)", text, (unsigned long long)busiest,
+	          (unsigned long long)idlest);
+}
+
+void model_print_counters(struct model_server *ms)
 {
 	diag_info(
-	    "counters: %llu accepted, %u active, %llu closed, %llu bytes in, %llu bytes out, %llu errors",
-	    (unsigned long long)atomic_load(&ms->stats->accepted), ms->active,
+	    "counters: %llu accepted, %llu active, %llu closed, %llu bytes in, %llu bytes out, %llu errors",
+	    (unsigned long long)atomic_load(&ms->stats->accepted), active_now(ms),
 	    (unsigned long long)atomic_load(&ms->stats->closed),
 	    (unsigned long long)atomic_load(&ms->stats->bytes_in),
 	    (unsigned long long)atomic_load(&ms->stats->bytes_out),
 	    (unsigned long long)atomic_load(&ms->stats->errors));
+	if (model_has_workers(ms->model))
+		print_worker_accepts(ms);
 }
 
 /* At a stop: tells every worker through the stop eventfd, waits for them
@@ -513,8 +588,9 @@ static void stop_workers(struct model_server *ms)
 	}
 }
 
-/* The accept loop of every model: accept while below --max-clients. */
-static int serve_forever(struct model_server *ms)
+/* The accept loop of the per-connection models and the pool: accept while
+ * below --max-clients (the pool: while its queue has room). */
+int model_serve_forever(struct model_server *ms)
 {
 	int said_full = 0;
 
@@ -524,7 +600,7 @@ static int serve_forever(struct model_server *ms)
 
 		collect_workers(ms);
 		if (sig_report_requested())
-			print_counters(ms);
+			model_print_counters(ms);
 		if (sig_stop_requested() || server_expired(&ms->srv))
 			break;
 		if (ms->config.max_conns && accepted >= ms->config.max_conns) {
@@ -532,7 +608,12 @@ static int serve_forever(struct model_server *ms)
 				break;
 			accepting = 0;
 		} else if (ms->active >= ms->max_clients) {
-			if (!said_full)
+			if (!said_full && ms->model == MODEL_POOL)
+				diag_verbose(1,
+				             "pool: %u threads busy and %u connections queued (--queue): the "
+				             "acceptor stops, new clients wait in the backlog",
+				             ms->workers, ms->queue);
+			else if (!said_full)
 				diag_verbose(
 				    1, "%u client%s being served (--max-clients): new ones wait in the backlog",
 				    ms->active, ms->active == 1 ? "" : "s");
@@ -550,6 +631,8 @@ static int serve_forever(struct model_server *ms)
 			wait_main(ms, 0, 100);
 	}
 	stop_workers(ms);
+	if (ms->model == MODEL_POOL)
+		pool_stop(ms);
 	return EXIT_OK;
 }
 
@@ -601,6 +684,8 @@ static int server_setup(struct model_server *ms)
 		ms->stats = NULL;
 		return diag_errno("map the shared counters");
 	}
+	if (ms->model == MODEL_POOL)
+		ms->max_clients = ms->workers + ms->queue; /* being served, and waiting in the queue */
 	ms->slots = calloc(ms->max_clients, sizeof *ms->slots);
 	ms->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ms->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -608,13 +693,21 @@ static int server_setup(struct model_server *ms)
 		return diag_errno("set up the server");
 	if ((rc = setup_signals(ms)) != EXIT_OK)
 		return rc;
+	if (ms->model == MODEL_REUSEPORT) {
+		ms->config.setup = prefork_reuseport_setup;
+		ms->config.setup_ctx = ms;
+	}
 	if (sink_check(&ms->sink) < 0)
 		return diag_errno("sink %s", ms->sink.target);
 	if ((rc = server_open(&ms->srv, &ms->config, SOCK_STREAM, SOCK_NONBLOCK)) != EXIT_OK)
 		return rc;
 	ms->start_ns = clock_now_ns();
-	diag_verbose(1, "model %s, at most %u client%s at once, handler %s", model_names[ms->model],
-	             ms->max_clients, ms->max_clients == 1 ? "" : "s", handler_kind_name(ms->kind));
+	if (model_has_workers(ms->model))
+		diag_verbose(1, "model %s, %u worker%s, handler %s", model_names[ms->model], ms->workers,
+		             ms->workers == 1 ? "" : "s", handler_kind_name(ms->kind));
+	else
+		diag_verbose(1, "model %s, at most %u client%s at once, handler %s", model_names[ms->model],
+		             ms->max_clients, ms->max_clients == 1 ? "" : "s", handler_kind_name(ms->kind));
 	return EXIT_OK;
 }
 
@@ -636,7 +729,14 @@ int model_run(struct model_server *ms)
 	int rc = server_setup(ms);
 
 	if (rc == EXIT_OK) {
-		rc = serve_forever(ms);
+		if (ms->model == MODEL_PREFORK || ms->model == MODEL_REUSEPORT)
+			rc = model_run_prefork(ms);
+		else if (ms->model == MODEL_COROUTINE)
+			rc = model_run_coroutine(ms);
+		else if (ms->model != MODEL_POOL || (rc = pool_start(ms)) == EXIT_OK)
+			rc = model_serve_forever(ms);
+		if (model_has_workers(ms->model))
+			print_worker_accepts(ms);
 		unsigned long long conns = atomic_load(&ms->stats->accepted);
 		unsigned long long bytes_in = atomic_load(&ms->stats->bytes_in);
 		unsigned long long bytes_out = atomic_load(&ms->stats->bytes_out);
