@@ -9,6 +9,16 @@ load helper
 
 PEER=$BATS_TEST_DIRNAME/tcp-echo/peer.py
 
+# A sanitizer's report in a server's stderr (make check-asan, make
+# check-tsan) fails the test, whatever else the test checked: a report
+# printed after the last assertion would otherwise pass unseen.
+teardown() {
+	common_teardown
+	local reports
+	reports=$(grep -l 'ThreadSanitizer\|AddressSanitizer\|runtime error:' "$TMP"/server.*.err 2>/dev/null || true)
+	[ -z "$reports" ] || fail "sanitizer report in $reports: $(grep -h -A20 'Sanitizer\|runtime error:' $reports | head -40)"
+}
+
 # echo_server ARGS...: our server on a free port, -v narration in $SERVER_ERR.
 echo_server() { serve "$SOCKBOX" tcp-echo -l -p 0 -v "$@"; }
 
