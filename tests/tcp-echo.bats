@@ -290,8 +290,25 @@ never_reading_client() {
 	never_reading_client pool
 }
 
-@test "tcp-echo --model reuseport stays responsive while a client never reads" {
-	never_reading_client reuseport
+@test "tcp-echo --model reuseport serves clients hashed to idle workers while one never reads; those behind it wait for it" {
+	# The kernel picks a worker's socket by a hash, not by who is free:
+	# a client hashed to the stuck worker waits in its queue (CAVEATS).
+	echo_server --model reuseport --workers 4
+	python3 "$PEER" noread "$PORT" >"$TMP/noread" &
+	local noread=$! pids=() n
+	track_pid "$noread"
+	bg_line "$TMP/noread" blocked
+	for n in $(seq 12); do
+		(printf 'c%s\n' "$n" | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/c.$n") &
+		pids+=($!)
+	done
+	# 12 clients all hashed to the stuck worker: 1 chance in 4^12
+	wait_until 10 eval '[ -n "$(find "$TMP" -name "c.*" -size +0)" ]' || fail "no client served while one never reads"
+	kill "$noread"
+	wait "${pids[@]}"
+	for n in $(seq 12); do
+		assert_equal "$(cat "$TMP/c.$n")" "c$n"
+	done
 }
 
 @test "tcp-echo --model coroutine stays responsive while a client never reads" {
