@@ -11,10 +11,13 @@
  * Each worker serves one connection at a time, so N workers serve N
  * clients at once and the others wait in the kernel's accept queue.
  *
- * Who gets a connection: with prefork every idle worker sleeps in ppoll on
- * the same socket, the kernel wakes them all for each connection, one wins
- * accept(2) and the others get EAGAIN (the thundering herd; -vv shows
- * it), and the spread follows the scheduler: often one worker takes most.
+ * Who gets a connection: with prefork every idle worker sleeps on the same
+ * socket.  Were they sleeping in poll(2), the kernel would wake them all
+ * for each connection, one would win accept(2) and the others get EAGAIN:
+ * the thundering herd.  They sleep in epoll with EPOLLEXCLUSIVE instead,
+ * and the kernel wakes one (-vv shows the rare extra wake-up); the first
+ * sleeper is woken first, so on an idle machine one worker takes most
+ * connections while the others sleep.
  * With reuseport each socket has its own queue and the kernel picks the
  * socket by a hash of the connection's addresses and ports: an even
  * spread, but a connection queued on a busy worker's socket waits for that
@@ -36,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,19 +158,61 @@ static void return_ticket(struct model_server *ms, int had)
 		atomic_fetch_sub(&ms->stats->tickets, 1);
 }
 
+/* What a worker waits on: its own epoll set (made after the fork: an
+ * epoll instance inherited from the parent would be shared by all). */
+struct worker_wait {
+	int epoll_fd;
+	int listen_fd;
+	int listening; /* listen_fd is in the set */
+};
+
+/*
+ * Waits for a client or the stop.  The listening socket is in the set with
+ * EPOLLEXCLUSIVE, so for each new connection the kernel wakes one idle
+ * worker, as a blocking accept(2) would, not every worker sleeping on the
+ * socket (the thundering herd poll(2) on a shared socket causes); and since
+ * the first sleeper registered is the first woken, an idle machine gives
+ * most connections to one worker.  epoll_pwait(2) lets the signals in only
+ * while it sleeps.  1: a client waits, 0: nothing (a signal, --duration),
+ * 2: the stop, -1: an error (errno).
+ */
+static int wait_for_client(struct model_server *ms, struct worker_wait *w, int want_listen)
+{
+	struct epoll_event events[2], ev = { EPOLLIN | EPOLLEXCLUSIVE, { .u32 = 0 } };
+	int n, result = 0;
+
+	if (want_listen != w->listening) {
+		/* EPOLLEXCLUSIVE cannot be modified: out and back in instead */
+		if (epoll_ctl(w->epoll_fd, want_listen ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->listen_fd, &ev) < 0)
+			return -1;
+		w->listening = want_listen;
+	}
+	n = epoll_pwait(w->epoll_fd, events, 2, server_wait_ms(&ms->srv, -1), &ms->open_mask);
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n; i++)
+		result = events[i].data.u32 == 1 ? 2 : result == 2 ? 2 : 1;
+	return result;
+}
+
 /* A worker's life: wait for a client or the stop, accept, serve, again. */
 static void worker_main(struct model_server *ms, struct prefork *pf, unsigned index)
 {
-	int listen_fd = ms->model == MODEL_REUSEPORT ? pf->listen_fds[index] : ms->srv.listen_fd;
+	struct worker_wait w = { epoll_create1(EPOLL_CLOEXEC), -1, 0 };
+	struct epoll_event stop_ev = { EPOLLIN, { .u32 = 1 } };
 	uint64_t served = 0, one = 1;
 	struct model_conn c;
 
+	w.listen_fd = ms->model == MODEL_REUSEPORT ? pf->listen_fds[index] : ms->srv.listen_fd;
 	for (unsigned i = 0; ms->model == MODEL_REUSEPORT && i < ms->workers; i++)
 		if (i != index)
 			close(pf->listen_fds[i]); /* only its own queue: the others are its siblings' */
+	if (w.epoll_fd < 0 || epoll_ctl(w.epoll_fd, EPOLL_CTL_ADD, ms->stop_fd, &stop_ev) < 0) {
+		diag_errno("worker %u: epoll", index + 1);
+		_exit(EXIT_FAIL);
+	}
 	for (;;) {
-		int ticket, n;
-		struct pollfd pfd[2] = { { listen_fd, POLLIN, 0 }, { ms->stop_fd, POLLIN, 0 } };
+		int ticket, ready;
 
 		if (sig_stop_requested() || server_expired(&ms->srv))
 			break;
@@ -176,30 +222,28 @@ static void worker_main(struct model_server *ms, struct prefork *pf, unsigned in
 			    index + 1, (long)getpid(), (unsigned long long)served);
 			break;
 		}
-		if (!(ticket = take_ticket(ms)))
-			pfd[0].fd = -1; /* --max-conns reached: wait for the stop */
-		n = model_wait(ms, pfd, 2, -1);
-		if (n <= 0 || pfd[1].revents || !(pfd[0].revents & POLLIN)) {
+		ticket = take_ticket(ms); /* none: --max-conns reached, wait for the stop */
+		ready = wait_for_client(ms, &w, ticket);
+		if (ready != 1) {
 			return_ticket(ms, ticket);
-			if (n < 0 && errno != EINTR) {
-				diag_errno("ppoll");
-				break;
-			}
-			if (pfd[1].revents)
+			if (ready < 0)
+				diag_errno("worker %u: epoll", index + 1);
+			if (ready < 0 || ready == 2)
 				break;
 			continue;
 		}
 		memset(&c, 0, sizeof c);
 		c.ms = ms;
 		c.in_use = 1;
-		if (model_accept(ms, listen_fd, &c, (int)index) < 0) {
+		if (model_accept(ms, w.listen_fd, &c, (int)index) < 0) {
+			struct pollfd stop = { ms->stop_fd, POLLIN, 0 };
 			return_ticket(ms, ticket);
 			if (errno == EAGAIN)
 				diag_verbose(
-				    2, "worker %u (pid %ld): woken, but another worker took the connection (EAGAIN: the thundering herd)",
+				    2, "worker %u (pid %ld): woken, but another worker took the connection (EAGAIN)",
 				    index + 1, (long)getpid());
 			else if (errno != EINTR)
-				model_wait(ms, pfd + 1, 1, RETRY_MS); /* out of descriptors: pause, do not spin */
+				model_wait(ms, &stop, 1, RETRY_MS); /* out of descriptors: pause, do not spin */
 			continue;
 		}
 		atomic_store(&ms->stats->worker_busy[index], 1);
