@@ -3,10 +3,12 @@
  *
  * Concept: the life of a TCP connection (socket, bind, listen, accept,
  * connect, shutdown, close); what a concurrency model costs (one client at
- * a time, a process per client, a thread per client); zombies and reaping;
- * message framing on a byte stream; half-close.
+ * a time, a process or a thread per client, pools of processes or threads,
+ * coroutines on one event loop); zombies and reaping; message framing on a
+ * byte stream; half-close.
  * References: RFC 9293 (TCP); socket(7), tcp(7), accept4(2), shutdown(2),
- * fork(2), waitpid(2), pthread_create(3), ppoll(2), eventfd(2).
+ * fork(2), waitpid(2), pthread_create(3), ppoll(2), eventfd(2), socket(7)
+ * (SO_REUSEPORT), epoll(7) (EPOLLEXCLUSIVE), makecontext(3).
  */
 #include "tools.h"
 #include "net/addr.h"

@@ -23,7 +23,8 @@
  *              coroutine that yields where it would block (coro.c)
  *
  * The module prints: -v narration, the counters on SIGUSR1 and the summary
- * at the end, through cli/diag.  It never exits.
+ * at the end, through cli/diag.  It never exits, except in the processes it
+ * forks (fork's children, prefork's workers), which _exit(2) when done.
  *
  * Threads and processes: the counters live in a shared anonymous mapping,
  * updated with atomics, so forked children and threads add to the same
