@@ -413,6 +413,36 @@ stop_with_open_connection() {
 	grep -q "summary: 2 connections, 8 bytes in, 8 bytes out, 0 errors" "$SERVER_ERR"
 }
 
+# max_conns_check MODEL: --max-conns 3 ends the server after the third
+# client (with reuseport, whichever workers' sockets the three hash to).
+max_conns_check() {
+	echo_server --model "$1" --max-conns 3
+	local round # not i: bats' run sets i
+	for round in 1 2 3; do
+		run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"m$round"
+		assert_output "m$round"
+	done
+	wait_exit "$SERVER_PID" 10 || fail "the server did not end after --max-conns 3"
+	wait "$SERVER_PID"
+	grep -q "summary: 3 connections, 9 bytes in, 9 bytes out, 0 errors" "$SERVER_ERR"
+}
+
+@test "tcp-echo --model prefork --max-conns 3 ends the server after 3 connections" {
+	max_conns_check prefork
+}
+
+@test "tcp-echo --model pool --max-conns 3 ends the server after 3 connections" {
+	max_conns_check pool
+}
+
+@test "tcp-echo --model reuseport --max-conns 3 ends the server after 3 connections" {
+	max_conns_check reuseport
+}
+
+@test "tcp-echo --model coroutine --max-conns 3 ends the server after 3 connections" {
+	max_conns_check coroutine
+}
+
 @test "tcp-echo --duration ends the server by itself" {
 	echo_server --duration 0.3
 	wait_exit "$SERVER_PID" 10

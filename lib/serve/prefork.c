@@ -137,9 +137,12 @@ int prefork_reuseport_setup(int fd, void *ctx)
 	return EXIT_OK;
 }
 
-/* --max-conns: a worker reserves the right to accept before it waits, so
- * N workers cannot accept more than the limit between them.  1 when it
- * may accept. */
+/* --max-conns: a worker that finds a client waiting reserves the right to
+ * accept it, so N workers cannot accept more than the limit between them.
+ * The reservation is taken after the wake-up, not before the sleep: with
+ * reuseport a client waits on one worker's socket only, and a worker that
+ * had to hold a ticket to listen could leave it stranded there.  1 when
+ * it may accept. */
 static int take_ticket(struct model_server *ms)
 {
 	uint64_t n = atomic_load(&ms->stats->tickets);
@@ -222,10 +225,11 @@ static void worker_main(struct model_server *ms, struct prefork *pf, unsigned in
 			    index + 1, (long)getpid(), (unsigned long long)served);
 			break;
 		}
-		ticket = take_ticket(ms); /* none: --max-conns reached, wait for the stop */
-		ready = wait_for_client(ms, &w, ticket);
-		if (ready != 1) {
-			return_ticket(ms, ticket);
+		/* --max-conns reached: wait for the stop only */
+		ready = wait_for_client(
+		    ms, &w, !ms->config.max_conns || atomic_load(&ms->stats->tickets) < ms->config.max_conns);
+		ticket = ready == 1 && take_ticket(ms);
+		if (!ticket) {
 			if (ready < 0)
 				diag_errno("worker %u: epoll", index + 1);
 			if (ready < 0 || ready == 2)
