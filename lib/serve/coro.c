@@ -327,7 +327,7 @@ static int run_loop(struct sched *s, struct model_server *ms)
 	}
 }
 
-int model_run_coroutine(struct model_server *ms)
+int coro_run(struct model_server *ms)
 {
 	struct sched s;
 	struct epoll_event ev = { EPOLLIN, { .ptr = NULL } };

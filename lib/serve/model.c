@@ -730,9 +730,9 @@ int model_run(struct model_server *ms)
 
 	if (rc == EXIT_OK) {
 		if (ms->model == MODEL_PREFORK || ms->model == MODEL_REUSEPORT)
-			rc = model_run_prefork(ms);
+			rc = prefork_run(ms);
 		else if (ms->model == MODEL_COROUTINE)
-			rc = model_run_coroutine(ms);
+			rc = coro_run(ms);
 		else if (ms->model != MODEL_POOL || (rc = pool_start(ms)) == EXIT_OK)
 			rc = model_serve_forever(ms);
 		if (model_has_workers(ms->model))

@@ -139,44 +139,56 @@ int model_has_workers(enum model m);
  */
 int model_accept(struct model_server *ms, int listen_fd, struct model_conn *c, int worker);
 
-/* Serves c to its end (model_serve_conn's loop), then closes it. */
+/* Serves c to its end with the one connection loop every model shares
+ * (read, transform, write; backpressure, --timeout, half-close), then
+ * closes it.  Its one wait is ppoll(2), or coro_wait in a coroutine. */
 void model_serve_conn(struct model_server *ms, struct model_conn *c);
 
-/* A slot of the table for a new connection (the main thread only). */
+/* A slot of the table for a new connection, and its release (the main
+ * thread only). */
 struct model_conn *model_take_slot(struct model_server *ms);
 void model_free_slot(struct model_server *ms, struct model_conn *c);
 
 /* The "counters:" line (SIGUSR1) and, for worker models, the accepts per worker. */
 void model_print_counters(struct model_server *ms);
 
-/* Waits (ppoll with the server's signals let in) on fds for at most
- * cap_ms (-1: until --duration).  The result of ppoll, or -1 on EINTR. */
+/* ppoll(2) on n descriptors with the server's signals let in, for at most
+ * cap_ms (-1: no cap) and never past --duration.  ppoll's result. */
 int model_wait(struct model_server *ms, struct pollfd *pfd, int n, int cap_ms);
 
 /* "exit 0", "killed by signal 9": a waitpid status in words. */
 void model_describe_status(int status, char *out, size_t size);
 
-/* A connection that ended before it was served (fork or thread failed). */
+/* A connection that ended before it was served (fork or thread failed):
+ * closed, counted as an error, its slot freed. */
 void model_drop(struct model_server *ms, struct model_conn *c);
 
-/* The accept loop of the per-connection models and the pool; hand_off
- * starts serving c, collect frees the slots of finished connections. */
+/* The accept loop of the iterative, fork, thread and pool models: accept
+ * while below --max-clients, hand each client to the model, collect the
+ * finished; at the stop, close every connection.  EXIT_OK or EXIT_FAIL. */
 int model_serve_forever(struct model_server *ms);
 
-int model_run_prefork(struct model_server *ms); /* prefork.c: prefork and reuseport */
+/* prefork.c: the prefork and reuseport models' whole run (the parent's
+ * supervision loop; the workers never return from it). */
+int prefork_run(struct model_server *ms);
 
 /* prefork.c: server_config.setup for reuseport: SO_REUSEPORT on the first
  * socket, and a socket of its own for every other worker. */
 int prefork_reuseport_setup(int fd, void *ctx);
-int model_run_coroutine(struct model_server *ms); /* coro.c */
 
-/* pool.c: start the threads, hand one connection to the queue, free the
- * slots of the finished, stop and join every thread. */
+/* pool.c: start the threads; queue one accepted connection; at the end,
+ * stop and join every thread (the queue must be drained: model_serve_forever
+ * waits for every connection first). */
 int pool_start(struct model_server *ms);
 void pool_hand_off(struct model_server *ms, struct model_conn *c);
 void pool_stop(struct model_server *ms);
 
-/* coro.c: a coroutine's wait (what ppoll is for the other models). */
+/* coro.c: the coroutine model's whole run (the epoll loop). */
+int coro_run(struct model_server *ms);
+
+/* coro.c: a coroutine's wait, what ppoll(2) on {fd, stop} is for the
+ * other models: 1 with pfd[0].revents (or pfd[1].revents at the stop), 0
+ * when timeout_ms ran out, -1 with errno. */
 int coro_wait(struct coro *co, struct pollfd *pfd, int timeout_ms);
 
 #endif

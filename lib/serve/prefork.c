@@ -345,7 +345,7 @@ static void stop_workers(struct model_server *ms, struct prefork *pf)
 	}
 }
 
-int model_run_prefork(struct model_server *ms)
+int prefork_run(struct model_server *ms)
 {
 	struct prefork *pf = prefork_of(ms);
 	int rc = EXIT_OK, retry = 0;
