@@ -147,10 +147,10 @@ done
 # spread: the busiest and idlest worker's accepts after SPREAD_COUNT
 # connections, read from the server's answer to SIGUSR1.
 echo
-echo "accept spread over 4 workers: --bench --reconnect --conns 4 --count $SPREAD_COUNT, then SIGUSR1"
+echo "accept spread over 4 workers: --bench --reconnect --conns 1 --count $SPREAD_COUNT (one client at a time), then SIGUSR1"
 for model in prefork pool reuseport; do
 	start_ours --model "$model" --workers 4
-	timeout 120 "$SOCKBOX" tcp-echo --bench --reconnect --conns 4 --count "$SPREAD_COUNT" "$PORT" >/dev/null 2>&1 ||
+	timeout 120 "$SOCKBOX" tcp-echo --bench --reconnect --conns 1 --count "$SPREAD_COUNT" "$PORT" >/dev/null 2>&1 ||
 		echo "  $model: the load run failed or hung" >&2
 	kill -USR1 "$SERVER"
 	line=""
@@ -164,7 +164,7 @@ for model in prefork pool reuseport; do
 	printf '  %-9s %s  busiest/idlest %s\n' "$model" "${line#*worker: }" \
 		"$(if [ "${idlest:-0}" -gt 0 ]; then ratio "$busiest" "$idlest"; else echo "$busiest:0"; fi)"
 done
-echo "  (one shared queue: the scheduler decides who wins each accept; reuseport: a hash does, target within 2:1)"
+echo "  (prefork: one shared queue, the first idle sleeper is woken first: uneven; pool: the condition variable's queue takes turns; reuseport: a hash decides, target within 2:1)"
 
 echo
 echo "coroutine vs epoll-server, 64-byte echo round trips on $RT_CONNS connections (both one thread, one epoll loop)"
