@@ -206,17 +206,19 @@ serve_100_clients() {
 }
 
 # tree_fds PID: the descriptors of PID and of its children (the workers).
+# pgrep, not children: a scan of /proc/*/stat can lose the race with a
+# process that exits meanwhile, and print nothing.
 tree_fds() {
 	local n pid
 	n=$(fd_count "$1")
-	for pid in $(children "$1" | cut -d' ' -f1); do
+	for pid in $(pgrep -P "$1"); do
 		n=$((n + $(fd_count "$pid" 2>/dev/null || echo 0)))
 	done
 	echo "$n"
 }
 
 # worker_count PID: how many children (worker processes) PID has.
-worker_count() { children "$1" | wc -l; }
+worker_count() { pgrep -c -P "$1" || true; }
 
 leak_check() {
 	serve "$SOCKBOX" tcp-echo -l -p 0 --model "$1"
@@ -498,10 +500,10 @@ worker_pids() {
 		assert_output "after the kill $round"
 	done
 	! has_zombie "$SERVER_PID"
-	assert_equal "$(worker_count "$SERVER_PID")" 2
+	wait_until 5 eval '[ "$(worker_count "$SERVER_PID")" -eq 2 ]' || fail "$(worker_count "$SERVER_PID") workers, not 2"
 	stop_pid "$SERVER_PID"
 	assert_equal "$STOP_STATUS" 0
-	wait_until 10 no_children "$SERVER_PID"
+	wait_until 10 eval '[ "$(worker_count "$SERVER_PID")" -eq 0 ]'
 }
 
 @test "tcp-echo --model prefork --max-requests 3: a worker is recycled after 3 connections, a new pid takes over" {
@@ -519,7 +521,8 @@ worker_pids() {
 	assert_output 3
 	worker_pids 4
 	assert_equal "$(printf '%s\n' "${WORKERS[@]}" | sort -u | wc -l)" 4
-	assert_equal "$(children "$SERVER_PID" | cut -d' ' -f1)" "${WORKERS[3]}"
+	wait_until 5 eval '[ "$(pgrep -P "$SERVER_PID")" = "${WORKERS[3]}" ]' ||
+		fail "workers $(pgrep -P "$SERVER_PID" | tr '\n' ' ')instead of ${WORKERS[3]}"
 	! has_zombie "$SERVER_PID"
 }
 
