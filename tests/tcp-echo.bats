@@ -570,7 +570,7 @@ spread_of() {
 	# the second waits in the queue, the third in the kernel's backlog
 	(printf 'second\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/second") &
 	SECOND=$!
-	wait_until 5 grep -q "pool: 1 threads busy and 1 connections queued (--queue): the acceptor stops, new clients wait in the backlog" "$SERVER_ERR"
+	wait_until 5 grep -q "pool: 1 thread busy, 1 connection queued (--queue): the acceptor stops, new clients wait in the backlog" "$SERVER_ERR"
 	(printf 'third\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/third") &
 	THIRD=$!
 	kill -USR1 "$SERVER_PID"

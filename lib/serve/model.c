@@ -610,9 +610,10 @@ int model_serve_forever(struct model_server *ms)
 		} else if (ms->active >= ms->max_clients) {
 			if (!said_full && ms->model == MODEL_POOL)
 				diag_verbose(1,
-				             "pool: %u threads busy and %u connections queued (--queue): the "
+				             "pool: %u thread%s busy, %u connection%s queued (--queue): the "
 				             "acceptor stops, new clients wait in the backlog",
-				             ms->workers, ms->queue);
+				             ms->workers, ms->workers == 1 ? "" : "s", ms->queue,
+				             ms->queue == 1 ? "" : "s");
 			else if (!said_full)
 				diag_verbose(
 				    1, "%u client%s being served (--max-clients): new ones wait in the backlog",
