@@ -56,6 +56,19 @@ bg_line() { wait_until 10 grep -qx "$2" "$1"; }
 	grep -q "close 127.0.0.1:[0-9]*: done; 10000000 bytes in, 10000000 bytes out" "$SERVER_ERR"
 }
 
+@test "tcp-echo echoes 1 MiB of random bytes unchanged to socat in each of the seven models" {
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	local model
+	for model in iterative fork thread prefork pool reuseport coroutine; do
+		echo_server --model "$model"
+		through_socat "$TMP/in" "$TMP/out.$model"
+		cmp "$TMP/in" "$TMP/out.$model" || fail "--model $model changed the bytes"
+		stop_pid "$SERVER_PID"
+		assert_equal "$STOP_STATUS" 0
+		grep -q "summary: 1 connection, 1048576 bytes in, 1048576 bytes out, 0 errors" "$SERVER_ERR"
+	done
+}
+
 @test "tcp-echo server prints 'listening on ADDR:PORT' and writes the port file" {
 	echo_server
 	[[ $PORT =~ ^[0-9]+$ ]]
