@@ -13,7 +13,7 @@ _sockbox_words() {
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
-	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json --histogram --svg -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
@@ -111,6 +111,7 @@ _sockbox_values() {
 	"tcp-echo --conns"|"tcp-echo -c") echo "@none" ;;
 	"tcp-echo --size"|"tcp-echo -s") echo "@none" ;;
 	"tcp-echo --count"|"tcp-echo -n") echo "@none" ;;
+	"tcp-echo --svg") echo "@file" ;;
 	"tcp-echo --parallel") echo "@none" ;;
 	"tcp-echo --bind"|"tcp-echo -b") echo "@none" ;;
 	"tcp-echo --port"|"tcp-echo -p") echo "@none" ;;
