@@ -11,7 +11,7 @@ _sockbox_words() {
 	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
-	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
+	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute --svg --conn --max-arrows -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json --histogram --svg -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
@@ -98,6 +98,9 @@ _sockbox_values() {
 	"sniff --timeout") echo "@none" ;;
 	"sniff --write"|"sniff -w") echo "@file" ;;
 	"sniff --snaplen"|"sniff -s") echo "@none" ;;
+	"sniff --svg") echo "@file" ;;
+	"sniff --conn") echo "@none" ;;
+	"sniff --max-arrows") echo "@none" ;;
 	"struct-pack --delimiter"|"struct-pack -d") echo "@none" ;;
 	"struct-pack --count"|"struct-pack -n") echo "@none" ;;
 	"struct-pack --offset") echo "@none" ;;

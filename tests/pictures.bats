@@ -100,3 +100,117 @@ on_tty() {
 	assert_equal "$stderr" "sockbox tcp-echo: write $TMP/no/h.svg: No such file or directory"
 	assert_not_exist "$TMP/no"
 }
+
+# ---- sniff --explain --svg: the TCP ladder --------------------------------
+
+CRAFT=$BATS_TEST_DIRNAME/pictures/craft.py
+
+# capture_echo: a tcp-echo exchange over loopback (handshake, "hello", the
+# echo, teardown) recorded by tcpdump into $TMP/echo.pcap.
+capture_echo() {
+	require_root "tcpdump captures on lo"
+	serve sockbox tcp-echo -l -p 0
+	local mark=$((PORT + 1))
+	tcpdump -i lo -n -U --immediate-mode -Z root -w "$TMP/echo.pcap" "tcp port $PORT or udp port $mark" \
+		>"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
+	local cap=$!
+	track_pid "$cap"
+	wait_until 10 grep -q "listening on" "$TMP/tcpdump.err" || fail "tcpdump did not start"
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"hello"
+	assert_output "hello"
+	# the end mark: once tcpdump has written it, every segment before it is in
+	printf 'end-of-capture' | socat -u - "UDP-SENDTO:127.0.0.1:$mark"
+	wait_until 10 grep -qa "end-of-capture" "$TMP/echo.pcap" || fail "the end mark never reached the capture"
+	stop_pid "$cap"
+}
+
+# steps FILE: the handshake and teardown steps of the ladder's arrows, in drawing order.
+steps() { python3 "$CHECK" arrows "$1" | grep -o '\(handshake\|teardown\) [0-9]/[0-9]' | tr '\n' ' '; }
+
+@test "sniff --explain --svg draws a recorded tcp-echo exchange with one arrow per TCP segment, steps in time order" {
+	capture_echo
+	segments=$(tshark -r "$TMP/echo.pcap" -Y tcp -T fields -e frame.number | wc -l)
+	[ "$segments" -ge 7 ] # 3 handshake, data and its echo, at least 2 FINs
+	run -0 --separate-stderr sockbox sniff --explain -r "$TMP/echo.pcap" --svg "$TMP/echo.svg" tcp
+	assert_equal "$stderr" ""
+	svg_ok "$TMP/echo.svg"
+	run -0 python3 "$CHECK" arrows "$TMP/echo.svg"
+	assert_equal "${#lines[@]}" "$segments"
+	refute_output --partial "rexmit"
+	refute_output --partial "rst"
+	assert_line --index 0 --regexp '^seg \+0\.000 ms handshake 1/3: SYN seq=0 len=0 SYN_SENT$'
+	assert_line --index 1 --regexp '^seg \+[0-9.]+ ms handshake 2/3: SYN,ACK seq=0 ack=1 len=0 '
+	assert_line --index 2 --regexp '^seg \+[0-9.]+ ms handshake 3/3: ACK seq=1 ack=1 len=0 .*handshake [0-9.]+ ms \(~1 RTT\)$'
+	assert_line --regexp '^seg \+[0-9.]+ ms PSH,ACK seq=1 ack=1 len=6 "hello\\n"$'
+	assert_equal "$(steps "$TMP/echo.svg")" "handshake 1/3 handshake 2/3 handshake 3/3 teardown 1/4 teardown 2/4 teardown 3/4 teardown 4/4 "
+	# the times in the margin never go back
+	python3 "$CHECK" arrows "$TMP/echo.svg" | awk '{ t = $2 + 0; if ($3 == "s") t *= 1000; if (t < last) exit 1; last = t }'
+	grep -q '>conn 1: TCP client 127\.0\.0\.1:[0-9]* &lt;-&gt; server 127\.0\.0\.1:'"$PORT"'<' "$TMP/echo.svg"
+}
+
+@test "sniff --svg draws a retransmission dashed and a reset in its own style, with the states beside the lines" {
+	python3 "$CRAFT" rexmit-rst "$TMP/rr.pcap"
+	run -0 sockbox sniff --explain -r "$TMP/rr.pcap" --svg "$TMP/rr.svg"
+	svg_ok "$TMP/rr.svg"
+	run -0 python3 "$CHECK" arrows "$TMP/rr.svg"
+	assert_output - <<'OUT'
+seg +0.000 ms handshake 1/3: SYN seq=0 len=0 SYN_SENT
+seg +0.100 ms handshake 2/3: SYN,ACK seq=0 ack=1 len=0 ESTABLISHED SYN_RECEIVED
+seg +0.200 ms handshake 3/3: ACK seq=1 ack=1 len=0 ESTABLISHED handshake 0.200 ms (~1 RTT)
+seg +0.300 ms PSH,ACK seq=1 ack=1 len=5 "hello"
+rexmit +3.000 s retransmission: PSH,ACK seq=1 ack=1 len=5 "hello"
+seg +3.001 s PSH,ACK seq=1 ack=6 len=5 "hello"
+seg +3.001 s ACK seq=6 ack=6 len=0
+rst +3.001 s reset: RST,ACK seq=6 ack=6 len=0 CLOSED CLOSED
+OUT
+	# the three-second wait is cut short and labelled, not drawn 3 s long
+	grep -q '>(3000\.100 ms later)<' "$TMP/rr.svg"
+	grep -q 'class="rexmit" marker-end="url(#arrow-orange)"' "$TMP/rr.svg"
+	grep -q 'class="rst" marker-end="url(#arrow-red)"' "$TMP/rr.svg"
+}
+
+@test "sniff --svg escapes payload bytes and draws UDP, ARP and ping as plain arrows" {
+	python3 "$CRAFT" hostile "$TMP/h.pcap"
+	run -0 sockbox sniff --explain -r "$TMP/h.pcap" --svg "$TMP/h.svg"
+	svg_ok "$TMP/h.svg"
+	run -1 grep -c '<script\|<svg onload\|<b>' "$TMP/h.svg"
+	assert_output 0
+	grep -qF '>PSH,ACK seq=1 ack=1 len=39 &quot;\x00\x1b\xff&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;\xfe&lt;s&quot;...<' "$TMP/h.svg"
+	run -0 python3 "$CHECK" arrows "$TMP/h.svg"
+	assert_line --index 4 'plain +0.000 ms UDP len=22 "</text><svg onlo"...'
+	assert_line --index 5 'plain +0.000 ms ARP who-has 192.0.2.2? tell 192.0.2.1'
+	assert_line --index 6 'plain +0.100 ms ARP 192.0.2.2 is-at 02:00:00:00:00:02'
+	assert_line --index 7 'plain +0.000 ms ping request id=4660 seq=1'
+	assert_line --index 8 'plain +0.100 ms ping reply id=4660 seq=1'
+	# --conn 1: that connection only
+	run -0 sockbox sniff --explain -r "$TMP/h.pcap" --svg "$TMP/c.svg" --conn 1
+	run -0 python3 "$CHECK" arrows "$TMP/c.svg"
+	assert_equal "${#lines[@]}" 4
+	refute_output --partial "plain"
+}
+
+@test "sniff --svg draws 100,000 segments of one connection in bounded time and size, saying how many were left out" {
+	python3 "$CRAFT" long "$TMP/long.pcap"
+	run -0 --separate-stderr timeout 60 "$SOCKBOX" sniff --explain -r "$TMP/long.pcap" --svg "$TMP/long.svg" -q -w /dev/null
+	assert_equal "$stderr" "sockbox sniff: $TMP/long.svg: 2000 arrows drawn, 98000 packets left out (--max-arrows 2000)"
+	svg_ok "$TMP/long.svg"
+	[ "$(stat -c %s "$TMP/long.svg")" -lt 2000000 ]
+	run -0 python3 "$CHECK" arrows "$TMP/long.svg"
+	assert_equal "${#lines[@]}" 2000
+	grep -q '>98000 more segments of this connection not drawn (--max-arrows 2000)<' "$TMP/long.svg"
+	run -0 --separate-stderr timeout 60 "$SOCKBOX" sniff --explain -r "$TMP/long.pcap" --svg - --max-arrows 10
+	assert_equal "$stderr" "sockbox sniff: -: 10 arrows drawn, 99990 packets left out (--max-arrows 10)"
+	assert_line --index 0 '<?xml version="1.0" encoding="UTF-8"?>'
+	assert_equal "$(printf '%s\n' "$output" | grep -c '<g class="arrow ')" 10
+}
+
+@test "sniff --svg, --conn and --max-arrows are refused without what they need" {
+	run -2 --separate-stderr sockbox sniff -r x.pcap --svg x.svg
+	assert_equal "$stderr" "sockbox sniff: --svg needs --explain (see 'sockbox sniff --help')"
+	run -2 --separate-stderr sockbox sniff -r x.pcap --explain --conn 2
+	assert_equal "$stderr" "sockbox sniff: --conn needs --svg (see 'sockbox sniff --help')"
+	run -2 --separate-stderr sockbox sniff -r x.pcap --explain --svg x.svg --max-arrows 0
+	assert_equal "$stderr" "sockbox sniff: invalid --max-arrows '0': expected a whole number from 1 to 1000000 (see 'sockbox sniff --help')"
+	run -2 --separate-stderr sockbox sniff -r x.pcap --explain --svg - -w -
+	assert_equal "$stderr" "sockbox sniff: --svg - and --write - both want stdout (see 'sockbox sniff --help')"
+}

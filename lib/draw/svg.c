@@ -38,8 +38,9 @@ void svg_begin(struct buf *out, int width, int height, const char *title, const 
 	buf_append_str(out, "</title>\n<defs>\n");
 	for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
 		buf_printf(out,
-		           "<marker id=\"%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-		           "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"%s\"/>"
+		           "<marker id=\"%s\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+		           "markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" "
+		           "markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"%s\"/>"
 		           "</marker>\n",
 		           markers[i].id, markers[i].fill);
 	buf_append_str(out, "<style type=\"text/css\"><![CDATA[");

@@ -48,7 +48,7 @@ def arrows(path):
         if "arrow" not in (g.get("class") or "").split():
             continue
         texts = [t.text or "" for t in g.iter(SVG + "text")]
-        print(g.get("class").split()[-1], " ".join(texts))
+        print(g.get("class").split()[-1].replace("is-", ""), " ".join(texts))
 
 
 def png(path, want_w, want_h):
