@@ -7,7 +7,7 @@ _sockbox_words() {
 	case $1 in
 	epoll-server) echo "--edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	file-copy) echo "--method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
-	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
+	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size --svg -v --verbose -h --help --version" ;;
 	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
@@ -62,6 +62,7 @@ _sockbox_values() {
 	"http-probe --interval") echo "@none" ;;
 	"http-probe --output"|"http-probe -o") echo "@file" ;;
 	"http-probe --max-header-size") echo "@none" ;;
+	"http-probe --svg") echo "@file" ;;
 	"log-writer --format"|"log-writer -f") echo "@none" ;;
 	"log-writer --tick"|"log-writer -t") echo "@none" ;;
 	"log-writer --count"|"log-writer -c") echo "@none" ;;

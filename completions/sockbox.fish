@@ -127,6 +127,8 @@ complete -c sockbox -n '__fish_seen_subcommand_from http-probe' -l json -d 'one 
 complete -c http-probe -l json -d 'one JSON object per response (JSON Lines)'
 complete -c sockbox -n '__fish_seen_subcommand_from http-probe' -l max-header-size -x -d 'largest response header section accepted (default 64K)'
 complete -c http-probe -l max-header-size -x -d 'largest response header section accepted (default 64K)'
+complete -c sockbox -n '__fish_seen_subcommand_from http-probe' -l svg -r -F -d 'draw every responses phases as a waterfall in FILE (SVG)'
+complete -c http-probe -l svg -r -F -d 'draw every responses phases as a waterfall in FILE (SVG)'
 complete -c sockbox -n '__fish_seen_subcommand_from http-probe' -s v -l verbose -d 'narrate: addresses, TLS, request and response fields (repeatable)'
 complete -c http-probe -s v -l verbose -d 'narrate: addresses, TLS, request and response fields (repeatable)'
 complete -c sockbox -n '__fish_seen_subcommand_from http-probe' -s h -l help -d 'show this help and exit'

@@ -214,3 +214,47 @@ OUT
 	run -2 --separate-stderr sockbox sniff -r x.pcap --explain --svg - -w -
 	assert_equal "$stderr" "sockbox sniff: --svg - and --write - both want stdout (see 'sockbox sniff --help')"
 }
+
+# ---- http-probe: the waterfall --------------------------------------------
+
+@test "http-probe -n on a terminal under LC_ALL=C NO_COLOR=1 prints an ASCII waterfall bar per request, reuse without dns/connect" {
+	serve sockbox epoll-server --handler http -p 0
+	LC_ALL=C NO_COLOR=1 on_tty "$SOCKBOX" http-probe -n 3 --interval 0.01 "http://127.0.0.1:$PORT/"
+	assert_success
+	output=${output//$'\r'/}
+	lines=()
+	mapfile -t lines <<<"$output"
+	assert_line --index 0 --regexp "^seq=1 HTTP/1\.1 200 OK from 127\.0\.0\.1:$PORT: .* ms, [0-9]+ bytes$"
+	assert_line --index 1 --regexp '^waterfall: d dns, c connect, t tls, s server, x transfer; 40 cells = [0-9.]+ ms$'
+	assert_line --index 2 --regexp '^\|d*c+s*x* *\| [0-9.]+ ms$'
+	assert_line --index 3 --regexp '^seq=2 .*, reused$'
+	assert_line --index 4 --regexp '^\|s*x*>? *\| [0-9.]+ ms$'
+	assert_line --index 6 --regexp '^\|s*x*>? *\| [0-9.]+ ms$'
+	[ "${#lines[2]}" -eq "${#lines[4]}" ] || [[ ${lines[4]} == *">|"* ]]
+	run bash -c 'LC_ALL=C grep -c "[^ -~]" <<<"$1"' _ "$output"
+	assert_output 0
+}
+
+@test "http-probe draws no waterfall when stdout is not a terminal, and colours it on one unless NO_COLOR" {
+	serve sockbox epoll-server --handler http -p 0
+	run -0 "$SOCKBOX" http-probe -n 2 --interval 0.01 "http://127.0.0.1:$PORT/"
+	refute_output --partial "waterfall"
+	refute_output --regexp '^\|'
+	TERM=xterm on_tty "$SOCKBOX" http-probe "http://127.0.0.1:$PORT/"
+	assert_success
+	assert_output --partial $'\e[30;46mc'
+}
+
+@test "http-probe --svg FILE draws every request's phases as a well-formed waterfall" {
+	serve sockbox epoll-server --handler http -p 0
+	run -0 "$SOCKBOX" http-probe -n 3 --interval 0.01 --json --svg "$TMP/w.svg" "http://127.0.0.1:$PORT/"
+	assert_equal "${#lines[@]}" 4 # three records and the statistics: nothing else on stdout
+	svg_ok "$TMP/w.svg"
+	run -0 grep -c '<g class="request">' "$TMP/w.svg"
+	assert_output 3
+	grep -q '>seq=1 200, new connection<' "$TMP/w.svg"
+	grep -q '>seq=3 200, reused<' "$TMP/w.svg"
+	grep -q '>http-probe http://127\.0\.0\.1:'"$PORT"'/<' "$TMP/w.svg"
+	run -2 --separate-stderr "$SOCKBOX" http-probe --svg - "http://127.0.0.1:$PORT/"
+	assert_equal "$stderr" "sockbox http-probe: invalid --svg '-': expected a file (stdout carries the probe lines) (see 'sockbox http-probe --help')"
+}
