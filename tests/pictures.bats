@@ -258,3 +258,34 @@ OUT
 	run -2 --separate-stderr "$SOCKBOX" http-probe --svg - "http://127.0.0.1:$PORT/"
 	assert_equal "$stderr" "sockbox http-probe: invalid --svg '-': expected a file (stdout carries the probe lines) (see 'sockbox http-probe --help')"
 }
+
+# ---- a real browser renders them ------------------------------------------
+
+# shoot SVG NAME: headless Chromium screenshots SVG at the SVG's own size
+# into build/artifacts/pictures/NAME.png, and checks the picture: that size,
+# not blank, nothing overflowing.
+shoot() {
+	local svg=$1 png=$ROOT/build/artifacts/pictures/$2.png size
+	size=$(python3 "$CHECK" svg "$svg") || fail "$svg is not a self-contained SVG"
+	rm -f "$png"
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars=false \
+		--user-data-dir="$TMP/chromium" --screenshot="$png" --window-size="${size/ /,}" \
+		"file://$svg" >"$TMP/chromium.out" 2>&1 || fail "chromium failed on $svg: $(tail -n 3 "$TMP/chromium.out")"
+	python3 "$CHECK" png "$png" $size >/dev/null
+}
+
+@test "headless Chromium renders the histogram, the ladder and the waterfall at their own size, not blank" {
+	command -v chromium >/dev/null || skip "chromium is not installed"
+	mkdir -p "$ROOT/build/artifacts/pictures"
+	serve sockbox tcp-echo -l -p 0
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --count 2000 --svg "$TMP/histogram.svg" "$PORT"
+	python3 "$CRAFT" rexmit-rst "$TMP/rr.pcap"
+	run -0 sockbox sniff --explain -r "$TMP/rr.pcap" --svg "$TMP/ladder.svg"
+	serve sockbox epoll-server --handler http -p 0
+	run -0 "$SOCKBOX" http-probe -n 3 --interval 0.01 --svg "$TMP/waterfall.svg" "http://127.0.0.1:$PORT/"
+	for name in histogram ladder waterfall; do
+		svg_ok "$TMP/$name.svg"
+		shoot "$TMP/$name.svg" "$name"
+		cp "$TMP/$name.svg" "$ROOT/build/artifacts/pictures/$name.svg"
+	done
+}

@@ -266,7 +266,11 @@ void histbar_svg(struct buf *out, const struct hist *h, const char *what, const 
 		svg_line(out, x, PLOT_Y - 6, x, PLOT_Y + PLOT_H, "mark", NULL);
 		histbar_duration(t, sizeof t, v);
 		snprintf(text, sizeof text, "%s %s", mark_names[m], t);
-		svg_text(out, x + 3, PLOT_Y - 8 + 12 * (double)m, "start", "small", text);
+		/* beside its line, on the left when it would leave the picture */
+		if (x + 3 + svg_text_width(text, 10) > SVG_W - 4)
+			svg_text(out, x - 3, PLOT_Y - 8 + 12 * (double)m, "end", "small", text);
+		else
+			svg_text(out, x + 3, PLOT_Y - 8 + 12 * (double)m, "start", "small", text);
 	}
 	double mean = histbar_mean(h);
 	svg_line(out, x_of(mean, &r), PLOT_Y, x_of(mean, &r), PLOT_Y + PLOT_H, "mean", NULL);

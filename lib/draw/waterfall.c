@@ -99,7 +99,7 @@ void waterfall_bar(struct waterfall *w, struct buf *out, const double ms[WATERFA
 #define SVG_W 900
 #define LABEL_W 250.0
 #define PLOT_X 260.0
-#define PLOT_W 600.0
+#define PLOT_W 560.0 /* room on the right for the longest bar's total */
 #define TOP 80.0
 #define ROW_H 26.0
 #define BAR_H 16.0
@@ -139,7 +139,10 @@ void waterfall_svg(const struct waterfall *w, struct buf *out, const char *title
 	for (double v = 0; v <= longest * 1.0001; v += step) {
 		double x = PLOT_X + PLOT_W * v / longest;
 		svg_line(out, x, TOP - 6, x, TOP + ROW_H * (double)w->count, "grid", NULL);
-		histbar_duration(t, sizeof t, v * 1e6);
+		if (v > 0)
+			histbar_duration(t, sizeof t, v * 1e6);
+		else
+			snprintf(t, sizeof t, "0");
 		svg_text(out, x, TOP - 10, "middle", "small", t);
 	}
 	for (size_t r = 0; r < w->count; r++) {

@@ -5,8 +5,10 @@
                              width and height ("W H")
   check.py arrows FILE       the ladder's arrows in drawing order, one line
                              each: "CLASS LABEL"
-  check.py png FILE W H      a PNG of W x H pixels that is not one colour:
-                             prints the number of distinct colours
+  check.py png FILE W H      a PNG of W x H pixels that is not one colour,
+                             whose last column and row are white (the
+                             picture fits: no scroll bar): prints the
+                             number of distinct colours
 Exit 1 with a message on stderr when a check fails.
 """
 import struct
@@ -73,6 +75,7 @@ def png(path, want_w, want_h):
     stride = w * bpp
     prev = bytearray(stride)
     colours = set()
+    edge = set()
     for y in range(h):
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
@@ -93,7 +96,12 @@ def png(path, want_w, want_h):
         if y % 4 == 0:
             for x in range(0, stride, bpp * 2):
                 colours.add(bytes(line[x:x + 3]))
+        edge.add(bytes(line[stride - bpp:stride - bpp + 3]))
+        if y == h - 1:
+            edge.update(bytes(line[x:x + 3]) for x in range(0, stride, bpp))
         prev = line
+    if edge != {b"\xff\xff\xff"}:
+        fail(f"{path}: the last column or row is not white: a scroll bar, or the picture overflows")
     if len(colours) < 2:
         fail(f"{path}: the picture is blank")
     print(len(colours))
