@@ -104,6 +104,7 @@ void waterfall_bar(struct waterfall *w, struct buf *out, const double ms[WATERFA
 #define ROW_H 26.0
 #define BAR_H 16.0
 
+static const char *const phase_class[WATERFALL_PHASES] = { "p0 seg", "p1 seg", "p2 seg", "p3 seg", "p4 seg" };
 static const char waterfall_css[] = ".p0{fill:#6a9fd8}.p1{fill:#7cc8c8}.p2{fill:#c58fd0}.p3{fill:#e8c45a}"
                                     ".p4{fill:#8cc66d}.seg{stroke:#000;stroke-width:0.6}";
 
@@ -129,9 +130,7 @@ void waterfall_svg(const struct waterfall *w, struct buf *out, const char *title
 	svg_text(out, 8, 22, "start", "title", title);
 	/* the legend: one swatch per phase, its name beside it */
 	for (int i = 0; i < WATERFALL_PHASES; i++) {
-		char cls[16];
-		snprintf(cls, sizeof cls, "p%d seg", i);
-		svg_rect(out, 8 + 130.0 * i, 36, 14, 12, cls);
+		svg_rect(out, 8 + 130.0 * i, 36, 14, 12, phase_class[i]);
 		snprintf(t, sizeof t, "%c %s", phase_letters[i], phase_names[i]);
 		svg_text(out, 28 + 130.0 * i, 46, "start", "small", t);
 	}
@@ -153,11 +152,9 @@ void waterfall_svg(const struct waterfall *w, struct buf *out, const char *title
 		svg_text(out, 8, y + 12, "start", NULL, row->label);
 		for (int i = 0; i < WATERFALL_PHASES; i++) {
 			double wpx = PLOT_W * (row->ms[i] > 0 ? row->ms[i] : 0) / longest;
-			char cls[16];
 			if (wpx <= 0)
 				continue;
-			snprintf(cls, sizeof cls, "p%d seg", i);
-			svg_rect(out, x, y, wpx, BAR_H, cls);
+			svg_rect(out, x, y, wpx, BAR_H, phase_class[i]);
 			/* the phase's letter inside when it fits, for black and white */
 			if (wpx >= 10) {
 				char letter[2] = { phase_letters[i], 0 };
