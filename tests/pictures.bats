@@ -148,6 +148,19 @@ steps() { python3 "$CHECK" arrows "$1" | grep -o '\(handshake\|teardown\) [0-9]/
 	grep -q '>conn 1: TCP client 127\.0\.0\.1:[0-9]* &lt;-&gt; server 127\.0\.0\.1:'"$PORT"'<' "$TMP/echo.svg"
 }
 
+@test "sniff --explain --svg on a live capture writes the ladder when the capture ends (-c)" {
+	require_root "a live capture on lo"
+	serve sockbox tcp-echo -l -p 0
+	bg sockbox sniff --explain -c 3 --timeout 20 --svg "$TMP/live.svg" tcp port "$PORT"
+	wait_until 10 grep -q "listening on lo" "$BG_ERR" || fail "sniff did not start: $(cat "$BG_ERR")"
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"live"
+	wait_exit "$BG_PID" 20 || fail "sniff did not end after 3 packets"
+	stop_pid "$BG_PID"
+	assert_equal "$STOP_STATUS" 0
+	svg_ok "$TMP/live.svg"
+	assert_equal "$(steps "$TMP/live.svg")" "handshake 1/3 handshake 2/3 handshake 3/3 "
+}
+
 @test "sniff --svg draws a retransmission dashed and a reset in its own style, with the states beside the lines" {
 	python3 "$CRAFT" rexmit-rst "$TMP/rr.pcap"
 	run -0 sockbox sniff --explain -r "$TMP/rr.pcap" --svg "$TMP/rr.svg"
