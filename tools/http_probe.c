@@ -19,6 +19,7 @@
 #include "base/escape.h"
 #include "http/http.h"
 #include "http/httpc.h"
+#include "http/httpjson.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "cli/opt.h"
@@ -909,52 +910,6 @@ static void json_time(struct json *j, const char *key, const struct exchange *ex
 		json_null(j, key);
 }
 
-/* headers: an object by lowercase name; repeated fields joined by ", "
- * as RFC 9110 5.3 allows. */
-static void json_headers(struct json *j, const struct http_fields *f)
-{
-	struct buf name = BUF_INIT, value = BUF_INIT;
-
-	json_begin_object(j, "headers");
-	for (size_t i = 0; i < f->count; i++) {
-		if (http_fields_find(f, http_fields_name(f, i), 0) < i)
-			continue; /* joined with its first occurrence */
-		buf_clear(&name);
-		buf_clear(&value);
-		for (const char *c = http_fields_name(f, i); *c; c++)
-			buf_append_byte(&name, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
-		for (size_t k = i; k < f->count; k = http_fields_find(f, http_fields_name(f, i), k + 1))
-			buf_printf(&value, "%s%s", value.len ? ", " : "", http_fields_value(f, k));
-		json_bytes(j, name.data, value.data ? value.data : "", value.len);
-	}
-	json_end(j);
-	buf_free(&name);
-	buf_free(&value);
-}
-
-static void json_tls(struct json *j, const struct httpc *c)
-{
-	const struct tls_info *t = &c->tls_info;
-
-	if (!c->tls_used) {
-		json_null(j, "tls");
-		return;
-	}
-	json_begin_object(j, "tls");
-	json_str(j, "version", t->version);
-	json_str(j, "cipher", t->cipher);
-	json_str(j, "alpn", t->alpn[0] ? t->alpn : NULL);
-	json_str(j, "subject", t->has_cert ? t->subject : NULL);
-	json_str(j, "issuer", t->has_cert ? t->issuer : NULL);
-	json_str(j, "not_after", t->has_cert ? t->not_after : NULL);
-	if (t->has_cert)
-		json_int(j, "days_left", t->seconds_left / 86400);
-	else
-		json_null(j, "days_left");
-	json_bool(j, "verified", t->verified);
-	json_end(j);
-}
-
 /* Beyond the stable keys: where the probe was, each connect attempt,
  * the phase durations, and a followed redirect. */
 static void json_extras(struct json *j, const struct http_probe *p)
@@ -965,16 +920,7 @@ static void json_extras(struct json *j, const struct http_probe *p)
 	json_uint(j, "seq", p->seq);
 	json_uint(j, "attempt", p->attempt);
 	json_bool(j, "reused", c->reused);
-	json_begin_array(j, "connects");
-	for (size_t i = 0; i < c->attempt_count; i++) {
-		json_begin_object(j, NULL);
-		json_str(j, "address", c->attempts[i].address);
-		json_bool(j, "ok", c->attempts[i].error == 0);
-		json_str(j, "error", c->attempts[i].error ? strerror(c->attempts[i].error) : NULL);
-		json_fixed(j, "time_ms", c->attempts[i].ms, 3);
-		json_end(j);
-	}
-	json_end(j);
+	httpjson_connects(j, "connects", c);
 	if (p->ex.complete) {
 		phase_durations(&p->ex.t, d);
 		json_begin_object(j, "durations");
@@ -1026,12 +972,12 @@ static void print_json(struct http_probe *p, enum outcome out)
 	json_time(&j, "time_total_ms", ex, ex->complete ? ex->t.end : 0);
 	if (ex->has_head) {
 		json_uint(&j, "size", r->body_bytes);
-		json_headers(&j, &r->headers);
+		httpjson_fields(&j, "headers", &r->headers);
 	} else {
 		json_null(&j, "size");
 		json_null(&j, "headers");
 	}
-	json_tls(&j, &p->client);
+	httpjson_tls(&j, "tls", &p->client);
 	json_bool(&j, "ok", out == OUT_OK);
 	json_str(&j, "error", ex->error[0] ? ex->error : ex->unmet[0] ? ex->unmet : NULL);
 	json_extras(&j, p);
