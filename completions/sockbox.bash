@@ -7,13 +7,13 @@ _sockbox_words() {
 	case $1 in
 	epoll-server) echo "--edge -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	file-copy) echo "--method --buffer-size --sparse -n --no-clobber -p --preserve --verify --fsync --progress --no-progress -v --verbose -h --help --version" ;;
-	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size -v --verbose -h --help --version" ;;
+	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size --svg -v --verbose -h --help --version" ;;
 	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
-	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute -h --help --version" ;;
+	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute --svg --conn --max-arrows -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
-	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json --histogram --svg -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
@@ -62,6 +62,7 @@ _sockbox_values() {
 	"http-probe --interval") echo "@none" ;;
 	"http-probe --output"|"http-probe -o") echo "@file" ;;
 	"http-probe --max-header-size") echo "@none" ;;
+	"http-probe --svg") echo "@file" ;;
 	"log-writer --format"|"log-writer -f") echo "@none" ;;
 	"log-writer --tick"|"log-writer -t") echo "@none" ;;
 	"log-writer --count"|"log-writer -c") echo "@none" ;;
@@ -98,6 +99,9 @@ _sockbox_values() {
 	"sniff --timeout") echo "@none" ;;
 	"sniff --write"|"sniff -w") echo "@file" ;;
 	"sniff --snaplen"|"sniff -s") echo "@none" ;;
+	"sniff --svg") echo "@file" ;;
+	"sniff --conn") echo "@none" ;;
+	"sniff --max-arrows") echo "@none" ;;
 	"struct-pack --delimiter"|"struct-pack -d") echo "@none" ;;
 	"struct-pack --count"|"struct-pack -n") echo "@none" ;;
 	"struct-pack --offset") echo "@none" ;;
@@ -111,6 +115,7 @@ _sockbox_values() {
 	"tcp-echo --conns"|"tcp-echo -c") echo "@none" ;;
 	"tcp-echo --size"|"tcp-echo -s") echo "@none" ;;
 	"tcp-echo --count"|"tcp-echo -n") echo "@none" ;;
+	"tcp-echo --svg") echo "@file" ;;
 	"tcp-echo --parallel") echo "@none" ;;
 	"tcp-echo --bind"|"tcp-echo -b") echo "@none" ;;
 	"tcp-echo --port"|"tcp-echo -p") echo "@none" ;;
