@@ -25,6 +25,7 @@ struct tool {
 static const struct tool tools[] = {
 	{ &epoll_server_tool, epoll_server_main },
 	{ &file_copy_tool, file_copy_main },
+	{ &ftp_client_tool, ftp_client_main },
 	{ &http_probe_tool, http_probe_main },
 	{ &log_writer_tool, log_writer_main },
 	{ &poll_server_tool, poll_server_main },

@@ -395,3 +395,23 @@ void tls_conn_free(struct tls_conn *t)
 	ERR_clear_error();
 	free(t);
 }
+
+/* ---- client: a second connection in the same session (FTP data) ---- */
+
+int tls_conn_reuse_session(struct tls_conn *t, const struct tls_conn *from)
+{
+	SSL_SESSION *s = SSL_get1_session(from->ssl);
+	int ok;
+
+	if (!s)
+		return -1;
+	ok = SSL_SESSION_is_resumable(s) && SSL_set_session(t->ssl, s) == 1;
+	SSL_SESSION_free(s);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+int tls_session_reused(const struct tls_conn *t)
+{
+	return SSL_session_reused(t->ssl) == 1;
+}
