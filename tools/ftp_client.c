@@ -157,9 +157,9 @@ static int parse_operands(struct ftp_client *fc, int argc, char **argv)
 
 	if (argc < 1)
 		return diag_usage("missing command: ls, get, put or hash");
-	fc->cmd = (enum command)(strcmp(argv[0], "ls") == 0    ? CMD_LS
-	                         : strcmp(argv[0], "get") == 0 ? CMD_GET
-	                         : strcmp(argv[0], "put") == 0 ? CMD_PUT
+	fc->cmd = (enum command)(strcmp(argv[0], "ls") == 0     ? CMD_LS
+	                         : strcmp(argv[0], "get") == 0  ? CMD_GET
+	                         : strcmp(argv[0], "put") == 0  ? CMD_PUT
 	                         : strcmp(argv[0], "hash") == 0 ? CMD_HASH
 	                                                        : -1);
 	if ((int)fc->cmd < 0)
@@ -170,7 +170,8 @@ static int parse_operands(struct ftp_client *fc, int argc, char **argv)
 			return diag_usage("put takes FILE and one URL");
 		fc->local = argv[i++];
 	} else if (argc < 1 || (fc->cmd != CMD_GET && argc > 1)) {
-		return diag_usage("%s takes %s", argv[-1], fc->cmd == CMD_GET ? "a URL and mirrors" : "one URL");
+		return diag_usage("%s takes %s", argv[-1],
+		                  fc->cmd == CMD_GET ? "a URL and mirrors" : "one URL");
 	}
 	for (; i < argc; i++)
 		if ((rc = parse_url_operand(fc, argv[i])) != 0)
@@ -207,33 +208,68 @@ static int parse_args(struct ftp_client *fc, int argc, char **argv)
 	opt_init(&st, &ftp_client_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
 		switch (key) {
-		case OPT_EXIT: return st.status;
-		case 'o': fc->output = st.arg; break;
-		case 'C': fc->resume = 1; break;
+		case OPT_EXIT:
+			return st.status;
+		case 'o':
+			fc->output = st.arg;
+			break;
+		case 'C':
+			fc->resume = 1;
+			break;
 		case OPT_SEGMENTS:
 			if (parse_uint(st.arg, 1, 64, &n) < 0) {
 				opt_done(&st);
-				return opt_bad_value(&ftp_client_tool, key, st.arg, "expected a whole number from 1 to 64");
+				return opt_bad_value(&ftp_client_tool, key, st.arg,
+				                     "expected a whole number from 1 to 64");
 			}
 			fc->segments = (unsigned)n;
 			break;
-		case OPT_ACTIVE: fc->cfg.active = 1; break;
-		case OPT_TLS: fc->cfg.tls = 1; break;
-		case 'k': fc->tls_cfg.insecure = 1; break;
-		case OPT_CACERT: fc->tls_cfg.cafile = st.arg; break;
-		case 'u': fc->user_opt = st.arg; break;
-		case OPT_NETRC: fc->netrc = 1; break;
-		case OPT_SHA256: fc->sha256 = st.arg; break;
-		case OPT_VERIFY: fc->verify = 1; break;
-		case OPT_JSON: fc->json = 1; break;
-		case '4': fc->cfg.family = AF_INET; break;
-		case '6': fc->cfg.family = AF_INET6; break;
-		case OPT_PROGRESS: fc->progress_choice = 1; break;
-		case OPT_NO_PROGRESS: fc->progress_choice = 0; break;
-		case 'v': diag_set_verbosity(diag_verbosity() + 1); break;
+		case OPT_ACTIVE:
+			fc->cfg.active = 1;
+			break;
+		case OPT_TLS:
+			fc->cfg.tls = 1;
+			break;
+		case 'k':
+			fc->tls_cfg.insecure = 1;
+			break;
+		case OPT_CACERT:
+			fc->tls_cfg.cafile = st.arg;
+			break;
+		case 'u':
+			fc->user_opt = st.arg;
+			break;
+		case OPT_NETRC:
+			fc->netrc = 1;
+			break;
+		case OPT_SHA256:
+			fc->sha256 = st.arg;
+			break;
+		case OPT_VERIFY:
+			fc->verify = 1;
+			break;
+		case OPT_JSON:
+			fc->json = 1;
+			break;
+		case '4':
+			fc->cfg.family = AF_INET;
+			break;
+		case '6':
+			fc->cfg.family = AF_INET6;
+			break;
+		case OPT_PROGRESS:
+			fc->progress_choice = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			fc->progress_choice = 0;
+			break;
+		case 'v':
+			diag_set_verbosity(diag_verbosity() + 1);
+			break;
 		case OPT_CONNECT_TIMEOUT:
 		case OPT_TIMEOUT:
-			if (parse_secs(key, st.arg, key == OPT_TIMEOUT ? &fc->cfg.io_ms : &fc->cfg.connect_ms) != 0) {
+			if (parse_secs(key, st.arg,
+			               key == OPT_TIMEOUT ? &fc->cfg.io_ms : &fc->cfg.connect_ms) != 0) {
 				opt_done(&st);
 				return EXIT_USAGE;
 			}
@@ -313,8 +349,8 @@ static int pick_credentials(struct ftp_client *fc, const struct url_ftp *u)
 /* "ftp://host:port/path", never the password. */
 static char *url_text(const struct url_ftp *u, char *out, size_t size)
 {
-	snprintf(out, size, "ftp://%s%s%s:%u/%s", u->host_is_ipv6 ? "[" : "", u->host, u->host_is_ipv6 ? "]" : "",
-	         u->port, u->path);
+	snprintf(out, size, "ftp://%s%s%s:%u/%s", u->host_is_ipv6 ? "[" : "", u->host,
+	         u->host_is_ipv6 ? "]" : "", u->port, u->path);
 	return out;
 }
 
@@ -327,7 +363,8 @@ static int report(struct ftp_client *fc, const struct url_ftp *u, int rc, struct
 	url_text(u, where, sizeof where);
 	if (rc == FTPC_REFUSED) {
 		char *save = NULL;
-		for (char *line = strtok_r(c->reply.text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (char *line = strtok_r(c->reply.text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
 			diag_error("%s: refused: %s", where, line);
 		return EXIT_REFUSED;
 	}
@@ -378,11 +415,12 @@ static int print_summary(struct ftp_client *fc, const char *what, const struct u
 		buf_free(&out);
 		return 0;
 	}
-	diag_info("%s %s: %llu bytes in %.3f s, %.1f MB/s (connect %.1f ms, login %.1f ms, first byte %.1f ms, "
-	          "transfer %.1f ms)%s",
-	          what, where, (unsigned long long)fc->bytes, secs, rate, ms(fc->c.connect_ns), ms(fc->c.login_ns),
-	          first > xfer_start ? ms(first - xfer_start) : 0, fc->end_ns > first ? ms(fc->end_ns - first) : 0,
-	          fc->verified ? ", SHA-256 verified" : "");
+	diag_info(
+	    "%s %s: %llu bytes in %.3f s, %.1f MB/s (connect %.1f ms, login %.1f ms, first byte %.1f ms, "
+	    "transfer %.1f ms)%s",
+	    what, where, (unsigned long long)fc->bytes, secs, rate, ms(fc->c.connect_ns), ms(fc->c.login_ns),
+	    first > xfer_start ? ms(first - xfer_start) : 0, fc->end_ns > first ? ms(fc->end_ns - first) : 0,
+	    fc->verified ? ", SHA-256 verified" : "");
 	return 0;
 }
 
@@ -433,8 +471,8 @@ static void print_entry(struct ftp_client *fc, const struct ftp_entry *e, struct
 		json_newline(&j);
 	} else {
 		snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
-		buf_printf(out, "%-4s %12s  %-20s  %s\n", ftp_entry_type_name(e->type), e->has_size ? size : "-",
-		           e->modified[0] ? e->modified : "-", e->name);
+		buf_printf(out, "%-4s %12s  %-20s  %s\n", ftp_entry_type_name(e->type),
+		           e->has_size ? size : "-", e->modified[0] ? e->modified : "-", e->name);
 	}
 }
 
@@ -454,7 +492,8 @@ static void print_listing(struct ftp_client *fc, struct buf *raw, int mlsd)
 		if (rc == 0)
 			print_entry(fc, &e, &out);
 		else if (rc < 0)
-			diag_verbose(1, "listing: skipped a line of no known shape: '%.*s'", (int)(len > 120 ? 120 : len), p);
+			diag_verbose(1, "listing: skipped a line of no known shape: '%.*s'",
+			             (int)(len > 120 ? 120 : len), p);
 		p = nl ? nl + 1 : end;
 	}
 	fwrite(buf_head(&out) ? buf_head(&out) : "", 1, buf_readable(&out), stdout);
@@ -539,7 +578,8 @@ static int verify_file(struct ftp_client *fc, int fd, const char *name)
 		diag_verbose(1, "verify: the server's %s is %s", algo, expected);
 	}
 	if (!digest_hex_equal(fc->hex, expected)) {
-		diag_error("%s: SHA-256 mismatch: got %s, expected %s; the file is not kept", name, fc->hex, expected);
+		diag_error("%s: SHA-256 mismatch: got %s, expected %s; the file is not kept", name, fc->hex,
+		           expected);
 		return EXIT_VERIFY;
 	}
 	fc->verified = 1;
@@ -613,8 +653,9 @@ static int get_one(struct ftp_client *fc, const char *name)
 		ftpc_quit(&fc->c);
 		close(fd);
 		if (fc->offset > size)
-			return diag_error("%s: the local file (%llu bytes) is larger than the remote one (%llu)", name,
-			                  (unsigned long long)fc->offset, (unsigned long long)size);
+			return diag_error(
+			    "%s: the local file (%llu bytes) is larger than the remote one (%llu)", name,
+			    (unsigned long long)fc->offset, (unsigned long long)size);
 		diag_info("%s: already complete (%llu bytes)", name, (unsigned long long)size);
 		return EXIT_OK;
 	}
@@ -676,8 +717,8 @@ static int agree_on_size(struct ftp_client *fc, struct ftpseg_mirror *m, size_t 
 			char a[URL_FTP_PATH_MAX + 300], b[URL_FTP_PATH_MAX + 300];
 			ftpc_quit(&fc->c);
 			diag_error("the mirrors disagree: %s has %llu bytes, %s has %llu; nothing written",
-			           url_text(&fc->urls[0], a, sizeof a), (unsigned long long)*size, url_text(u, b, sizeof b),
-			           (unsigned long long)s);
+			           url_text(&fc->urls[0], a, sizeof a), (unsigned long long)*size,
+			           url_text(u, b, sizeof b), (unsigned long long)s);
 			return EXIT_VERIFY;
 		}
 		if (rc == 0) {
@@ -685,8 +726,11 @@ static int agree_on_size(struct ftp_client *fc, struct ftpseg_mirror *m, size_t 
 				*size = s;
 				fc->start_ns = clock_now_ns() - fc->c.connect_ns - fc->c.login_ns;
 			}
-			m[live++] = (struct ftpseg_mirror){ .host = u->host, .port = u->port, .path = u->path,
-			                                    .user = fc->user, .pass = fc->pass };
+			m[live++] = (struct ftpseg_mirror){ .host = u->host,
+				                            .port = u->port,
+				                            .path = u->path,
+				                            .user = fc->user,
+				                            .pass = fc->pass };
 			ftpc_quit(&fc->c);
 		} else if (!first_failure) {
 			first_failure = rc;
@@ -723,15 +767,16 @@ static int get_segmented(struct ftp_client *fc, const char *name)
 	job.on_progress = draw_progress;
 	job.arg = &fc->progress;
 	progress_start(&fc->progress, size, progress_wanted(fc->progress_choice, size, PROGRESS_THRESHOLD));
-	diag_verbose(1, "segments: %u over %zu mirror%s, %llu bytes", job.segments, count, count == 1 ? "" : "s",
-	             (unsigned long long)size);
+	diag_verbose(1, "segments: %u over %zu mirror%s, %llu bytes", job.segments, count,
+	             count == 1 ? "" : "s", (unsigned long long)size);
 	int rc = ftpseg_run(&job);
 	progress_finish(&fc->progress);
 	fc->end_ns = clock_now_ns();
 	fc->first_ns = atomic_load(&job.first_ns);
 	fc->bytes = atomic_load(&job.done);
 	for (size_t i = 0; i < count; i++)
-		diag_verbose(1, "mirror %zu: %llu bytes%s%s", i + 1, (unsigned long long)atomic_load(&mirrors[i].bytes),
+		diag_verbose(1, "mirror %zu: %llu bytes%s%s", i + 1,
+		             (unsigned long long)atomic_load(&mirrors[i].bytes),
 		             atomic_load(&mirrors[i].dead) ? ", failed: " : "", mirrors[i].error);
 	if (rc < 0) {
 		atomic_abort(&fc->out);
@@ -806,7 +851,8 @@ static int run_put(struct ftp_client *fc)
 		fc->offset = rc == 0 ? have : 0; /* 550: nothing there yet */
 		rc = 0;
 		if (fc->offset > (uint64_t)st.st_size) {
-			snprintf(fc->c.error, sizeof fc->c.error, "the remote file (%llu bytes) is larger than %s",
+			snprintf(fc->c.error, sizeof fc->c.error,
+			         "the remote file (%llu bytes) is larger than %s",
 			         (unsigned long long)fc->offset, fc->local);
 			rc = FTPC_FAILED;
 			goto out;
@@ -899,9 +945,15 @@ static int run(struct ftp_client *fc)
 	}
 	fc->start_ns = clock_now_ns();
 	switch (fc->cmd) {
-	case CMD_LS: rc = run_ls(fc); break;
-	case CMD_PUT: rc = run_put(fc); break;
-	case CMD_HASH: rc = run_hash(fc); break;
+	case CMD_LS:
+		rc = run_ls(fc);
+		break;
+	case CMD_PUT:
+		rc = run_put(fc);
+		break;
+	case CMD_HASH:
+		rc = run_hash(fc);
+		break;
 	default:
 		if (fc->url_count > 1 || fc->segments > 1)
 			rc = get_segmented(fc, output_name(fc));

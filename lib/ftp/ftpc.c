@@ -21,7 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 8192      /* a longer reply line is cut there */
+#define LINE_MAX_BYTES 8192       /* a longer reply line is cut there */
 #define REPLY_MAX_BYTES (1 << 20) /* a reply that goes on past this is hostile */
 
 void ftpc_init(struct ftpc *c, const struct ftpc_config *cfg)
@@ -135,7 +135,8 @@ static int read_reply(struct ftpc *c)
 				return fail(c, "read reply from %s: %s", c->peer_text,
 				            c->tls && errno == EPROTO ? tls_error(c->tls) : why(errno));
 			if (n == 0)
-				return fail(c, "read reply from %s: the server closed the connection", c->peer_text);
+				return fail(c, "read reply from %s: the server closed the connection",
+				            c->peer_text);
 			c->in_off = 0;
 			c->in_len = (size_t)n;
 		}
@@ -161,9 +162,11 @@ static int read_reply(struct ftpc *c)
 		diag_verbose(1, "%s-> %.*s", c->cfg.label, (int)len, line);
 		int done = ftp_reply_feed(&c->reply, line, len);
 		line_len = 0;
+		if (done < 0 && c->reply.lines > FTP_REPLY_LINES_MAX)
+			return fail(c, "reply from %s: more than %d lines", c->peer_text, FTP_REPLY_LINES_MAX);
 		if (done < 0)
-			return fail(c, "malformed reply from %s: '%.*s'", c->peer_text, (int)(len > 80 ? 80 : len),
-			            line);
+			return fail(c, "malformed reply from %s: '%.*s'", c->peer_text,
+			            (int)(len > 80 ? 80 : len), line);
 		if (done == 1)
 			return c->reply.code;
 	}
@@ -174,8 +177,8 @@ static int send_line(struct ftpc *c, const char *line, size_t len, int secret)
 	char out[LINE_MAX_BYTES + 2];
 
 	if (len > LINE_MAX_BYTES || memchr(line, '\r', len) || memchr(line, '\n', len))
-		return fail(c, "command refused: a line break or more than %d bytes in '%.20s'", LINE_MAX_BYTES,
-		            line);
+		return fail(c, "command refused: a line break or more than %d bytes in '%.20s'",
+		            LINE_MAX_BYTES, line);
 	if (secret)
 		diag_verbose(1, "%s<- PASS ****", c->cfg.label);
 	else
@@ -238,7 +241,8 @@ static int start_tls(struct ftpc *c, int fd, struct tls_conn **out, const char *
 	if (diag_verbosity() >= 1) {
 		struct tls_info info;
 		tls_get_info(t, &info);
-		diag_verbose(1, "%sTLS on the %s connection: %s %s%s", c->cfg.label, what, info.version, info.cipher,
+		diag_verbose(1, "%sTLS on the %s connection: %s %s%s", c->cfg.label, what, info.version,
+		             info.cipher,
 		             c->tls ? (tls_session_reused(t) ? ", session reused" : ", new session") : "");
 	}
 	*out = t;
@@ -398,7 +402,8 @@ static int open_passive(struct ftpc *c, struct ftpc_data *d)
 			return rc;
 		if (rc == 229) {
 			if (ftp_parse_229(ftp_reply_last_line(&c->reply), &port) < 0)
-				return fail(c, "malformed EPSV reply from %s: '%.80s'", c->peer_text, c->reply.text);
+				return fail(c, "malformed EPSV reply from %s: '%.80s'", c->peer_text,
+				            c->reply.text);
 			return connect_data(c, d, port);
 		}
 		c->epsv_refused = 1;
@@ -415,8 +420,9 @@ static int open_passive(struct ftpc *c, struct ftpc_data *d)
 	if (ftp_parse_227(c->reply.text + 4, a, &port) < 0)
 		return fail(c, "malformed PASV reply from %s: '%.80s'", c->peer_text, c->reply.text);
 	if (memcmp(a, &((struct sockaddr_in *)&c->peer)->sin_addr, 4) != 0)
-		diag_verbose(1, "%sdata: PASV names %u.%u.%u.%u, connecting to the control connection's address instead",
-		             c->cfg.label, a[0], a[1], a[2], a[3]);
+		diag_verbose(
+		    1, "%sdata: PASV names %u.%u.%u.%u, connecting to the control connection's address instead",
+		    c->cfg.label, a[0], a[1], a[2], a[3]);
 	return connect_data(c, d, port);
 }
 
@@ -437,7 +443,8 @@ static int open_active(struct ftpc *c, struct ftpc_data *d)
 	else
 		((struct sockaddr_in6 *)&local)->sin6_port = 0;
 	d->listen_fd = socket(local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (d->listen_fd < 0 || bind(d->listen_fd, (struct sockaddr *)&local, len) < 0 || listen(d->listen_fd, 1) < 0)
+	if (d->listen_fd < 0 || bind(d->listen_fd, (struct sockaddr *)&local, len) < 0 ||
+	    listen(d->listen_fd, 1) < 0)
 		return fail(c, "data: listen: %s", strerror(errno));
 	port = sock_local_port(d->listen_fd);
 	addr_format_host((struct sockaddr *)&local, host, sizeof host);
@@ -473,7 +480,8 @@ static int accept_active(struct ftpc *c, struct ftpc_data *d)
 		                : memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
 		                         &((struct sockaddr_in6 *)&c->peer)->sin6_addr, 16) == 0);
 		if (!same) {
-			diag_verbose(1, "%sdata: refused a connection from %s (not the server)", c->cfg.label, text);
+			diag_verbose(1, "%sdata: refused a connection from %s (not the server)", c->cfg.label,
+			             text);
 			close(fd);
 			continue;
 		}

@@ -35,13 +35,13 @@ enum { FTPC_FAILED = -1, FTPC_REFUSED = -2 };
 #define FTPC_ERROR_MAX 512
 
 struct ftpc_config {
-	int family;         /* AF_UNSPEC, AF_INET, AF_INET6 */
-	int connect_ms;     /* bound on connecting (control and data) */
-	int io_ms;          /* bound on every wait for the peer */
-	int active;         /* 1: EPRT/PORT, the server connects to us */
-	int tls;            /* 1: AUTH TLS, PBSZ 0, PROT P */
+	int family;                    /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int connect_ms;                /* bound on connecting (control and data) */
+	int io_ms;                     /* bound on every wait for the peer */
+	int active;                    /* 1: EPRT/PORT, the server connects to us */
+	int tls;                       /* 1: AUTH TLS, PBSZ 0, PROT P */
 	struct tls_client *tls_client; /* shared, the caller's (tls_client_new) */
-	const char *label;  /* prefix of -v lines ("", "mirror 2: ") */
+	const char *label;             /* prefix of -v lines ("", "mirror 2: ") */
 };
 
 /* What the server said it supports (FEAT, RFC 2389). */
@@ -53,13 +53,13 @@ struct ftpc {
 	struct ftpc_config cfg;
 	int fd;
 	struct tls_conn *tls;
-	char host[256];                /* the name asked for: TLS checks it */
-	struct sockaddr_storage peer;  /* the control connection's peer */
+	char host[256];               /* the name asked for: TLS checks it */
+	struct sockaddr_storage peer; /* the control connection's peer */
 	socklen_t peer_len;
 	char peer_text[64];
 	struct ftp_reply reply;
 	struct ftpc_features feat;
-	int epsv_refused;              /* EPSV got 5xx once: PASV from then on */
+	int epsv_refused; /* EPSV got 5xx once: PASV from then on */
 	char inbuf[8192];
 	size_t in_off, in_len;
 	char error[FTPC_ERROR_MAX];

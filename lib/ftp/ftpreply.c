@@ -209,10 +209,14 @@ int ftp_parse_hash(const char *text, char *algo, size_t algo_size, char *hex, si
 const char *ftp_entry_type_name(enum ftp_entry_type t)
 {
 	switch (t) {
-	case FTP_FILE: return "file";
-	case FTP_DIR: return "dir";
-	case FTP_LINK: return "link";
-	default: return "other";
+	case FTP_FILE:
+		return "file";
+	case FTP_DIR:
+		return "dir";
+	case FTP_LINK:
+		return "link";
+	default:
+		return "other";
 	}
 }
 
@@ -288,11 +292,14 @@ static int parse_unix(const char *line, size_t len, struct ftp_entry *e)
 	if (month < 0 || parse_u64(f[month - 1], fl[month - 1], &e->size) < 0)
 		return -1;
 	e->has_size = 1;
-	e->type = line[0] == '-' ? FTP_FILE : line[0] == 'd' ? FTP_DIR : line[0] == 'l' ? FTP_LINK : FTP_OTHER;
+	e->type = line[0] == '-'   ? FTP_FILE
+	          : line[0] == 'd' ? FTP_DIR
+	          : line[0] == 'l' ? FTP_LINK
+	                           : FTP_OTHER;
 	if (month + 2 >= n)
 		return -1;
-	snprintf(e->modified, sizeof e->modified, "%.*s %.*s %.*s", (int)fl[month], f[month], (int)fl[month + 1],
-	         f[month + 1], (int)fl[month + 2], f[month + 2]);
+	snprintf(e->modified, sizeof e->modified, "%.*s %.*s %.*s", (int)fl[month], f[month],
+	         (int)fl[month + 1], f[month + 1], (int)fl[month + 2], f[month + 2]);
 	/* the name is everything after the time field: spaces in it kept */
 	const char *name = f[month + 2] + fl[month + 2];
 	const char *end = line + len;
@@ -360,8 +367,8 @@ static void set_modify(struct ftp_entry *e, const char *v, size_t len)
 	for (size_t i = 0; i < 14; i++)
 		if (!is_digit(v[i]))
 			return;
-	snprintf(e->modified, sizeof e->modified, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", v, v + 4, v + 6, v + 8, v + 10,
-	         v + 12);
+	snprintf(e->modified, sizeof e->modified, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", v, v + 4, v + 6, v + 8,
+	         v + 10, v + 12);
 }
 
 int ftp_parse_mlsx_line(const char *line, size_t len, struct ftp_entry *e)

@@ -136,7 +136,8 @@ static int fetch_range(struct worker *w, struct ftpc *c, const char *path, struc
 		uint64_t zero = 0;
 		atomic_compare_exchange_strong(&j->first_ns, &zero, clock_now_ns());
 		for (ssize_t put = 0; put < n;) {
-			ssize_t m = pwrite(j->fd, buf + put, (size_t)(n - put), (off_t)(r->off + (uint64_t)put));
+			ssize_t m =
+			    pwrite(j->fd, buf + put, (size_t)(n - put), (off_t)(r->off + (uint64_t)put));
 			if (m < 0 && errno == EINTR)
 				continue;
 			if (m <= 0) {
@@ -293,8 +294,8 @@ int ftpseg_run(struct ftpseg_job *j)
 	if (!ok)
 		snprintf(j->error, sizeof j->error, "%s",
 		         sig_stop_requested() ? "interrupted"
-		         : q.last_error[0] ? q.last_error
-		                           : "could not start the segments");
+		         : q.last_error[0]    ? q.last_error
+		                              : "could not start the segments");
 	free(q.ranges);
 	free(workers);
 	pthread_mutex_destroy(&q.lock);

@@ -407,7 +407,8 @@ int url_parse_ftp(const char *text, struct url_ftp *f, const char **why)
 			return -1;
 		f->has_user = 1;
 		if (colon) {
-			if (percent_decode(colon + 1, (size_t)(at - colon - 1), f->pass, sizeof f->pass, why) < 0)
+			if (percent_decode(colon + 1, (size_t)(at - colon - 1), f->pass, sizeof f->pass, why) <
+			    0)
 				return -1;
 			f->has_pass = 1;
 		}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """pyftpdlib on 127.0.0.1, port 0, for tests/ftp-client.bats.
 
-    client-pyftpd.py ROOT PORT_FILE [--rate BYTES_PER_S] [--user NAME:PASS]
+    client-pyftpd.py ROOT [--rate BYTES_PER_S] [--user NAME:PASS] --port-file FILE
 
 Serves ROOT to anonymous (read-only) and, with --user, to NAME with write
 permission; writes the bound port to PORT_FILE (atomically) once listening.
@@ -21,7 +21,7 @@ from pyftpdlib.servers import FTPServer
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("root")
-    ap.add_argument("port_file")
+    ap.add_argument("--port-file", required=True)
     ap.add_argument("--rate", type=int, default=0)
     ap.add_argument("--user", default=None)
     a = ap.parse_args()
