@@ -191,7 +191,8 @@ static int send_line(struct ftpc *c, const char *line, size_t len, int secret)
 	return 0;
 }
 
-static int vcommand(struct ftpc *c, int secret, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int vcommand(struct ftpc *c, int secret, const char *fmt,
+                                                          va_list ap)
 {
 	char line[LINE_MAX_BYTES + 1];
 	int n = vsnprintf(line, sizeof line, fmt, ap);
