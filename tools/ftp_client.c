@@ -285,62 +285,24 @@ static int parse_args(struct ftp_client *fc, int argc, char **argv)
 
 /* ---- credentials ---- */
 
-/*
- * The login: the URL's user, else --user, else ~/.netrc's (with --netrc),
- * else anonymous.  The password: the URL's or --user's (a warning: ps shows
- * it), else SOCKBOX_FTP_PASSWORD, else ~/.netrc's, else an e-mail-shaped
- * word for anonymous (RFC 1635) and nothing for others.
- */
 static int pick_credentials(struct ftp_client *fc, const struct url_ftp *u)
 {
-	const char *env = getenv("SOCKBOX_FTP_PASSWORD");
-	int have_pass = 0, have_user = 0;
+	struct netrc_login in = {
+		.url_user = u->has_user ? u->user : NULL,
+		.url_pass = u->has_pass ? u->pass : NULL,
+		.user_opt = fc->user_opt,
+		.env_pass = getenv("SOCKBOX_FTP_PASSWORD"),
+		.home = fc->netrc ? getenv("HOME") : NULL,
+		.use_netrc = fc->netrc,
+		.host = u->host,
+	};
+	int rc = netrc_pick(&in, fc->user, sizeof fc->user, fc->pass, sizeof fc->pass);
 
-	if (u->has_user) {
-		snprintf(fc->user, sizeof fc->user, "%s", u->user);
-		have_user = 1;
-		if (u->has_pass) {
-			snprintf(fc->pass, sizeof fc->pass, "%s", u->pass);
-			have_pass = 1;
-		}
-	} else if (fc->user_opt) {
-		const char *colon = strchr(fc->user_opt, ':');
-		snprintf(fc->user, sizeof fc->user, "%.*s",
-		         (int)(colon ? (size_t)(colon - fc->user_opt) : strlen(fc->user_opt)), fc->user_opt);
-		have_user = 1;
-		if (colon) {
-			snprintf(fc->pass, sizeof fc->pass, "%s", colon + 1);
-			have_pass = 1;
-		}
-	}
-	if (have_pass)
+	if (rc < 0)
+		return diag_errno("read %s/.netrc", in.home ? in.home : ".");
+	if (rc == NETRC_PASS_ON_COMMAND_LINE)
 		diag_info("warning: a password on the command line is visible to every user (ps); "
 		          "prefer SOCKBOX_FTP_PASSWORD or --netrc");
-	if (!have_pass && env) {
-		snprintf(fc->pass, sizeof fc->pass, "%s", env);
-		have_pass = 1;
-	}
-	if (fc->netrc && (!have_user || !have_pass)) {
-		const char *home = getenv("HOME");
-		char path[4096];
-		struct netrc_entry e;
-		snprintf(path, sizeof path, "%s/.netrc", home ? home : ".");
-		int found = netrc_lookup(path, u->host, have_user ? fc->user : NULL, &e);
-		if (found < 0)
-			return diag_errno("read %s", path);
-		if (found && !have_user && e.has_login) {
-			snprintf(fc->user, sizeof fc->user, "%s", e.login);
-			have_user = 1;
-		}
-		if (found && !have_pass && e.has_password) {
-			snprintf(fc->pass, sizeof fc->pass, "%s", e.password);
-			have_pass = 1;
-		}
-	}
-	if (!have_user)
-		snprintf(fc->user, sizeof fc->user, "anonymous");
-	if (!have_pass && (strcmp(fc->user, "anonymous") == 0 || strcmp(fc->user, "ftp") == 0))
-		snprintf(fc->pass, sizeof fc->pass, "sockbox@");
 	return 0;
 }
 
@@ -449,33 +411,6 @@ static int open_session(struct ftp_client *fc, const struct url_ftp *u)
 
 /* ---- ls ---- */
 
-static void print_entry(struct ftp_client *fc, const struct ftp_entry *e, struct buf *out)
-{
-	char size[24];
-
-	if (fc->json) {
-		struct json j;
-		json_init(&j, out);
-		json_begin_object(&j, NULL);
-		json_str(&j, "name", e->name);
-		json_str(&j, "type", ftp_entry_type_name(e->type));
-		if (e->has_size)
-			json_uint(&j, "size", e->size);
-		else
-			json_null(&j, "size");
-		if (e->modified[0])
-			json_str(&j, "modified", e->modified);
-		else
-			json_null(&j, "modified");
-		json_end(&j);
-		json_newline(&j);
-	} else {
-		snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
-		buf_printf(out, "%-4s %12s  %-20s  %s\n", ftp_entry_type_name(e->type),
-		           e->has_size ? size : "-", e->modified[0] ? e->modified : "-", e->name);
-	}
-}
-
 /* Parses the listing's lines; one the parser does not know is narrated and skipped. */
 static void print_listing(struct ftp_client *fc, struct buf *raw, int mlsd)
 {
@@ -490,7 +425,7 @@ static void print_listing(struct ftp_client *fc, struct buf *raw, int mlsd)
 			len--;
 		int rc = mlsd ? ftp_parse_mlsx_line(p, len, &e) : ftp_parse_list_line(p, len, &e);
 		if (rc == 0)
-			print_entry(fc, &e, &out);
+			ftp_entry_format(&e, fc->json, &out);
 		else if (rc < 0)
 			diag_verbose(1, "listing: skipped a line of no known shape: '%.*s'",
 			             (int)(len > 120 ? 120 : len), p);

@@ -3,6 +3,9 @@
  */
 #include "ftp/ftpreply.h"
 
+#include "base/buf.h"
+#include "base/json.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -411,4 +414,31 @@ int ftp_parse_mlsx_line(const char *line, size_t len, struct ftp_entry *e)
 	}
 	set_name(e, sp + 1, (size_t)(line + len - sp - 1));
 	return self;
+}
+
+void ftp_entry_format(const struct ftp_entry *e, int json, struct buf *out)
+{
+	char size[24];
+
+	if (json) {
+		struct json j;
+		json_init(&j, out);
+		json_begin_object(&j, NULL);
+		json_str(&j, "name", e->name);
+		json_str(&j, "type", ftp_entry_type_name(e->type));
+		if (e->has_size)
+			json_uint(&j, "size", e->size);
+		else
+			json_null(&j, "size");
+		if (e->modified[0])
+			json_str(&j, "modified", e->modified);
+		else
+			json_null(&j, "modified");
+		json_end(&j);
+		json_newline(&j);
+		return;
+	}
+	snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
+	buf_printf(out, "%-4s %12s  %-20s  %s\n", ftp_entry_type_name(e->type), e->has_size ? size : "-",
+	           e->modified[0] ? e->modified : "-", e->name);
 }

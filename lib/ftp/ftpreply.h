@@ -81,4 +81,11 @@ int ftp_parse_mlsx_line(const char *line, size_t len, struct ftp_entry *e);
 /* "file", "dir", "link" or "other". */
 const char *ftp_entry_type_name(enum ftp_entry_type t);
 
+struct buf;
+
+/* Appends e to out as ftp-client ls prints it: "TYPE SIZE MODIFIED NAME\n"
+ * (size and modified "-" when unknown), or with json one JSON Lines object
+ * {"name","type","size","modified"} (null when unknown). */
+void ftp_entry_format(const struct ftp_entry *e, int json, struct buf *out);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -144,4 +145,53 @@ int netrc_lookup(const char *path, const char *host, const char *login, struct n
 	rc = netrc_find(text, (size_t)n, host, login, e);
 	free(text);
 	return rc;
+}
+
+int netrc_pick(const struct netrc_login *in, char *user, size_t user_size, char *pass, size_t pass_size)
+{
+	int have_user = 0, have_pass = 0, on_command_line = 0;
+
+	user[0] = pass[0] = '\0';
+	if (in->url_user) {
+		snprintf(user, user_size, "%s", in->url_user);
+		have_user = 1;
+		if (in->url_pass) {
+			snprintf(pass, pass_size, "%s", in->url_pass);
+			have_pass = on_command_line = 1;
+		}
+	} else if (in->user_opt) {
+		const char *colon = strchr(in->user_opt, ':');
+		size_t len = colon ? (size_t)(colon - in->user_opt) : strlen(in->user_opt);
+		snprintf(user, user_size, "%.*s", (int)len, in->user_opt);
+		have_user = 1;
+		if (colon) {
+			snprintf(pass, pass_size, "%s", colon + 1);
+			have_pass = on_command_line = 1;
+		}
+	}
+	if (!have_pass && in->env_pass) {
+		snprintf(pass, pass_size, "%s", in->env_pass);
+		have_pass = 1;
+	}
+	if (in->use_netrc && (!have_user || !have_pass)) {
+		char path[4096];
+		struct netrc_entry e;
+		snprintf(path, sizeof path, "%s/.netrc", in->home ? in->home : ".");
+		int found = netrc_lookup(path, in->host, have_user ? user : NULL, &e);
+		if (found < 0 && errno != ENOENT)
+			return -1;
+		if (found > 0 && !have_user && e.has_login) {
+			snprintf(user, user_size, "%s", e.login);
+			have_user = 1;
+		}
+		if (found > 0 && !have_pass && e.has_password) {
+			snprintf(pass, pass_size, "%s", e.password);
+			have_pass = 1;
+		}
+	}
+	if (!have_user)
+		snprintf(user, user_size, "anonymous");
+	if (!have_pass && (strcmp(user, "anonymous") == 0 || strcmp(user, "ftp") == 0))
+		snprintf(pass, pass_size, "sockbox@");
+	return on_command_line ? NETRC_PASS_ON_COMMAND_LINE : 0;
 }
