@@ -542,28 +542,15 @@ static int open_output(struct ftp_client *fc, const char *name, int *fd)
 	return 0;
 }
 
-/* Moves the data connection's bytes to fd; FTPC_* or 0. */
-static int receive(struct ftp_client *fc, struct ftpc_data *d, int fd, const char *name)
+/* After each chunk that moved: the first byte's time, the count, the bar. */
+static void count_bytes(void *arg, size_t n)
 {
-	static char chunk[256 * 1024];
+	struct ftp_client *fc = arg;
 
-	for (;;) {
-		ssize_t n = ftpc_data_read(&fc->c, d, chunk, sizeof chunk);
-		if (n < 0)
-			return FTPC_FAILED;
-		if (n == 0)
-			return 0;
-		if (!fc->first_ns)
-			fc->first_ns = clock_now_ns();
-		if (io_write_full(fd, chunk, (size_t)n) < 0) {
-			if (errno == EPIPE)
-				return 0;
-			snprintf(fc->c.error, sizeof fc->c.error, "write %s: %s", name, strerror(errno));
-			return FTPC_FAILED;
-		}
-		fc->bytes += (uint64_t)n;
-		progress_update(&fc->progress, fc->offset + fc->bytes);
-	}
+	if (!fc->first_ns)
+		fc->first_ns = clock_now_ns();
+	fc->bytes += n;
+	progress_update(&fc->progress, fc->offset + fc->bytes);
 }
 
 static int get_one(struct ftp_client *fc, const char *name)
@@ -598,7 +585,7 @@ static int get_one(struct ftp_client *fc, const char *name)
 	               progress_wanted(fc->progress_choice, size, PROGRESS_THRESHOLD));
 	rc = ftpc_transfer_start(&fc->c, &d, fc->offset, "RETR %s", u->path);
 	if (rc == 0) {
-		rc = receive(fc, &d, fd, name);
+		rc = ftpc_data_to_fd(&fc->c, &d, fd, name, count_bytes, fc);
 		if (rc == 0)
 			rc = ftpc_transfer_finish(&fc->c, &d, 0);
 		else
@@ -734,27 +721,6 @@ static int get_segmented(struct ftp_client *fc, const char *name)
 
 /* ---- put ---- */
 
-static int send_file(struct ftp_client *fc, struct ftpc_data *d, int fd)
-{
-	static char chunk[256 * 1024];
-
-	for (;;) {
-		ssize_t n = io_read(fd, chunk, sizeof chunk);
-		if (n < 0) {
-			snprintf(fc->c.error, sizeof fc->c.error, "read %s: %s", fc->local, strerror(errno));
-			return FTPC_FAILED;
-		}
-		if (n == 0)
-			return 0;
-		if (!fc->first_ns)
-			fc->first_ns = clock_now_ns();
-		if (ftpc_data_write(&fc->c, d, chunk, (size_t)n) < 0)
-			return FTPC_FAILED;
-		fc->bytes += (uint64_t)n;
-		progress_update(&fc->progress, fc->offset + fc->bytes);
-	}
-}
-
 static int run_put(struct ftp_client *fc)
 {
 	struct url_ftp *u = &fc->urls[0];
@@ -804,7 +770,7 @@ static int run_put(struct ftp_client *fc)
 	 * the server, while APPE's meaning is fixed (RFC 959 4.1.3) */
 	rc = ftpc_transfer_start(&fc->c, &d, 0, "%s %s", fc->offset ? "APPE" : "STOR", u->path);
 	if (rc == 0) {
-		rc = send_file(fc, &d, fd);
+		rc = ftpc_data_from_fd(&fc->c, &d, fd, fc->local, count_bytes, fc);
 		if (rc == 0)
 			rc = ftpc_transfer_finish(&fc->c, &d, 0);
 		else

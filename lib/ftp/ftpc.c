@@ -5,6 +5,7 @@
 #include "ftp/ftpc.h"
 
 #include "base/clock.h"
+#include "base/io.h"
 #include "cli/diag.h"
 #include "net/addr.h"
 #include "net/connect.h"
@@ -17,6 +18,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -577,6 +579,58 @@ int ftpc_data_write(struct ftpc *c, struct ftpc_data *d, const void *buf, size_t
 			return fail(c, "data: write: %s", why(errno));
 	}
 	return 0;
+}
+
+/* 256 KiB: large enough that a read or write costs little per byte, small
+ * enough for a thread's stack budget not to matter (it is on the heap). */
+#define CHUNK_BYTES (256 * 1024)
+
+int ftpc_data_to_fd(struct ftpc *c, struct ftpc_data *d, int fd, const char *name,
+                    void (*on_bytes)(void *arg, size_t n), void *arg)
+{
+	char *chunk = malloc(CHUNK_BYTES);
+	int rc = 0;
+
+	if (!chunk)
+		return fail(c, "out of memory");
+	for (;;) {
+		ssize_t n = ftpc_data_read(c, d, chunk, CHUNK_BYTES);
+		if (n <= 0) {
+			rc = n < 0 ? FTPC_FAILED : 0;
+			break;
+		}
+		if (io_write_full(fd, chunk, (size_t)n) < 0) {
+			rc = errno == EPIPE ? 0 : fail(c, "write %s: %s", name, strerror(errno));
+			break;
+		}
+		on_bytes(arg, (size_t)n);
+	}
+	free(chunk);
+	return rc;
+}
+
+int ftpc_data_from_fd(struct ftpc *c, struct ftpc_data *d, int fd, const char *name,
+                      void (*on_bytes)(void *arg, size_t n), void *arg)
+{
+	char *chunk = malloc(CHUNK_BYTES);
+	int rc = 0;
+
+	if (!chunk)
+		return fail(c, "out of memory");
+	for (;;) {
+		ssize_t n = io_read(fd, chunk, CHUNK_BYTES);
+		if (n <= 0) {
+			rc = n < 0 ? fail(c, "read %s: %s", name, strerror(errno)) : 0;
+			break;
+		}
+		if (ftpc_data_write(c, d, chunk, (size_t)n) < 0) {
+			rc = FTPC_FAILED;
+			break;
+		}
+		on_bytes(arg, (size_t)n);
+	}
+	free(chunk);
+	return rc;
 }
 
 void ftpc_data_close(struct ftpc_data *d)

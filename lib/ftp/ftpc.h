@@ -103,6 +103,16 @@ ssize_t ftpc_data_read(struct ftpc *c, struct ftpc_data *d, void *buf, size_t le
 /* All len bytes to the data connection: 0 or -1 (c->error). */
 int ftpc_data_write(struct ftpc *c, struct ftpc_data *d, const void *buf, size_t len);
 
+/* Copies the data connection to fd until its end (RETR, LIST): 0, or
+ * FTPC_FAILED (c->error names name on a failed write; a reader that went
+ * away, EPIPE, ends it quietly with 0).  on_bytes(arg, n) after each chunk. */
+int ftpc_data_to_fd(struct ftpc *c, struct ftpc_data *d, int fd, const char *name,
+                    void (*on_bytes)(void *arg, size_t n), void *arg);
+
+/* Copies fd to the data connection until fd's end (STOR, APPE): 0 or FTPC_FAILED. */
+int ftpc_data_from_fd(struct ftpc *c, struct ftpc_data *d, int fd, const char *name,
+                      void (*on_bytes)(void *arg, size_t n), void *arg);
+
 /*
  * Closes the data connection (which, for an upload, is how the server
  * learns the file ended) and reads the transfer's final reply: 0 for 2xx;
