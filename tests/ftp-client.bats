@@ -362,3 +362,10 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 	jq -e '.command == "get" and .bytes == 100000 and .offset == 0 and .segments == 1 and .verified == false
 		and (.connect_ms | type) == "number" and (.first_byte_ms | type) == "number"' <<<"$output"
 }
+
+@test "ftp-client ls reports a failed write to stdout (exit 1)" {
+	random a.bin 10
+	start_pyftpd
+	run -1 --separate-stderr sh -c "\"\$SOCKBOX\" ftp-client ls ftp://127.0.0.1:$PORT/ >/dev/full"
+	[ "$stderr" = "sockbox ftp-client: write stdout: No space left on device" ]
+}

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -504,12 +505,17 @@ static int verify_file(struct ftp_client *fc, int fd, const char *name)
 		snprintf(expected, sizeof expected, "%s", fc->sha256);
 	} else {
 		char algo[16];
+		/* draft-bryan-ftpext-hash 3: the server's default may be another
+		 * algorithm; OPTS HASH selects the one to compare */
+		ftpc_command(&fc->c, "OPTS HASH SHA-256");
 		int rc = ftpc_command(&fc->c, "HASH %s", fc->urls[0].path);
 		if (rc < 0 || rc != 213)
 			return rc == FTPC_FAILED ? report(fc, &fc->urls[0], rc, &fc->c)
 			                         : report(fc, &fc->urls[0], FTPC_REFUSED, &fc->c);
 		if (ftp_parse_hash(fc->c.reply.text + 4, algo, sizeof algo, expected, sizeof expected) < 0)
 			return diag_error("malformed HASH reply: '%.100s'", fc->c.reply.text);
+		if (strcasecmp(algo, "SHA-256") != 0)
+			return diag_error("--verify: the server's HASH is %s, not SHA-256", algo);
 		diag_verbose(1, "verify: the server's %s is %s", algo, expected);
 	}
 	if (!digest_hex_equal(fc->hex, expected)) {
@@ -884,5 +890,5 @@ int ftp_client_main(int argc, char **argv)
 		return status;
 	sig_catch_stop();
 	status = run(&fc);
-	return diag_finish_stdout(status);
+	return status; /* main flushes stdout and reports a failed write */
 }
