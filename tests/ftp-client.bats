@@ -344,6 +344,8 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 	[[ "$stderr" == *"<- PROT P"* ]]
 	[[ "$stderr" == *"TLS on the data connection: TLSv1."*", session reused"* ]]
 	cmp big.bin "$TMP/root/big.bin"
+	run -0 sockbox ftp-client get --tls --segments 3 -k -o seg.bin "ftp://127.0.0.1:$VSFTPD_PORT/big.bin"
+	cmp seg.bin "$TMP/root/big.bin"
 	# verification is on by default: a self-signed certificate is refused
 	run -1 --separate-stderr sockbox ftp-client ls --tls "ftp://127.0.0.1:$VSFTPD_PORT/"
 	[ "$stderr" = "sockbox ftp-client: ftp://127.0.0.1:$VSFTPD_PORT/: TLS handshake on the control connection to 127.0.0.1:$VSFTPD_PORT: certificate verify failed: self-signed certificate" ]
@@ -368,4 +370,16 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 	start_pyftpd
 	run -1 --separate-stderr sh -c "\"\$SOCKBOX\" ftp-client ls ftp://127.0.0.1:$PORT/ >/dev/full"
 	[ "$stderr" = "sockbox ftp-client: write stdout: No space left on device" ]
+}
+
+@test "ftp-client put --tls uploads to vsftpd over PROT P, byte for byte" {
+	mkdir "$TMP/root/incoming"
+	chown ftp "$TMP/root/incoming"
+	head -c 700000 /dev/urandom >up.bin
+	start_vsftpd write_enable=YES anon_upload_enable=YES anon_umask=022 ssl_enable=YES allow_anon_ssl=YES \
+		force_anon_logins_ssl=YES force_anon_data_ssl=YES \
+		"rsa_cert_file=$BATS_FILE_TMPDIR/cert.pem" "rsa_private_key_file=$BATS_FILE_TMPDIR/key.pem"
+	run -0 sockbox ftp-client put --tls --cacert "$BATS_FILE_TMPDIR/cert.pem" up.bin \
+		"ftp://127.0.0.1:$VSFTPD_PORT/incoming/"
+	cmp up.bin "$TMP/root/incoming/up.bin"
 }

@@ -652,6 +652,10 @@ int ftpc_transfer_finish(struct ftpc *c, struct ftpc_data *d, int early)
 
 	if (early && d->fd >= 0 && !d->tls)
 		shutdown(d->fd, SHUT_RDWR);
+	/* RFC 4217 and vsftpd: a protected transfer ends with close_notify both
+	 * ways; what the server says next tells whether it went well */
+	if (!early && d->tls)
+		(void)tls_close(d->tls, deadline_of(c));
 	ftpc_data_close(d);
 	rc = read_reply(c);
 	if (rc < 0)

@@ -101,4 +101,13 @@ int tls_conn_reuse_session(struct tls_conn *t, const struct tls_conn *from);
 /* 1 when t's handshake resumed a session, 0 when it made a new one. */
 int tls_session_reused(const struct tls_conn *t);
 
+/*
+ * Ends the session in both directions: sends close_notify and reads (and
+ * drops) what the peer still sends until its own close_notify or the end
+ * of the stream, until deadline_ns.  An FTP upload ends this way: vsftpd
+ * counts a data connection closed without it, or reset because a late
+ * record was left unread, as a failed transfer.  0, or -1 with errno.
+ */
+int tls_close(struct tls_conn *t, uint64_t deadline_ns);
+
 #endif
