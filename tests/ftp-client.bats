@@ -383,3 +383,12 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 		"ftp://127.0.0.1:$VSFTPD_PORT/incoming/"
 	cmp up.bin "$TMP/root/incoming/up.bin"
 }
+
+@test "ftp-client fetches an empty file, plain and in segments" {
+	: >"$TMP/root/empty"
+	chmod 644 "$TMP/root/empty"
+	start_vsftpd
+	run -0 sockbox ftp-client get -o e1 "ftp://127.0.0.1:$VSFTPD_PORT/empty"
+	run -0 sockbox ftp-client get --segments 3 -o e2 "ftp://127.0.0.1:$VSFTPD_PORT/empty"
+	[ -f e1 ] && [ ! -s e1 ] && [ -f e2 ] && [ ! -s e2 ]
+}

@@ -697,7 +697,7 @@ static int get_segmented(struct ftp_client *fc, const char *name)
 	progress_start(&fc->progress, size, progress_wanted(fc->progress_choice, size, PROGRESS_THRESHOLD));
 	diag_verbose(1, "segments: %u over %zu mirror%s, %llu bytes", job.segments, count,
 	             count == 1 ? "" : "s", (unsigned long long)size);
-	int rc = ftpseg_run(&job);
+	int rc = size > 0 ? ftpseg_run(&job) : 0; /* an empty file has no range to fetch */
 	progress_finish(&fc->progress);
 	fc->end_ns = clock_now_ns();
 	fc->first_ns = atomic_load(&job.first_ns);
