@@ -392,3 +392,18 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 	run -0 sockbox ftp-client get --segments 3 -o e2 "ftp://127.0.0.1:$VSFTPD_PORT/empty"
 	[ -f e1 ] && [ ! -s e1 ] && [ -f e2 ] && [ ! -s e2 ]
 }
+
+@test "ftp-client stopped by SIGINT mid-download leaves no file, plain and segmented, and dies of the signal" {
+	random big.bin 3000000
+	start_pyftpd --rate 300000
+	for seg in 1 3; do
+		bg sockbox ftp-client get -v --segments "$seg" "ftp://127.0.0.1:$PORT/big.bin"
+		wait_until 10 grep -Eq -- "-> 1(25|50) " "$BG_ERR"
+		kill -INT "$BG_PID"
+		wait_exit "$BG_PID" 10
+		status=0
+		wait "$BG_PID" || status=$?
+		[ "$status" -eq 130 ]
+		[ -z "$(ls -A)" ]
+	done
+}

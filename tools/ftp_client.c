@@ -890,5 +890,11 @@ int ftp_client_main(int argc, char **argv)
 		return status;
 	sig_catch_stop();
 	status = run(&fc);
+	/* everything is cleaned up (no temporary file, no connection): die of
+	 * the signal, so a calling shell sees 130 and stops too */
+	if (sig_caught()) {
+		fflush(stdout);
+		return sig_reraise(sig_caught());
+	}
 	return status; /* main flushes stdout and reports a failed write */
 }

@@ -62,13 +62,18 @@ static int wait_fd(int fd, short events, uint64_t deadline)
 			errno = EINTR;
 			return -1;
 		}
-		n = poll(&p, 1, clock_ms_until(deadline));
+		/* slices of at most 200 ms: a signal caught by another thread (a
+		 * segmented download has several) is seen here within one */
+		int left = clock_ms_until(deadline);
+		n = poll(&p, 1, left < 200 ? left : 200);
 		if (n > 0)
 			return 0;
-		if (n == 0) {
+		if (n == 0 && left <= 200) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		if (n == 0)
+			continue;
 		if (errno != EINTR)
 			return -1;
 	}
@@ -386,6 +391,7 @@ static int connect_data(struct ftpc *c, struct ftpc_data *d, unsigned port)
 	connect_race_init(&race, c->cfg.connect_ms, 0);
 	race.interrupted = sig_stop_requested;
 	connect_race_add(&race, (struct sockaddr *)&sa, c->peer_len, NULL);
+	race.nonblock = 1; /* every read and write waits in wait_fd: bounded, interruptible */
 	d->fd = connect_race_run(&race);
 	if (d->fd < 0)
 		return fail(c, "data: connect %s: %s", text, why(errno));
@@ -472,7 +478,7 @@ static int accept_active(struct ftpc *c, struct ftpc_data *d)
 
 		if (wait_fd(d->listen_fd, POLLIN, deadline) < 0)
 			return fail(c, "data: wait for the server's connection: %s", why(errno));
-		int fd = sock_accept(d->listen_fd, (struct sockaddr *)&from, &len, 0);
+		int fd = sock_accept(d->listen_fd, (struct sockaddr *)&from, &len, SOCK_NONBLOCK);
 		if (fd < 0)
 			return fail(c, "data: accept: %s", strerror(errno));
 		addr_format((struct sockaddr *)&from, len, text, sizeof text);
@@ -536,6 +542,10 @@ ssize_t ftpc_data_read(struct ftpc *c, struct ftpc_data *d, void *buf, size_t le
 {
 	uint64_t deadline = deadline_of(c);
 
+	if (d->tls && sig_stop_requested()) {
+		fail(c, "data: read: interrupted");
+		return -1;
+	}
 	if (d->tls) {
 		ssize_t n = tls_read(d->tls, buf, len, deadline);
 		if (n < 0)
@@ -543,7 +553,7 @@ ssize_t ftpc_data_read(struct ftpc *c, struct ftpc_data *d, void *buf, size_t le
 		return n;
 	}
 	for (;;) {
-		ssize_t n = read(d->fd, buf, len);
+		ssize_t n = sig_stop_requested() ? (errno = EINTR, -1) : read(d->fd, buf, len);
 		if (n >= 0)
 			return n;
 		if (errno != EINTR && errno != EAGAIN) {
@@ -562,6 +572,8 @@ int ftpc_data_write(struct ftpc *c, struct ftpc_data *d, const void *buf, size_t
 	uint64_t deadline = deadline_of(c);
 	size_t done = 0;
 
+	if (sig_stop_requested())
+		return fail(c, "data: write: interrupted");
 	if (d->tls) {
 		if (tls_write_full(d->tls, buf, len, &done, deadline) < 0)
 			return fail(c, "data: write: %s", errno == EPROTO ? tls_error(d->tls) : why(errno));
