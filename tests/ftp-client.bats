@@ -407,3 +407,10 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 		[ -z "$(ls -A)" ]
 	done
 }
+
+@test "ftp-client gives up on a data connection that stalls after --timeout, leaving no file (exit 1)" {
+	serve $PY "$FAKE" stall
+	run -1 --separate-stderr sockbox ftp-client get --timeout 0.5 "ftp://127.0.0.1:$PORT/f"
+	[ "$stderr" = "sockbox ftp-client: ftp://127.0.0.1:$PORT/f: data: read: timed out" ]
+	[ -z "$(ls -A)" ]
+}

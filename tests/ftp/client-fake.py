@@ -11,6 +11,7 @@ one client, then exits.  MODE:
   pasv-other  EPSV refused, PASV names 127.0.0.2; the data listener is on
               127.0.0.1 only, so a client that obeys the 227 fails
   silent      accepts, then never says a word
+  stall       RETR sends a few bytes on the data connection, then nothing
 """
 import os
 import socket
@@ -73,10 +74,15 @@ def main():
                 data_ls.bind(("127.0.0.1", 0))
                 data_ls.listen(1)
                 p = data_ls.getsockname()[1]
-                say("227 Entering Passive Mode (127,0,0,2,%d,%d)" % (p >> 8, p & 255))
+                named = "127,0,0,1" if mode == "stall" else "127,0,0,2"
+                say("227 Entering Passive Mode (%s,%d,%d)" % (named, p >> 8, p & 255))
         elif verb == "RETR" and data_ls:
             say("150 here it comes")
             d, _ = data_ls.accept()
+            if mode == "stall":
+                d.sendall(PAYLOAD[:10])
+                d.recv(1)  # until the client gives up and closes
+                return
             d.sendall(PAYLOAD)
             d.close()
             say("226 done")
