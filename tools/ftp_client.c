@@ -319,7 +319,7 @@ static char *url_text(const struct url_ftp *u, char *out, size_t size)
 
 /* A session's failure as the exit status, its words on stderr: the server's
  * reply, every line of it, when it refused. */
-static int report(struct ftp_client *fc, const struct url_ftp *u, int rc, struct ftpc *c)
+static int report(const struct url_ftp *u, int rc, struct ftpc *c)
 {
 	char where[URL_FTP_PATH_MAX + 300];
 
@@ -331,7 +331,6 @@ static int report(struct ftp_client *fc, const struct url_ftp *u, int rc, struct
 			diag_error("%s: refused: %s", where, line);
 		return EXIT_REFUSED;
 	}
-	(void)fc;
 	diag_error("%s: %s", where, c->error);
 	return EXIT_FAIL;
 }
@@ -403,7 +402,7 @@ static int open_session(struct ftp_client *fc, const struct url_ftp *u)
 	if (rc == 0)
 		rc = ftpc_login(&fc->c, fc->user, fc->pass);
 	if (rc < 0) {
-		rc = report(fc, u, rc, &fc->c);
+		rc = report(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
@@ -411,30 +410,6 @@ static int open_session(struct ftp_client *fc, const struct url_ftp *u)
 }
 
 /* ---- ls ---- */
-
-/* Parses the listing's lines; one the parser does not know is narrated and skipped. */
-static void print_listing(struct ftp_client *fc, struct buf *raw, int mlsd)
-{
-	struct buf out = BUF_INIT;
-	char *p = buf_head(raw), *end = p + buf_readable(raw);
-
-	while (p && p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		struct ftp_entry e;
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		int rc = mlsd ? ftp_parse_mlsx_line(p, len, &e) : ftp_parse_list_line(p, len, &e);
-		if (rc == 0)
-			ftp_entry_format(&e, fc->json, &out);
-		else if (rc < 0)
-			diag_verbose(1, "listing: skipped a line of no known shape: '%.*s'",
-			             (int)(len > 120 ? 120 : len), p);
-		p = nl ? nl + 1 : end;
-	}
-	fwrite(buf_head(&out) ? buf_head(&out) : "", 1, buf_readable(&out), stdout);
-	buf_free(&out);
-}
 
 static int run_ls(struct ftp_client *fc)
 {
@@ -468,11 +443,18 @@ static int run_ls(struct ftp_client *fc)
 		rc = ftpc_transfer_finish(&fc->c, &d, 0);
 	else
 		ftpc_data_close(&d);
-	if (rc == 0)
-		print_listing(fc, &raw, mlsd);
+	if (rc == 0) {
+		struct buf out = BUF_INIT;
+		size_t skipped = ftp_listing_format(buf_head(&raw), buf_readable(&raw), mlsd, fc->json, &out);
+		if (skipped)
+			diag_verbose(1, "listing: skipped %zu line%s of no known shape", skipped,
+			             skipped == 1 ? "" : "s");
+		fwrite(buf_head(&out) ? buf_head(&out) : "", 1, buf_readable(&out), stdout);
+		buf_free(&out);
+	}
 	buf_free(&raw);
 	if (rc < 0) {
-		rc = report(fc, u, rc, &fc->c);
+		rc = report(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
@@ -510,8 +492,8 @@ static int verify_file(struct ftp_client *fc, int fd, const char *name)
 		ftpc_command(&fc->c, "OPTS HASH SHA-256");
 		int rc = ftpc_command(&fc->c, "HASH %s", fc->urls[0].path);
 		if (rc < 0 || rc != 213)
-			return rc == FTPC_FAILED ? report(fc, &fc->urls[0], rc, &fc->c)
-			                         : report(fc, &fc->urls[0], FTPC_REFUSED, &fc->c);
+			return rc == FTPC_FAILED ? report(&fc->urls[0], rc, &fc->c)
+			                         : report(&fc->urls[0], FTPC_REFUSED, &fc->c);
 		if (ftp_parse_hash(fc->c.reply.text + 4, algo, sizeof algo, expected, sizeof expected) < 0)
 			return diag_error("malformed HASH reply: '%.100s'", fc->c.reply.text);
 		if (strcasecmp(algo, "SHA-256") != 0)
@@ -604,7 +586,7 @@ static int get_one(struct ftp_client *fc, const char *name)
 		         (unsigned long long)(fc->offset + fc->bytes), (unsigned long long)size);
 		rc = FTPC_FAILED;
 	}
-	status = rc < 0 ? report(fc, u, rc, &fc->c) : verify_file(fc, fd, name);
+	status = rc < 0 ? report(u, rc, &fc->c) : verify_file(fc, fd, name);
 	if (fd != STDOUT_FILENO && fc->resume) {
 		if (status == EXIT_VERIFY)
 			unlink(name);
@@ -640,7 +622,7 @@ static int agree_on_size(struct ftp_client *fc, struct ftpseg_mirror *m, size_t 
 			return diag_error("--verify: the server offers no SHA-256 HASH (FEAT); try --sha256");
 		}
 		if (rc == 0 && (rc = ftpc_size(&fc->c, u->path, &s)) < 0)
-			rc = report(fc, u, rc, &fc->c);
+			rc = report(u, rc, &fc->c);
 		if (rc == 0 && live > 0 && s != *size) {
 			char a[URL_FTP_PATH_MAX + 300], b[URL_FTP_PATH_MAX + 300];
 			ftpc_quit(&fc->c);
@@ -788,7 +770,7 @@ out:
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (rc < 0) {
-		rc = report(fc, u, rc, &fc->c);
+		rc = report(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
@@ -811,7 +793,7 @@ static int run_hash(struct ftp_client *fc)
 		ftpc_command(&fc->c, "OPTS HASH SHA-256");
 	rc = ftpc_command(&fc->c, "HASH %s", u->path);
 	if (rc < 0 || rc != 213) {
-		rc = report(fc, u, rc < 0 ? rc : FTPC_REFUSED, &fc->c);
+		rc = report(u, rc < 0 ? rc : FTPC_REFUSED, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}

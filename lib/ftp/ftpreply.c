@@ -442,3 +442,24 @@ void ftp_entry_format(const struct ftp_entry *e, int json, struct buf *out)
 	buf_printf(out, "%-4s %12s  %-20s  %s\n", ftp_entry_type_name(e->type), e->has_size ? size : "-",
 	           e->modified[0] ? e->modified : "-", e->name);
 }
+
+size_t ftp_listing_format(const char *text, size_t len, int mlsd, int json, struct buf *out)
+{
+	const char *p = text, *end = text + len;
+	size_t skipped = 0;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct ftp_entry e;
+		if (line_len > 0 && p[line_len - 1] == '\r')
+			line_len--;
+		int rc = mlsd ? ftp_parse_mlsx_line(p, line_len, &e) : ftp_parse_list_line(p, line_len, &e);
+		if (rc == 0)
+			ftp_entry_format(&e, json, out);
+		else if (rc < 0)
+			skipped++;
+		p = nl ? nl + 1 : end;
+	}
+	return skipped;
+}

@@ -88,4 +88,9 @@ struct buf;
  * {"name","type","size","modified"} (null when unknown). */
 void ftp_entry_format(const struct ftp_entry *e, int json, struct buf *out);
 
+/* A whole listing text[0..len) (lines ended by LF or CRLF) parsed as MLSD
+ * (mlsd) or LIST lines and appended to out by ftp_entry_format; returns how
+ * many lines fit no known shape and were skipped. */
+size_t ftp_listing_format(const char *text, size_t len, int mlsd, int json, struct buf *out);
+
 #endif

@@ -3,8 +3,10 @@
  * parses: LIST lines (Unix `ls -l` and DOS shapes, guessed) and MLSD lines
  * (RFC 3659 facts).  The input is cut into lines as the client cuts a
  * listing.  Whatever comes in: no read past a line, every entry's name and
- * modified text NUL-terminated within their buffers, a known type.
+ * modified text NUL-terminated within their buffers, a known type; the
+ * whole listing formatted as ls prints it (text and JSON) without a fault.
  */
+#include "base/buf.h"
 #include "ftp/ftpreply.h"
 
 #include <stdint.h>
@@ -43,5 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(line);
 		at += len + 1;
 	}
+	/* and the whole listing as ls prints it, text and JSON */
+	struct buf out = BUF_INIT;
+	(void)ftp_listing_format((const char *)data, size, 0, 0, &out);
+	(void)ftp_listing_format((const char *)data, size, 1, 1, &out);
+	buf_free(&out);
 	return 0;
 }
