@@ -414,3 +414,12 @@ SUMMARY='[0-9.]+ s, [0-9.]+ MB/s \(connect [0-9.]+ ms, login [0-9.]+ ms, first b
 	[ "$stderr" = "sockbox ftp-client: ftp://127.0.0.1:$PORT/f: data: read: timed out" ]
 	[ -z "$(ls -A)" ]
 }
+
+@test "ftp-client ls parses a DOS-shaped LIST (IIS) and skips a line of no known shape, saying so with -v" {
+	serve $PY "$FAKE" dos
+	run -0 --separate-stderr sockbox ftp-client ls -v "ftp://127.0.0.1:$PORT/"
+	[ "${lines[0]}" = "dir             -  12-07-26 12:43AM      sub dir" ]
+	[ "${lines[1]}" = "file         1234  12-07-26 01:05PM      a b.txt" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *"listing: skipped 1 line of no known shape"* ]]
+}

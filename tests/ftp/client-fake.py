@@ -12,12 +12,16 @@ one client, then exits.  MODE:
               127.0.0.1 only, so a client that obeys the 227 fails
   silent      accepts, then never says a word
   stall       RETR sends a few bytes on the data connection, then nothing
+  dos         LIST answers in the DOS shape (IIS), one line of no known shape
 """
 import os
 import socket
 import sys
 
 PAYLOAD = b"payload from the fake server\r\n##\r\n"
+DOS_LISTING = (b"12-07-26  12:43AM       <DIR>          sub dir\r\n"
+               b"12-07-26  01:05PM              1234 a b.txt\r\n"
+               b"this line fits no listing shape\r\n")
 
 
 def main():
@@ -74,7 +78,7 @@ def main():
                 data_ls.bind(("127.0.0.1", 0))
                 data_ls.listen(1)
                 p = data_ls.getsockname()[1]
-                named = "127,0,0,1" if mode == "stall" else "127,0,0,2"
+                named = "127,0,0,2" if mode == "pasv-other" else "127,0,0,1"
                 say("227 Entering Passive Mode (%s,%d,%d)" % (named, p >> 8, p & 255))
         elif verb == "RETR" and data_ls:
             say("150 here it comes")
@@ -84,6 +88,12 @@ def main():
                 d.recv(1)  # until the client gives up and closes
                 return
             d.sendall(PAYLOAD)
+            d.close()
+            say("226 done")
+        elif verb == "LIST" and data_ls:
+            say("150 listing")
+            d, _ = data_ls.accept()
+            d.sendall(DOS_LISTING)
             d.close()
             say("226 done")
         elif verb == "QUIT":
