@@ -821,6 +821,7 @@ static int run_accounts(struct ipc_bench *ib)
 		printf("worker %d (%s %ld) holds %s, waits for %s\n", w + 1, kind, ld.seen[w].id,
 		       account_name(ld.seen[w].holds),
 		       ld.seen[w].waits < 0 ? "nothing" : account_name(1 << ld.seen[w].waits));
+	fflush(stdout); /* the two lines first, then the verdict */
 	diag_error("deadlock: each worker holds the account the other waits for (seen by worker %d's "
 	           "%g s timed wait); --ordered locks them in one order",
 	           ld.timed_out_worker + 1, ld.timeout);
