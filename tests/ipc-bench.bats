@@ -122,15 +122,16 @@ check_pingpong_rows() {
 @test "ipc-bench lock --mech none loses updates on two cores; every lock reaches exactly N*M" {
 	[ "$(nproc)" -ge 2 ] || skip "a race needs two cores"
 	local tries=0 final=""
-	# a race needs both workers on a core at once: on a loaded machine one
-	# run in a few may serialise, so up to five tries
+	# a race needs both workers between their load and store at once: a
+	# run of a few milliseconds on a loaded machine may never overlap, so
+	# each worker adds 20 million times (about 0.2 s) and up to five tries
 	while ((tries++ < 5)); do
-		run -0 --separate-stderr ib lock --mech none -w 2 -c 2000000 --json
+		run -0 --separate-stderr ib lock --mech none -w 2 -c 20000000 --json
 		final=$(jq -r .final <<<"$output")
-		[ "$final" -lt 4000000 ] && break
+		[ "$final" -lt 40000000 ] && break
 	done
-	[ "$final" -lt 4000000 ] || fail "no update lost in 5 runs: $output"
-	[ "$(jq -c '{mode, mech, workers, count, expected}' <<<"$output")" = '{"mode":"lock","mech":"none","workers":2,"count":2000000,"expected":4000000}' ]
+	[ "$final" -lt 40000000 ] || fail "no update lost in 5 runs: $output"
+	[ "$(jq -c '{mode, mech, workers, count, expected}' <<<"$output")" = '{"mode":"lock","mech":"none","workers":2,"count":20000000,"expected":40000000}' ]
 	run -0 --separate-stderr ib lock --mech mutex,spin,atomic,sem,flock,fcntl -w 3 -c 3000 --json
 	[ "$(jq -r '"\(.mech) \(.final) \(.expected)"' <<<"$output" | tr '\n' ,)" = "mutex 9000 9000,spin 9000 9000,atomic 9000 9000,sem 9000 9000,flock 9000 9000,fcntl 9000 9000," ]
 	[ -z "$(jq -c 'select((keys | length) != 7 or .ns_per_op <= 0)' <<<"$output")" ]
@@ -182,7 +183,7 @@ check_pingpong_rows() {
 	[[ $stderr == *"sockbox ipc-bench: pipe, 64-byte messages, depth 8:"* ]]
 	[[ $stderr == *"side A write(2)s the message into the pipe"* ]]
 	[[ $stderr == *"publishes the slot index with a release store"* ]]
-	[[ $stderr == *"side B is process "* ]]
+	[[ $stderr == *"side B was process "* ]]
 }
 
 @test "ipc-bench refuses bad values and misplaced options with exit 2" {

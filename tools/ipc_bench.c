@@ -24,6 +24,7 @@
 #include "ipc/list.h"
 #include "ipc/lock.h"
 #include "ipc/mech.h"
+#include "ipc/session.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -98,7 +99,6 @@ enum { PIN_SAME, PIN_CROSS, PIN_NONE };
 enum { EXIT_DEADLOCK = 3 };
 
 #define MAX_ITEMS 16
-#define LAST_FLAG (UINT64_C(1) << 63) /* in a message's sequence word: the sender's last */
 #define DEFAULT_COUNT 10000u
 #define DEFAULT_LOCK_COUNT 100000u
 
@@ -117,27 +117,11 @@ struct ipc_bench {
 	unsigned workers;
 	double timeout;
 	/* run state */
-	int cpu[2];        /* where --pin puts side A and side B */
-	cpu_set_t allowed; /* this process's CPUs at start, restored after each run */
+	int cpu[2]; /* where --pin puts side A and side B */
 	int header_done;
 	int failed;
 	struct buf line;
-};
-
-/* What the two sides of one run tell each other and the report: shared
- * memory, so it works across fork, and atomics, so it is race-free with
- * --threads. */
-struct run {
-	const struct ipc_bench *ib;
-	struct ipc_chan *chan; /* private memory: each process closes its own copy's ends */
-	enum ipc_mech_id mech;
-	size_t size;
-	_Atomic uint64_t start_ns, end_ns;
-	_Atomic uint64_t sent, received, lost;
-	_Atomic int sender_done;
-	_Atomic int b_failed;
-	char b_error[200]; /* written by side B before it ends, read after it is reaped */
-	struct hist lat;   /* side A's, round trip times */
+	struct session_result result; /* the last row's */
 };
 
 static int bad_value(int key, const char *arg, const char *expected)
@@ -325,15 +309,20 @@ static void print_header(struct ipc_bench *ib)
 		       "EXPECTED", "FINAL", "LOST", "NS/OP");
 }
 
-static const char *sync_name(const struct run *r, int sync)
+/* A row's sync: a name, or "-" in the table and null in JSON. */
+static void json_sync(struct json *j, const char *sync)
 {
-	return (ipc_mechs[r->mech].flags & IPC_SYNCED) ? ipc_sync_names[sync] : NULL;
+	if (sync)
+		json_str(j, "sync", sync);
+	else
+		json_null(j, "sync");
 }
 
-static void print_pingpong(struct ipc_bench *ib, const struct run *r, int sync, double seconds)
+static void print_pingpong(struct ipc_bench *ib, const char *mech, const char *sync, size_t size)
 {
-	const struct hist *h = &r->lat;
-	double rate = seconds > 0 ? (double)h->count / seconds : 0;
+	const struct session_result *res = &ib->result;
+	const struct hist *h = &res->lat;
+	double rate = res->seconds > 0 ? (double)h->count / res->seconds : 0;
 	uint64_t lat[5] = { h->min, hist_percentile(h, 0.5), hist_percentile(h, 0.99),
 		            hist_percentile(h, 0.999), h->max };
 	static const char *const keys[5] = { "min", "p50", "p99", "p999", "max" };
@@ -341,9 +330,8 @@ static void print_pingpong(struct ipc_bench *ib, const struct run *r, int sync, 
 
 	print_header(ib);
 	if (!ib->json) {
-		buf_printf(&ib->line, "%-9s %-20s %-7s %7zu %9" PRIu64 " %10.0f", "pingpong",
-		           ipc_mechs[r->mech].name, sync_name(r, sync) ? sync_name(r, sync) : "-", r->size,
-		           h->count, rate);
+		buf_printf(&ib->line, "%-9s %-20s %-7s %7zu %9" PRIu64 " %10.0f", "pingpong", mech,
+		           sync ? sync : "-", size, h->count, rate);
 		for (int i = 0; i < 5; i++)
 			buf_printf(&ib->line, " %8.1f", (double)lat[i] / 1000.0);
 		buf_append_str(&ib->line, "\n");
@@ -353,12 +341,9 @@ static void print_pingpong(struct ipc_bench *ib, const struct run *r, int sync, 
 	json_init(&j, &ib->line);
 	json_begin_object(&j, NULL);
 	json_str(&j, "mode", "pingpong");
-	json_str(&j, "mech", ipc_mechs[r->mech].name);
-	if (sync_name(r, sync))
-		json_str(&j, "sync", sync_name(r, sync));
-	else
-		json_null(&j, "sync");
-	json_uint(&j, "size", r->size);
+	json_str(&j, "mech", mech);
+	json_sync(&j, sync);
+	json_uint(&j, "size", size);
 	json_uint(&j, "count", h->count);
 	json_fixed(&j, "round_trips_per_s", rate, 1);
 	json_begin_object(&j, "lat_ns");
@@ -370,318 +355,40 @@ static void print_pingpong(struct ipc_bench *ib, const struct run *r, int sync, 
 	flush_line(ib);
 }
 
-static void print_stream(struct ipc_bench *ib, const struct run *r, int sync, uint64_t measured,
-                         uint64_t received, double seconds)
+static void print_stream(struct ipc_bench *ib, const char *mech, const char *sync, size_t size)
 {
-	double mb = seconds > 0 ? (double)received * (double)r->size / seconds / 1e6 : 0;
-	double msgs = seconds > 0 ? (double)received / seconds : 0;
-	uint64_t lost = atomic_load(&r->lost);
+	const struct session_result *res = &ib->result;
+	double secs = res->seconds;
+	double mb = secs > 0 ? (double)res->received * (double)size / secs / 1e6 : 0;
+	double msgs = secs > 0 ? (double)res->received / secs : 0;
 	struct json j;
 
 	print_header(ib);
 	if (!ib->json) {
 		buf_printf(&ib->line, "%-9s %-20s %-7s %7zu %9" PRIu64 " %10.1f %11.0f %9" PRIu64 "\n",
-		           "stream", ipc_mechs[r->mech].name, sync_name(r, sync) ? sync_name(r, sync) : "-",
-		           r->size, measured, mb, msgs, lost);
+		           "stream", mech, sync ? sync : "-", size, res->sent, mb, msgs, res->lost);
 		flush_line(ib);
 		return;
 	}
 	json_init(&j, &ib->line);
 	json_begin_object(&j, NULL);
 	json_str(&j, "mode", "stream");
-	json_str(&j, "mech", ipc_mechs[r->mech].name);
-	if (sync_name(r, sync))
-		json_str(&j, "sync", sync_name(r, sync));
-	else
-		json_null(&j, "sync");
-	json_uint(&j, "size", r->size);
-	json_uint(&j, "count", measured);
+	json_str(&j, "mech", mech);
+	json_sync(&j, sync);
+	json_uint(&j, "size", size);
+	json_uint(&j, "count", res->sent);
 	json_fixed(&j, "mb_per_s", mb, 1);
 	json_fixed(&j, "msgs_per_s", msgs, 1);
-	json_uint(&j, "lost", lost);
+	json_uint(&j, "lost", res->lost);
 	json_end(&j);
 	json_newline(&j);
 	flush_line(ib);
 }
 
-/* ---- the two sides ---- */
-
-static void pin_to(const struct ipc_bench *ib, int side)
-{
-	cpu_set_t set;
-
-	if (ib->pin == PIN_NONE)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET((size_t)ib->cpu[side], &set);
-	if (sched_setaffinity(0, sizeof set, &set) < 0)
-		diag_errno("pin side %c to cpu %d", 'A' + side, ib->cpu[side]);
-}
-
-static void fill(unsigned char *msg, size_t size, uint64_t word)
-{
-	uint64_t check = ~word;
-
-	memcpy(msg, &word, sizeof word);
-	if (size >= 16)
-		memcpy(msg + size - sizeof check, &check, sizeof check);
-}
-
-/* The message's sequence word, or 0 with *ok cleared when its trailer does
- * not match (a cut or corrupted message). */
-static uint64_t word_of(const unsigned char *msg, size_t size, int *ok)
-{
-	uint64_t word, check;
-
-	memcpy(&word, msg, sizeof word);
-	*ok = 1;
-	if (size >= 16) {
-		memcpy(&check, msg + size - sizeof check, sizeof check);
-		*ok = check == ~word;
-	}
-	return word;
-}
-
-static void fail_b(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Side B's failure, for side A to report once B is reaped. */
-static void fail_b(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->b_error, sizeof r->b_error, fmt, ap);
-	va_end(ap);
-	atomic_store(&r->b_failed, 1);
-}
-
-/* Side B: receive, check the order, echo back (pingpong) or count (stream). */
-static void run_side_b(struct run *r)
-{
-	unsigned char *msg = malloc(r->size);
-	int lossy = ipc_mechs[r->mech].flags & IPC_LOSSY;
-	int pingpong = r->ib->command == CMD_PINGPONG;
-	uint64_t expected = 0, received = 0, lost = 0;
-
-	if (!msg) {
-		fail_b(r, "%s: side B: %s", ipc_mechs[r->mech].name, strerror(ENOMEM));
-		return;
-	}
-	for (;;) {
-		int ok, rc = ipc_chan_recv(r->chan, 1, msg);
-		uint64_t word, seq;
-
-		if (rc == 1) {
-			if (atomic_load(&r->sender_done))
-				break;
-			continue;
-		}
-		if (rc < 0) {
-			fail_b(r, "%s: side B: receive: %s", ipc_mechs[r->mech].name, strerror(errno));
-			break;
-		}
-		word = word_of(msg, r->size, &ok);
-		seq = word & ~LAST_FLAG;
-		if (!ok) {
-			fail_b(r, "%s: message %" PRIu64 " arrived cut or corrupted", ipc_mechs[r->mech].name,
-			       seq);
-			break;
-		}
-		if (seq != expected && !(lossy && seq > expected)) {
-			fail_b(r, "%s: message %" PRIu64 " arrived when %" PRIu64 " was due: lost or reordered",
-			       ipc_mechs[r->mech].name, seq, expected);
-			break;
-		}
-		lost += seq - expected;
-		expected = seq + 1;
-		if (seq >= r->ib->warmup) {
-			received++;
-			if (lossy || (word & LAST_FLAG))
-				atomic_store(&r->end_ns, clock_now_ns());
-		}
-		if (pingpong && ipc_chan_send(r->chan, 1, msg) < 0) {
-			fail_b(r, "%s: side B: send: %s", ipc_mechs[r->mech].name, strerror(errno));
-			break;
-		}
-		if (word & LAST_FLAG)
-			break;
-	}
-	atomic_store(&r->received, received);
-	free(msg);
-}
-
-static void *side_b_thread(void *arg)
-{
-	struct run *r = arg;
-
-	pin_to(r->ib, 1);
-	run_side_b(r);
-	return NULL;
-}
-
-/* Is message i the sender's last?  By count, or by the clock once the
- * warm-up is over. */
-static int is_last(const struct run *r, uint64_t i, uint64_t deadline)
-{
-	if (r->ib->duration > 0)
-		return i >= r->ib->warmup && deadline && clock_now_ns() >= deadline;
-	return i + 1 == r->ib->warmup + r->ib->count;
-}
-
-/* Waits for message seq's echo; older echoes (late, after a loss) are
- * dropped.  0, 1 when a lossy mechanism timed out, -1 on an error. */
-static int await_echo(struct run *r, unsigned char *reply, uint64_t seq)
-{
-	for (;;) {
-		int ok, rc = ipc_chan_recv(r->chan, 0, reply);
-		uint64_t got;
-
-		if (rc != 0)
-			return rc;
-		got = word_of(reply, r->size, &ok) & ~LAST_FLAG;
-		if (ok && got == seq)
-			return 0;
-		if (ok && got < seq && (ipc_mechs[r->mech].flags & IPC_LOSSY))
-			continue;
-		errno = EPROTO;
-		return -1;
-	}
-}
-
-/* Side A: send, and in pingpong wait for the echo and time the round trip. */
-static int run_side_a(struct run *r)
-{
-	const struct ipc_bench *ib = r->ib;
-	unsigned char *msg = calloc(1, r->size), *reply = calloc(1, r->size);
-	uint64_t deadline = 0, i, lost = 0;
-	int rc = 0, last = 0;
-
-	if (!msg || !reply) {
-		free(msg);
-		free(reply);
-		return -1;
-	}
-	for (i = 0; !last && rc == 0; i++) {
-		if (i == ib->warmup) {
-			atomic_store(&r->start_ns, clock_now_ns());
-			if (ib->duration > 0)
-				deadline = clock_now_ns() + clock_seconds_to_ns(ib->duration);
-		}
-		last = is_last(r, i, deadline);
-		fill(msg, r->size, i | (last ? LAST_FLAG : 0));
-		uint64_t t0 = clock_now_ns();
-		if ((rc = ipc_chan_send(r->chan, 0, msg)) < 0 || ib->command != CMD_PINGPONG)
-			continue;
-		rc = await_echo(r, reply, i);
-		if (rc == 1) {
-			lost++;
-			rc = 0;
-		} else if (rc == 0 && i >= ib->warmup) {
-			hist_add(&r->lat, clock_now_ns() - t0);
-		}
-	}
-	if (ib->command == CMD_PINGPONG)
-		atomic_store(&r->end_ns, clock_now_ns());
-	atomic_store(&r->sent, i > ib->warmup ? i - ib->warmup : 0);
-	atomic_store(&r->lost, lost);
-	atomic_store(&r->sender_done, 1);
-	free(msg);
-	free(reply);
-	return rc < 0 ? -1 : 0;
-}
-
 /* ---- one row ---- */
 
-static int start_side_b(struct run *r, pid_t *pid, pthread_t *thread)
+static void narrate(enum ipc_mech_id mech, int sync, size_t size, unsigned slots)
 {
-	if (r->ib->threads) {
-		r->chan->threads = 1;
-		errno = pthread_create(thread, NULL, side_b_thread, r);
-		if (errno)
-			return -1;
-		r->chan->thread[1] = *thread;
-		return 0;
-	}
-	*pid = fork();
-	if (*pid < 0)
-		return -1;
-	if (*pid == 0) {
-		pin_to(r->ib, 1);
-		ipc_chan_enter(r->chan, 1, 1);
-		run_side_b(r);
-		_exit(atomic_load(&r->b_failed) ? 1 : 0);
-	}
-	r->chan->pid[1] = *pid;
-	diag_verbose(1, "side B is process %ld, side A process %ld", (long)*pid, (long)getpid());
-	return 0;
-}
-
-/* Stops side B when side A failed: it may wait for a message forever. */
-static void stop_side_b(const struct run *r, pid_t pid, pthread_t thread)
-{
-	if (r->ib->threads)
-		pthread_cancel(thread);
-	else
-		kill(pid, SIGKILL);
-}
-
-static void reap_side_b(struct run *r, pid_t pid, pthread_t thread)
-{
-	int status;
-
-	if (r->ib->threads) {
-		pthread_join(thread, NULL);
-		return;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-}
-
-static void report(struct ipc_bench *ib, struct run *r, int sync)
-{
-	uint64_t start = atomic_load(&r->start_ns), end = atomic_load(&r->end_ns);
-	double seconds = end > start ? (double)(end - start) / 1e9 : 0;
-	uint64_t sent = atomic_load(&r->sent), received = atomic_load(&r->received);
-
-	if (ib->command == CMD_PINGPONG) {
-		if (atomic_load(&r->lost))
-			diag_info("%s: %" PRIu64 " of %" PRIu64
-			          " round trips lost (no echo within %d ms), left out",
-			          ipc_mechs[r->mech].name, atomic_load(&r->lost), sent, IPC_LOSS_TIMEOUT_MS);
-		print_pingpong(ib, r, sync, seconds);
-		return;
-	}
-	atomic_store(&r->lost, sent > received ? sent - received : 0);
-	print_stream(ib, r, sync, sent, received, seconds);
-}
-
-/* Runs one mechanism, sync and size, and prints its row; a failure is
- * reported and leaves no row. */
-static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_t size)
-{
-	struct run *r;
-	struct ipc_chan chan;
-	char why[256];
-	unsigned slots;
-	sigset_t rt, old;
-	pid_t pid = -1;
-	pthread_t thread;
-	int rc;
-
-	if (limits_check(mech, size, &slots, why, sizeof why) < 0) {
-		ib->failed = diag_error("%s", why);
-		return;
-	}
-	r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (r == MAP_FAILED) {
-		ib->failed = diag_errno("mmap");
-		return;
-	}
-	r->ib = ib;
-	r->chan = &chan;
-	r->mech = mech;
-	r->size = size;
-	hist_init(&r->lat);
 	diag_verbose(1, "%s, %zu-byte messages%s%s, depth %u:", ipc_mechs[mech].name, size,
 	             (ipc_mechs[mech].flags & IPC_SYNCED) ? ", --sync " : "",
 	             (ipc_mechs[mech].flags & IPC_SYNCED) ? ipc_sync_names[sync] : "", slots);
@@ -690,45 +397,47 @@ static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_
 		diag_verbose(1, "  %.*s", n, p);
 		p += n + (p[n] == '\n');
 	}
-	/* the signals carry the messages: blocked before the fork or the
-	 * thread, so both sides inherit the mask and take them with sigwaitinfo */
-	sigemptyset(&rt);
-	sigaddset(&rt, SIGRTMIN);
-	sigaddset(&rt, SIGRTMIN + 1);
-	pthread_sigmask(SIG_BLOCK, &rt, &old);
-	if (ipc_chan_open(r->chan, mech, (enum shmring_sync)sync, size, slots) < 0) {
-		ib->failed = diag_errno("%s: open", ipc_mechs[mech].name);
-		goto out;
+}
+
+/* Runs one mechanism, sync and size, and prints its row; a failure is
+ * reported and leaves no row. */
+static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_t size)
+{
+	struct session_config cfg = { .pingpong = ib->command == CMD_PINGPONG,
+		                      .count = ib->count,
+		                      .duration = ib->duration,
+		                      .warmup = ib->warmup,
+		                      .threads = ib->threads,
+		                      .cpu = { -1, -1 } };
+	struct session_result *res = &ib->result;
+	const char *sync_text = (ipc_mechs[mech].flags & IPC_SYNCED) ? ipc_sync_names[sync] : NULL;
+	char why[256];
+	unsigned slots;
+
+	if (limits_check(mech, size, &slots, why, sizeof why) < 0) {
+		ib->failed = diag_error("%s", why);
+		return;
 	}
-	if (start_side_b(r, &pid, &thread) < 0) {
-		ib->failed = diag_errno("%s: start side B", ipc_mechs[mech].name);
-		ipc_chan_close(r->chan);
-		goto out;
+	if (ib->pin != PIN_NONE) {
+		cfg.cpu[0] = ib->cpu[0];
+		cfg.cpu[1] = ib->cpu[1];
 	}
-	ipc_chan_enter(r->chan, 0, !ib->threads);
-	pin_to(ib, 0);
-	rc = run_side_a(r);
-	if (rc < 0 && errno != EPROTO) {
-		int saved = errno;
-		stop_side_b(r, pid, thread);
-		errno = saved;
+	narrate(mech, sync, size, slots);
+	if (session_run(&cfg, mech, (enum shmring_sync)sync, size, slots, res) < 0) {
+		ib->failed = diag_error("%s", res->error);
+		return;
 	}
-	reap_side_b(r, pid, thread);
-	if (ib->pin != PIN_NONE)
-		sched_setaffinity(0, sizeof ib->allowed, &ib->allowed);
-	ipc_chan_close(r->chan);
-	if (atomic_load(&r->b_failed))
-		ib->failed = diag_error("%s; no result", r->b_error);
-	else if (rc < 0 && errno == EPROTO)
-		ib->failed = diag_error("%s: an echo came back out of order or corrupted; no result",
-		                        ipc_mechs[mech].name);
-	else if (rc < 0)
-		ib->failed = diag_errno("%s: side A", ipc_mechs[mech].name);
-	else
-		report(ib, r, sync);
-out:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	munmap(r, sizeof *r);
+	if (res->b_pid)
+		diag_verbose(1, "side B was process %ld, side A process %ld", res->b_pid, (long)getpid());
+	if (cfg.pingpong) {
+		if (res->lost)
+			diag_info("%s: %" PRIu64 " of %" PRIu64
+			          " round trips lost (no echo within %d ms), left out",
+			          ipc_mechs[mech].name, res->lost, res->sent, IPC_LOSS_TIMEOUT_MS);
+		print_pingpong(ib, ipc_mechs[mech].name, sync_text, size);
+	} else {
+		print_stream(ib, ipc_mechs[mech].name, sync_text, size);
+	}
 }
 
 /* Every mechanism, size and (for shm) sync of the command. */
@@ -833,12 +542,13 @@ static int run_accounts(struct ipc_bench *ib)
 /* Chooses the CPUs --pin puts the sides on, among those this process may use. */
 static int choose_cpus(struct ipc_bench *ib)
 {
+	cpu_set_t allowed;
 	int found = 0;
 
-	if (sched_getaffinity(0, sizeof ib->allowed, &ib->allowed) < 0)
+	if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
 		return diag_errno("sched_getaffinity");
 	for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++)
-		if (CPU_ISSET((size_t)cpu, &ib->allowed))
+		if (CPU_ISSET((size_t)cpu, &allowed))
 			ib->cpu[found++] = cpu;
 	if (ib->pin == PIN_CROSS && found < 2)
 		return diag_error("--pin cross needs two CPUs; this process may use only cpu %d", ib->cpu[0]);

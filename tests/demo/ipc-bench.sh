@@ -11,8 +11,8 @@ step "The same as two threads of one process: no address space switch" \
 	sockbox ipc-bench pingpong --threads --mech pipe,shm --sync futex -c 2000
 step "One way, as fast as it goes: 64-byte and 32 KiB messages (udp counts its losses)" \
 	sockbox ipc-bench stream --mech pipe,udp,shm --sync sem -s 64,32K -c 2000
-step "A race: two workers add 1 a million times each with no lock, then under a mutex" \
-	sockbox ipc-bench lock --mech none,mutex,atomic -c 1000000
+step "A race: two workers add 1 ten million times each with no lock, then under a mutex" \
+	sockbox ipc-bench lock --mech none,mutex,atomic -c 10000000
 echo
 echo "# Two workers lock two accounts in opposite orders: a deadlock, found by a"
 echo "# timed wait (exit 3); --ordered takes the locks in one order and completes."
