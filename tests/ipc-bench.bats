@@ -77,6 +77,12 @@ check_pingpong_rows() {
 	fi
 }
 
+@test "ipc-bench --pin cross on one CPU says so and exits 1" {
+	run -1 --separate-stderr taskset -c 0 "$SOCKBOX" ipc-bench pingpong --pin cross -c 10
+	[ "$stderr" = "sockbox ipc-bench: --pin cross needs two CPUs; this process may use only cpu 0" ]
+	[ -z "$output" ]
+}
+
 @test "ipc-bench --duration measures for a time instead of a count" {
 	run -0 --separate-stderr ib pingpong --mech socketpair-stream,udp --duration 0.2 --json
 	[ "$(jq -r 'select(.count > 10) | .mech' <<<"$output" | tr '\n' ' ')" = "socketpair-stream udp " ]
@@ -184,6 +190,7 @@ check_pingpong_rows() {
 	[[ $stderr == *"side A write(2)s the message into the pipe"* ]]
 	[[ $stderr == *"publishes the slot index with a release store"* ]]
 	[[ $stderr == *"side B was process "* ]]
+	[[ $stderr =~ "message 100, timed from A's send call: A's send returned at "[0-9.]+" us, B's receive at "[0-9.]+" us, B's echo was sent at "[0-9.]+" us, A had it at "[0-9.]+" us" ]]
 }
 
 @test "ipc-bench refuses bad values and misplaced options with exit 2" {

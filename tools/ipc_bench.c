@@ -100,6 +100,7 @@ enum { EXIT_DEADLOCK = 3 };
 
 #define MAX_ITEMS 16
 #define DEFAULT_COUNT 10000u
+#define DEFAULT_WARMUP 100u
 #define DEFAULT_LOCK_COUNT 100000u
 
 struct ipc_bench {
@@ -263,7 +264,7 @@ static int parse_args(struct ipc_bench *ib, int argc, char **argv)
 {
 	struct opt_state st;
 	const char *mech_text = NULL;
-	int key, rc, count_given = 0;
+	int key, rc, count_given = 0, warmup_given = 0;
 
 	opt_init(&st, &ipc_bench_tool, argc, argv);
 	while ((key = opt_next(&st)) != OPT_END) {
@@ -273,11 +274,15 @@ static int parse_args(struct ipc_bench *ib, int argc, char **argv)
 			mech_text = st.arg;
 		if (key == 'c')
 			count_given = 1;
+		if (key == OPT_WARMUP)
+			warmup_given = 1;
 		if (parse_option(ib, key, st.arg) != EXIT_OK) {
 			opt_done(&st);
 			return EXIT_USAGE;
 		}
 	}
+	if (!warmup_given)
+		ib->warmup = DEFAULT_WARMUP;
 	rc = check_command(ib, mech_text, argc, argv, st.index);
 	if (rc == EXIT_OK)
 		rc = check_conflicts(ib, count_given);
@@ -399,6 +404,27 @@ static void narrate(enum ipc_mech_id mech, int sync, size_t size, unsigned slots
 	}
 }
 
+/* The first measured message's path, timed: where the time of one
+ * message goes (the send call, the wake-up, the echo). */
+static void narrate_path(const struct ipc_bench *ib, const struct session_result *res)
+{
+	const uint64_t *t = res->path_ns;
+
+	if (!t[0] && !t[1])
+		return;
+	if (ib->command == CMD_PINGPONG)
+		diag_verbose(1,
+		             "message %" PRIu64 ", timed from A's send call: A's send returned at %.1f us, "
+		             "B's receive at %.1f us, B's echo was sent at %.1f us, A had it at %.1f us",
+		             ib->warmup, (double)t[0] / 1e3, (double)t[1] / 1e3, (double)t[2] / 1e3,
+		             (double)t[3] / 1e3);
+	else
+		diag_verbose(1,
+		             "message %" PRIu64 ", timed from A's send call: A's send returned at %.1f us, "
+		             "B's receive at %.1f us",
+		             ib->warmup, (double)t[0] / 1e3, (double)t[1] / 1e3);
+}
+
 /* Runs one mechanism, sync and size, and prints its row; a failure is
  * reported and leaves no row. */
 static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_t size)
@@ -429,6 +455,7 @@ static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_
 	}
 	if (res->b_pid)
 		diag_verbose(1, "side B was process %ld, side A process %ld", res->b_pid, (long)getpid());
+	narrate_path(ib, res);
 	if (cfg.pingpong) {
 		if (res->lost)
 			diag_info("%s: %" PRIu64 " of %" PRIu64

@@ -32,8 +32,9 @@ struct run {
 	_Atomic uint64_t sent, received, lost;
 	_Atomic int sender_done;
 	_Atomic int b_failed;
-	char b_error[200]; /* written by side B before it ends, read after it is reaped */
-	struct hist lat;   /* side A's round trip times */
+	_Atomic uint64_t path_ns[5]; /* the first measured message: A sends, A sent, B got, B echoed, A got */
+	char b_error[200];           /* written by side B before it ends, read after it is reaped */
+	struct hist lat;             /* side A's round trip times */
 };
 
 static int pin_to(const struct session_config *cfg, int side)
@@ -126,6 +127,8 @@ static void run_side_b(struct run *r)
 			break;
 		}
 		expected = seq + 1;
+		if (seq == r->cfg->warmup)
+			atomic_store(&r->path_ns[2], clock_now_ns());
 		if (seq >= r->cfg->warmup) {
 			received++;
 			if (lossy || (word & LAST_FLAG))
@@ -135,6 +138,8 @@ static void run_side_b(struct run *r)
 			fail_b(r, "%s: side B: send: %s", name, strerror(errno));
 			break;
 		}
+		if (seq == r->cfg->warmup && r->cfg->pingpong)
+			atomic_store(&r->path_ns[3], clock_now_ns());
 		if (word & LAST_FLAG)
 			break;
 	}
@@ -200,9 +205,16 @@ static int run_side_a(struct run *r)
 		last = is_last(r, i, deadline);
 		fill(msg, r->size, i | (last ? LAST_FLAG : 0));
 		uint64_t t0 = clock_now_ns();
-		if ((rc = ipc_chan_send(r->chan, 0, msg)) < 0 || !cfg->pingpong)
+		if (i == cfg->warmup)
+			atomic_store(&r->path_ns[0], t0);
+		rc = ipc_chan_send(r->chan, 0, msg);
+		if (i == cfg->warmup)
+			atomic_store(&r->path_ns[1], clock_now_ns());
+		if (rc < 0 || !cfg->pingpong)
 			continue;
 		rc = await_echo(r, reply, i);
+		if (rc == 0 && i == cfg->warmup)
+			atomic_store(&r->path_ns[4], clock_now_ns());
 		if (rc == 1) {
 			lost++;
 			rc = 0;
@@ -340,6 +352,10 @@ int session_run(const struct session_config *cfg, enum ipc_mech_id mech, enum sh
 		            : res->sent > res->received ? res->sent - res->received
 		                                        : 0;
 		res->lat = r->lat;
+		for (int k = 0; k < 4; k++) {
+			uint64_t at = atomic_load(&r->path_ns[k + 1]), from = atomic_load(&r->path_ns[0]);
+			res->path_ns[k] = at > from ? at - from : 0;
+		}
 	}
 	munmap(r, sizeof *r);
 	return rc;

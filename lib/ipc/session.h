@@ -37,7 +37,11 @@ struct session_result {
 	uint64_t lost;     /* pingpong: round trips without an echo; stream: sent - received */
 	double seconds;    /* from A's first measured send to the last receipt */
 	long b_pid;        /* side B's process, 0 for a thread */
-	char error[256];   /* one line, no prefix, when session_run fails */
+	/* The first measured message's path, in ns after side A began to send
+	 * it (0: not reached): A's send returned, B's receive returned, B's
+	 * echo send returned (pingpong), A's receive of the echo returned. */
+	uint64_t path_ns[4];
+	char error[256]; /* one line, no prefix, when session_run fails */
 };
 
 /* Runs one session through mech (sync for shm, slots its depth) with
