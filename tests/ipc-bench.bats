@@ -15,7 +15,9 @@ check_pingpong_rows() {
 	jq -e --argjson n "$2" 'select(
 		.mode == "pingpong" and (.mech | type) == "string" and
 		(.sync == null or (.sync | IN("sem", "futex", "eventfd", "spin"))) and
-		(.size | type) == "number" and .count == $n and .round_trips_per_s > 0 and
+		(.size | type) == "number" and .round_trips_per_s > 0 and
+		# udp leaves out a round trip whose echo took over 200 ms (a loaded machine)
+		(.count == $n or (.mech == "udp" and .count > 0 and .count <= $n)) and
 		(.lat_ns | keys) == ["max", "min", "p50", "p99", "p999"] and
 		.lat_ns.min > 0 and .lat_ns.min <= .lat_ns.p50 and .lat_ns.p50 <= .lat_ns.p99 and
 		.lat_ns.p99 <= .lat_ns.p999 and .lat_ns.p999 <= .lat_ns.max and
