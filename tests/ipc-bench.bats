@@ -225,6 +225,26 @@ check_pingpong_rows() {
 	[[ $stderr == "sockbox ipc-bench: "*"No space left on device" ]]
 }
 
+@test "ipc-bench stops on SIGTERM mid-row: no row, side B reaped, nothing left behind, the signal re-raised" {
+	local before mode
+	before=$(ipcs -q | grep -c '^0x' || true)
+	for mode in "" --threads; do
+		"$SOCKBOX" ipc-bench pingpong --mech sysv-msg,fifo --duration 60 -v $mode >"$TMP/out" 2>"$TMP/err" &
+		local pid=$!
+		track_pid "$pid"
+		wait_until 10 grep -q "depth 8:" "$TMP/err" || fail "never started: $(cat "$TMP/err")"
+		kill -TERM "$pid"
+		wait_exit "$pid" 10 || fail "still running 10 s after SIGTERM"
+		local status=0
+		wait "$pid" || status=$?
+		[ "$status" -eq 143 ]
+		[ ! -s "$TMP/out" ]
+		[ -z "$(pgrep -f 'ipc-bench pingpong --mech sysv-msg,fifo --duration 60' || true)" ]
+	done
+	[ "$(ipcs -q | grep -c '^0x' || true)" = "$before" ]
+	[ -z "$(ls /tmp | grep '^sockbox-ipc-' || true)" ]
+}
+
 @test "ipc-bench leaves no queue, segment, FIFO or lock file behind" {
 	local before after
 	before=$(ipcs -q | grep -c '^0x' || true)

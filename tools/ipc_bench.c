@@ -25,6 +25,7 @@
 #include "ipc/lock.h"
 #include "ipc/mech.h"
 #include "ipc/session.h"
+#include "sig/sig.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -433,6 +434,7 @@ static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_
 		                      .count = ib->count,
 		                      .duration = ib->duration,
 		                      .warmup = ib->warmup,
+		                      .stop = sig_stop_flag(),
 		                      .threads = ib->threads,
 		                      .cpu = { -1, -1 } };
 	struct session_result *res = &ib->result;
@@ -450,7 +452,8 @@ static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_
 	}
 	narrate(mech, sync, size, slots);
 	if (session_run(&cfg, mech, (enum shmring_sync)sync, size, slots, res) < 0) {
-		ib->failed = diag_error("%s", res->error);
+		if (!sig_stop_requested())
+			ib->failed = diag_error("%s", res->error);
 		return;
 	}
 	if (res->b_pid)
@@ -478,7 +481,7 @@ static void run_messages(struct ipc_bench *ib)
 			if ((ipc_mechs[mech].flags & IPC_FIXED_SIZE) && s > 0)
 				break;
 			size_t size = (ipc_mechs[mech].flags & IPC_FIXED_SIZE) ? 8 : (size_t)ib->sizes[s];
-			for (size_t y = 0; y < (synced ? ib->nsyncs : 1); y++)
+			for (size_t y = 0; y < (synced ? ib->nsyncs : 1) && !sig_stop_requested(); y++)
 				run_one(ib, mech, synced ? ib->syncs[y] : 0, size);
 		}
 	}
@@ -488,7 +491,7 @@ static void run_messages(struct ipc_bench *ib)
 
 static void run_lock(struct ipc_bench *ib)
 {
-	for (size_t m = 0; m < ib->nmechs; m++) {
+	for (size_t m = 0; m < ib->nmechs && !sig_stop_requested(); m++) {
 		struct lock_count lc = { .mech = (enum lock_mech)ib->mechs[m],
 			                 .workers = ib->workers,
 			                 .count = ib->count,
@@ -615,13 +618,20 @@ int ipc_bench_main(int argc, char **argv)
 	}
 	if (ib.command == CMD_LOCK && (ib.deadlock || ib.ordered))
 		return diag_finish_stdout(run_accounts(&ib));
-	if (ib.command == CMD_LOCK) {
+	if (ib.command != CMD_LOCK && choose_cpus(&ib) != EXIT_OK)
+		return EXIT_FAIL;
+	/* a stop signal ends the row under way (its other side stopped and
+	 * reaped, its queues and files removed) and the run, then re-raised */
+	if (sig_catch_stop() < 0)
+		return diag_errno("install signal handlers");
+	if (ib.command == CMD_LOCK)
 		run_lock(&ib);
-	} else {
-		if (choose_cpus(&ib) != EXIT_OK)
-			return EXIT_FAIL;
+	else
 		run_messages(&ib);
-	}
+	sig_restore();
 	buf_free(&ib.line);
-	return diag_finish_stdout(ib.failed ? EXIT_FAIL : EXIT_OK);
+	status = diag_finish_stdout(ib.failed ? EXIT_FAIL : EXIT_OK);
+	if (sig_caught())
+		return sig_reraise(sig_caught());
+	return status;
 }

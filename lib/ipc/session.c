@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +198,11 @@ static int run_side_a(struct run *r)
 		return -1;
 	}
 	for (i = 0; !last && rc == 0; i++) {
+		if (cfg->stop && *cfg->stop) {
+			errno = EINTR;
+			rc = -1;
+			break;
+		}
 		if (i == cfg->warmup) {
 			atomic_store(&r->start_ns, clock_now_ns());
 			if (cfg->duration > 0)
@@ -242,10 +248,15 @@ static int start_side_b(struct run *r, pid_t *pid, pthread_t *thread)
 		r->chan->thread[1] = *thread;
 		return 0;
 	}
+	pid_t parent = getpid();
 	*pid = fork();
 	if (*pid < 0)
 		return -1;
 	if (*pid == 0) {
+		/* side A killed outright (SIGKILL) must not leave B waiting
+		 * forever on a queue or a ring that no one will ever fill */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
 		ipc_chan_enter(r->chan, 1, 1);
 		run_side_b(r);
 		_exit(atomic_load(&r->b_failed) ? 1 : 0);
@@ -292,7 +303,9 @@ static int run_sides(struct run *r, struct session_result *res)
 	if (rc < 0)
 		snprintf(res->error, sizeof res->error, "%s: pin side A to cpu %d: %s", name, r->cfg->cpu[0],
 		         strerror(errno));
-	else if ((rc = run_side_a(r)) < 0 && errno == EPROTO)
+	else if ((rc = run_side_a(r)) < 0 && errno == EINTR)
+		snprintf(res->error, sizeof res->error, "%s: interrupted; no result", name);
+	else if (rc < 0 && errno == EPROTO)
 		snprintf(res->error, sizeof res->error,
 		         "%s: an echo came back out of order or corrupted; no result", name);
 	else if (rc < 0)

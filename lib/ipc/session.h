@@ -11,23 +11,28 @@
  * with threads set; each side is pinned to its CPU when cfg->cpu says so,
  * and the caller's own CPUs are restored before returning.  The real-time
  * signals of the signal mechanism are blocked for the session's length
- * and restored.  Never prints.
+ * and restored.  A stop flag (cli's SIGINT, SIGTERM) set while it runs
+ * ends the session as soon as side A's current call returns: side B is
+ * stopped and reaped, everything is released, and session_run fails
+ * with errno EINTR.  Never prints.
  */
 #ifndef SOCKBOX_IPC_SESSION_H
 #define SOCKBOX_IPC_SESSION_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "base/hist.h"
 #include "ipc/mech.h"
 
 struct session_config {
-	int pingpong;    /* 1: pingpong; 0: stream */
-	uint64_t count;  /* messages measured, when duration is 0 */
-	double duration; /* seconds to measure for, or 0 */
-	uint64_t warmup; /* messages before the measurement */
-	int threads;     /* 1: side B is a thread */
-	int cpu[2];      /* side A's and side B's CPU, -1: unpinned */
+	int pingpong;                      /* 1: pingpong; 0: stream */
+	uint64_t count;                    /* messages measured, when duration is 0 */
+	double duration;                   /* seconds to measure for, or 0 */
+	uint64_t warmup;                   /* messages before the measurement */
+	int threads;                       /* 1: side B is a thread */
+	int cpu[2];                        /* side A's and side B's CPU, -1: unpinned */
+	const volatile sig_atomic_t *stop; /* side A stops once *stop is set (NULL: never) */
 };
 
 struct session_result {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
 #include <stdalign.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SPINS_BEFORE_YIELD 16384u
@@ -88,9 +90,14 @@ void shmring_destroy(void *mem)
 	r->efd_items = r->efd_spaces = -1;
 }
 
+/* A wait gives up after 100 ms, so a thread cancelled while it sleeps here
+ * (pthread_testcancel below: futex(2) through syscall() is no cancellation
+ * point) ends within that time. */
 static long futex(_Atomic uint32_t *word, int op, uint32_t value)
 {
-	return syscall(SYS_futex, word, op, value, NULL, NULL, 0);
+	struct timespec wait = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+
+	return syscall(SYS_futex, word, op, value, op == FUTEX_WAIT ? &wait : NULL, NULL, 0);
 }
 
 static int can_push(struct shmring *r)
@@ -118,6 +125,7 @@ static void futex_wait_until(struct shmring *r, _Atomic uint32_t *word, _Atomic 
 			futex(word, FUTEX_WAIT, seen);
 		}
 		atomic_fetch_sub(waiters, 1);
+		pthread_testcancel();
 	}
 }
 
@@ -130,9 +138,12 @@ static void futex_post(_Atomic uint32_t *word, _Atomic uint32_t *waiters)
 
 static void spin_until(struct shmring *r, int (*ready)(struct shmring *))
 {
-	for (unsigned n = 1; !ready(r); n++)
-		if (n % SPINS_BEFORE_YIELD == 0)
+	for (unsigned n = 1; !ready(r); n++) {
+		if (n % SPINS_BEFORE_YIELD == 0) {
 			sched_yield();
+			pthread_testcancel();
+		}
+	}
 }
 
 static int eventfd_take(int fd)

@@ -19,6 +19,10 @@
  *	         polls sched_yield(2), so one core shared by both sides still
  *	         makes progress
  *
+ * A waiting thread can be cancelled (pthread_cancel) whatever the sync:
+ * sem_wait and read are cancellation points, futex and spin test for it
+ * at least every 100 ms or 16,384 polls.
+ *
  * A struct shmring lives in memory both sides map (shm_open'ed and mapped
  * MAP_SHARED by ipc/mech); the eventfds are numbers both processes inherit.
  */
