@@ -199,8 +199,10 @@ static int run_side_a(struct run *r)
 	}
 	for (i = 0; !last && rc == 0; i++) {
 		if (cfg->stop && *cfg->stop) {
-			errno = EINTR;
-			rc = -1;
+			/* a last message ends side B the normal way (no kill, no
+			 * thread cancellation); if even that fails, B is stopped */
+			fill(msg, r->size, i | LAST_FLAG);
+			rc = ipc_chan_send(r->chan, 0, msg) < 0 ? -1 : -2;
 			break;
 		}
 		if (i == cfg->warmup) {
@@ -235,6 +237,8 @@ static int run_side_a(struct run *r)
 	atomic_store(&r->sender_done, 1);
 	free(msg);
 	free(reply);
+	if (rc == -2)
+		errno = EINTR;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -300,20 +304,23 @@ static int run_sides(struct run *r, struct session_result *res)
 	res->b_pid = pid > 0 ? (long)pid : 0;
 	ipc_chan_enter(r->chan, 0, !r->cfg->threads);
 	rc = pin_to(r->cfg, 0);
-	if (rc < 0)
-		snprintf(res->error, sizeof res->error, "%s: pin side A to cpu %d: %s", name, r->cfg->cpu[0],
-		         strerror(errno));
-	else if ((rc = run_side_a(r)) < 0 && errno == EINTR)
-		snprintf(res->error, sizeof res->error, "%s: interrupted; no result", name);
-	else if (rc < 0 && errno == EPROTO)
-		snprintf(res->error, sizeof res->error,
-		         "%s: an echo came back out of order or corrupted; no result", name);
-	else if (rc < 0)
-		snprintf(res->error, sizeof res->error, "%s: side A: %s", name, strerror(errno));
-	if (rc < 0 && !atomic_load(&r->sender_done))
+	if (rc == 0)
+		rc = run_side_a(r);
+	if (rc < 0) {
+		/* stopped: the last message ends B; any other failure: B may wait
+		 * for a message that never comes, so it is stopped */
+		int stopped = errno == EINTR;
+		if (stopped)
+			snprintf(res->error, sizeof res->error, "%s: interrupted; no result", name);
+		else if (errno == EPROTO)
+			snprintf(res->error, sizeof res->error,
+			         "%s: an echo came back out of order or corrupted; no result", name);
+		else
+			snprintf(res->error, sizeof res->error, "%s: side A: %s", name, strerror(errno));
 		atomic_store(&r->sender_done, 1);
-	if (rc < 0)
-		stop_side_b(r, pid, thread);
+		if (!stopped)
+			stop_side_b(r, pid, thread);
+	}
 	reap_side_b(r, pid, thread);
 	if (atomic_load(&r->b_failed)) {
 		snprintf(res->error, sizeof res->error, "%s; no result", r->b_error);

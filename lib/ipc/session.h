@@ -12,9 +12,9 @@
  * and the caller's own CPUs are restored before returning.  The real-time
  * signals of the signal mechanism are blocked for the session's length
  * and restored.  A stop flag (cli's SIGINT, SIGTERM) set while it runs
- * ends the session as soon as side A's current call returns: side B is
- * stopped and reaped, everything is released, and session_run fails
- * with errno EINTR.  Never prints.
+ * ends the session as soon as side A's current call returns: A sends a
+ * last message, which ends side B the normal way, B is reaped, everything
+ * is released, and session_run fails ("interrupted").  Never prints.
  */
 #ifndef SOCKBOX_IPC_SESSION_H
 #define SOCKBOX_IPC_SESSION_H
