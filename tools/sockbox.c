@@ -29,6 +29,7 @@ static const struct tool tools[] = {
 	{ &file_copy_tool, file_copy_main },
 	{ &ftp_client_tool, ftp_client_main },
 	{ &http_probe_tool, http_probe_main },
+	{ &ipc_bench_tool, ipc_bench_main },
 	{ &log_writer_tool, log_writer_main },
 	{ &poll_server_tool, poll_server_main },
 	{ &select_server_tool, select_server_main },
