@@ -19,6 +19,7 @@
 #include "base/escape.h"
 #include "http/http.h"
 #include "http/httpc.h"
+#include "http/httpjson.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "cli/opt.h"
@@ -27,6 +28,8 @@
 #include "sig/sig.h"
 #include "base/stats.h"
 #include "http/url.h"
+#include "draw/term.h"
+#include "draw/waterfall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +59,7 @@ enum {
 	OPT_BODY,
 	OPT_JSON,
 	OPT_MAX_HEADER_SIZE,
+	OPT_SVG,
 };
 
 /* clang-format off */
@@ -88,6 +92,7 @@ static const struct opt_spec options[] = {
 	{ 'o', "output", "FILE", "write the response body to FILE, replaced whole when complete" },
 	{ OPT_JSON, "json", NULL, "one JSON object per response (JSON Lines)" },
 	{ OPT_MAX_HEADER_SIZE, "max-header-size", "SIZE", "largest response header section accepted (default 64K)" },
+	{ OPT_SVG, "svg", "FILE", "draw every response's phases as a waterfall in FILE (SVG)" },
 	{ 'v', "verbose", NULL, "narrate: addresses, TLS, request and response fields (repeatable)" },
 	{ 0, NULL, NULL, NULL },
 };
@@ -157,6 +162,9 @@ struct http_probe {
 	struct url next_url; /* where a planned redirect goes */
 	int stdout_closed;   /* stdout's reader went away: stop */
 	struct stats phase_stats[PHASES];
+	const char *svg;     /* --svg FILE */
+	int bars;            /* a waterfall bar under each line: stdout is a terminal */
+	struct waterfall wf; /* the bars' scale, the rows --svg draws */
 	uint64_t sent, ok, errors, unmet, connections;
 	struct httpc client; /* last: it holds the read buffer */
 };
@@ -351,6 +359,11 @@ static int parse_option(struct http_probe *p, int key, const char *arg)
 	case OPT_JSON:
 		p->json = 1;
 		return 0;
+	case OPT_SVG:
+		if (strcmp(arg, "-") == 0)
+			return bad_value(key, arg, "a file (stdout carries the probe lines)");
+		p->svg = arg;
+		return 0;
 	case OPT_MAX_HEADER_SIZE:
 		return parse_size(arg, 256, 64 << 20, &p->max_head) < 0
 		           ? bad_value(key, arg, "a size from 256 to 64M")
@@ -421,6 +434,9 @@ static int parse_args(struct http_probe *p, int argc, char **argv)
 	if (!p->method)
 		p->method = p->head ? "HEAD" : p->has_data ? "POST" : "GET";
 	status = check_conflicts(p);
+	/* the bars are for people: only where the lines reach a terminal */
+	p->bars = !p->json && !p->body_to_stdout && isatty(STDOUT_FILENO);
+	waterfall_init(&p->wf, term_caps(STDOUT_FILENO));
 	return status != 0 ? status : OPT_GO_ON;
 }
 
@@ -846,6 +862,28 @@ static void print_line(struct http_probe *p)
 	if (p->ex.redirect[0])
 		buf_printf(t, ", redirect to %s", p->ex.redirect);
 	emit_text(p, t->data);
+	if (p->bars) {
+		buf_clear(t);
+		waterfall_bar(&p->wf, t, d);
+		emit_text(p, t->data);
+	}
+}
+
+/* --svg: the response's phases, kept for the waterfall drawn at the end. */
+static void draw_exchange(struct http_probe *p)
+{
+	const struct http_response *r = &p->client.response;
+	struct waterfall_row row;
+	double d[PHASES];
+
+	phase_durations(&p->ex.t, d);
+	memcpy(row.ms, d, sizeof row.ms);
+	snprintf(row.label, sizeof row.label, "seq=%llu%s %d, %s", (unsigned long long)p->seq,
+	         p->hops ? " (redirected)" : "", r->status, p->client.reused ? "reused" : "new connection");
+	if (waterfall_add(&p->wf, &row) < 0) {
+		diag_errno("keep the waterfall");
+		p->svg = NULL;
+	}
 }
 
 /* -v: each phase as a duration and since the start (curl's convention). */
@@ -872,52 +910,6 @@ static void json_time(struct json *j, const char *key, const struct exchange *ex
 		json_null(j, key);
 }
 
-/* headers: an object by lowercase name; repeated fields joined by ", "
- * as RFC 9110 5.3 allows. */
-static void json_headers(struct json *j, const struct http_fields *f)
-{
-	struct buf name = BUF_INIT, value = BUF_INIT;
-
-	json_begin_object(j, "headers");
-	for (size_t i = 0; i < f->count; i++) {
-		if (http_fields_find(f, http_fields_name(f, i), 0) < i)
-			continue; /* joined with its first occurrence */
-		buf_clear(&name);
-		buf_clear(&value);
-		for (const char *c = http_fields_name(f, i); *c; c++)
-			buf_append_byte(&name, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
-		for (size_t k = i; k < f->count; k = http_fields_find(f, http_fields_name(f, i), k + 1))
-			buf_printf(&value, "%s%s", value.len ? ", " : "", http_fields_value(f, k));
-		json_bytes(j, name.data, value.data ? value.data : "", value.len);
-	}
-	json_end(j);
-	buf_free(&name);
-	buf_free(&value);
-}
-
-static void json_tls(struct json *j, const struct httpc *c)
-{
-	const struct tls_info *t = &c->tls_info;
-
-	if (!c->tls_used) {
-		json_null(j, "tls");
-		return;
-	}
-	json_begin_object(j, "tls");
-	json_str(j, "version", t->version);
-	json_str(j, "cipher", t->cipher);
-	json_str(j, "alpn", t->alpn[0] ? t->alpn : NULL);
-	json_str(j, "subject", t->has_cert ? t->subject : NULL);
-	json_str(j, "issuer", t->has_cert ? t->issuer : NULL);
-	json_str(j, "not_after", t->has_cert ? t->not_after : NULL);
-	if (t->has_cert)
-		json_int(j, "days_left", t->seconds_left / 86400);
-	else
-		json_null(j, "days_left");
-	json_bool(j, "verified", t->verified);
-	json_end(j);
-}
-
 /* Beyond the stable keys: where the probe was, each connect attempt,
  * the phase durations, and a followed redirect. */
 static void json_extras(struct json *j, const struct http_probe *p)
@@ -928,16 +920,7 @@ static void json_extras(struct json *j, const struct http_probe *p)
 	json_uint(j, "seq", p->seq);
 	json_uint(j, "attempt", p->attempt);
 	json_bool(j, "reused", c->reused);
-	json_begin_array(j, "connects");
-	for (size_t i = 0; i < c->attempt_count; i++) {
-		json_begin_object(j, NULL);
-		json_str(j, "address", c->attempts[i].address);
-		json_bool(j, "ok", c->attempts[i].error == 0);
-		json_str(j, "error", c->attempts[i].error ? strerror(c->attempts[i].error) : NULL);
-		json_fixed(j, "time_ms", c->attempts[i].ms, 3);
-		json_end(j);
-	}
-	json_end(j);
+	httpjson_connects(j, "connects", c);
 	if (p->ex.complete) {
 		phase_durations(&p->ex.t, d);
 		json_begin_object(j, "durations");
@@ -989,12 +972,12 @@ static void print_json(struct http_probe *p, enum outcome out)
 	json_time(&j, "time_total_ms", ex, ex->complete ? ex->t.end : 0);
 	if (ex->has_head) {
 		json_uint(&j, "size", r->body_bytes);
-		json_headers(&j, &r->headers);
+		httpjson_fields(&j, "headers", &r->headers);
 	} else {
 		json_null(&j, "size");
 		json_null(&j, "headers");
 	}
-	json_tls(&j, &p->client);
+	httpjson_tls(&j, "tls", &p->client);
 	json_bool(&j, "ok", out == OUT_OK);
 	json_str(&j, "error", ex->error[0] ? ex->error : ex->unmet[0] ? ex->unmet : NULL);
 	json_extras(&j, p);
@@ -1015,6 +998,8 @@ static void report(struct http_probe *p, enum outcome out)
 		print_json(p, out);
 	else if (p->ex.complete)
 		print_line(p);
+	if (p->svg && p->ex.complete)
+		draw_exchange(p);
 	/* a line per probe as it happens, also into a pipe (| tee, | jq); a
 	 * reader that went away (| head -1) ends the run, as it ends a filter */
 	if (fflush(stdout) != 0 || ferror(stdout))
@@ -1164,6 +1149,19 @@ static void print_statistics(struct http_probe *p)
 	}
 }
 
+/* --svg: the waterfall of every response, written whole. */
+static int write_waterfall(struct http_probe *p)
+{
+	char url[LOCATION_MAX], title[LOCATION_MAX + 32];
+
+	snprintf(title, sizeof title, "http-probe %s", url_format(&p->url, url, sizeof url));
+	if (waterfall_svg_file(&p->wf, title, p->svg) < 0) {
+		diag_errno("write %s", p->svg);
+		return -1;
+	}
+	return 0;
+}
+
 static int run(struct http_probe *p)
 {
 	httpc_init(&p->client, &p->config, p->max_head);
@@ -1180,6 +1178,8 @@ static int run(struct http_probe *p)
 	}
 	if (p->count > 1)
 		print_statistics(p);
+	if (p->svg && write_waterfall(p) < 0)
+		return EXIT_FAIL;
 	if (p->sent == 0)
 		return diag_error("interrupted");
 	if (p->errors)
@@ -1195,6 +1195,7 @@ static void cleanup(struct http_probe *p)
 	buf_free(&p->request);
 	buf_free(&p->text);
 	buf_free(&p->body_tail);
+	waterfall_free(&p->wf);
 	for (int i = 0; i < PHASES; i++)
 		stats_free(&p->phase_stats[i]);
 	free(p);

@@ -24,6 +24,8 @@
 #include "pkt/pktfmt.h"
 #include "sig/sig.h"
 #include "pkt/tcpflow.h"
+#include "draw/ladder.h"
+#include "draw/svg.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -35,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { OPT_TIMEOUT = OPT_LONG_ONLY, OPT_JSON, OPT_EXPLAIN };
+enum { OPT_TIMEOUT = OPT_LONG_ONLY, OPT_JSON, OPT_EXPLAIN, OPT_SVG, OPT_CONN, OPT_MAX_ARROWS };
 
 static const struct opt_spec options[] = {
 	{ 'i', "interface", "IFACE", "capture live on IFACE (default lo; any: every interface)" },
@@ -52,6 +54,9 @@ static const struct opt_spec options[] = {
 	{ OPT_JSON, "json", NULL, "one JSON object per packet" },
 	{ OPT_EXPLAIN, "explain", NULL, "follow TCP connections, UDP datagrams and ARP in words" },
 	{ 'S', "absolute", NULL, "with --explain: absolute TCP sequence numbers" },
+	{ OPT_SVG, "svg", "FILE", "with --explain: draw each connection as a ladder diagram in FILE (SVG)" },
+	{ OPT_CONN, "conn", "N", "with --svg: draw only TCP connection N (as --explain numbers them)" },
+	{ OPT_MAX_ARROWS, "max-arrows", "N", "with --svg: draw at most N arrows (default 2000)" },
 	{ 0, NULL, NULL, NULL },
 };
 
@@ -76,6 +81,8 @@ struct sniff {
 	double timeout;
 	unsigned snaplen;
 	int verbose, hex, ascii, json, explain, absolute, quiet, list;
+	const char *svg_path;             /* --svg */
+	struct ladder_options ladder_opt; /* --conn, --max-arrows */
 
 	/* run state */
 	pcap_t *pcap;
@@ -87,11 +94,13 @@ struct sniff {
 	uint64_t deadline_ns;
 	uint64_t seen;
 	int stop, status, told_numbering;
+	int svg_only; /* --svg -: no packet lines */
 	struct buf out, note;
 	struct pktfmt_clock clock;
 	int64_t json_sec;
 	char json_day[32]; /* "2026-11-23T12:00:00" of json_sec, UTC */
 	struct tcpflow *flows;
+	struct ladder *ladder; /* --svg: the arrows drawn at the end */
 	struct pkt pkt;
 	uint8_t *frame; /* SNAPLEN_MAX bytes: see copy_frame */
 };
@@ -154,6 +163,22 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 		case OPT_EXPLAIN:
 			s->explain = 1;
 			break;
+		case OPT_SVG:
+			s->svg_path = st.arg;
+			break;
+		case OPT_CONN:
+		case OPT_MAX_ARROWS:
+			if (parse_uint(st.arg, 1, key == OPT_CONN ? UINT32_MAX : 1000000, &n) < 0) {
+				opt_done(&st);
+				return opt_bad_value(&sniff_tool, key, st.arg,
+				                     "expected a whole number from 1%s",
+				                     key == OPT_CONN ? "" : " to 1000000");
+			}
+			if (key == OPT_CONN)
+				s->ladder_opt.conn = (unsigned)n;
+			else
+				s->ladder_opt.max_arrows = (size_t)n;
+			break;
 		case 'c':
 			if (parse_uint(st.arg, 1, UINT64_MAX, &s->count) < 0) {
 				opt_done(&st);
@@ -184,10 +209,17 @@ static int parse_args(struct sniff *s, int argc, char **argv)
 		return diag_usage("--list-interfaces takes no capture options");
 	if (s->iface && s->read_path)
 		return diag_usage("--interface and --read exclude each other");
+	if (s->svg_path && !s->explain)
+		return diag_usage("--svg needs --explain");
+	if ((s->ladder_opt.conn || s->ladder_opt.max_arrows) && !s->svg_path)
+		return diag_usage("--%s needs --svg", s->ladder_opt.conn ? "conn" : "max-arrows");
+	if (s->svg_path && strcmp(s->svg_path, "-") == 0 && s->write_path && strcmp(s->write_path, "-") == 0)
+		return diag_usage("--svg - and --write - both want stdout");
 	if (s->quiet && !s->write_path)
 		return diag_usage("--quiet only makes sense with --write");
 	if (s->write_path && strcmp(s->write_path, "-") == 0)
 		s->quiet = 1; /* the capture itself goes to stdout */
+	s->svg_only = s->svg_path && strcmp(s->svg_path, "-") == 0;
 	if (!s->read_path && !s->iface)
 		s->iface = "lo";
 	diag_set_verbosity(s->verbose);
@@ -345,9 +377,13 @@ static void explain_packet(struct sniff *s, const struct pkt *p, uint64_t now_ns
 
 	if (p->transport != PKT_TR_TCP || tcpflow_track(s->flows, p, now_ns, &ev) < 0) {
 		explain_other(&s->note, p);
+		if (s->ladder && ladder_add(s->ladder, p, NULL, now_ns) < 0)
+			s->status = diag_errno("draw the ladder");
 		return;
 	}
-	if (!s->told_numbering && !s->json) {
+	if (s->ladder && ladder_add(s->ladder, p, &ev, now_ns) < 0)
+		s->status = diag_errno("draw the ladder");
+	if (!s->told_numbering && !s->json && !s->svg_only) {
 		buf_append_str(
 		    &s->out,
 		    s->absolute
@@ -454,6 +490,8 @@ static void print_packet(struct sniff *s, const struct pcap_pkthdr *h, const uin
 	buf_clear(&s->note);
 	if (s->explain)
 		explain_packet(s, &s->pkt, now_ns, &seq);
+	if (s->svg_only || s->quiet)
+		return; /* --svg -: the picture alone goes to stdout; --quiet: it is only followed */
 	if (s->json) {
 		print_json(s, ts, bytes, caplen);
 		return;
@@ -488,7 +526,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		cut.caplen = caplen;
 		pcap_dump((u_char *)s->dumper, &cut, bytes);
 	}
-	if (!s->quiet)
+	if (!s->quiet || s->ladder)
 		print_packet(s, h, bytes, caplen);
 	if (s->out.len >= OUT_FLUSH)
 		flush_out(s);
@@ -645,6 +683,27 @@ static int run_file(struct sniff *s)
 	return s->status;
 }
 
+/* --svg: the ladder diagrams, written whole at the end, and what was left out. */
+static int write_ladder(struct sniff *s)
+{
+	struct buf svg = BUF_INIT;
+	char title[600];
+	int rc = EXIT_OK;
+
+	snprintf(title, sizeof title, "sniff --explain %s%s", s->read_path ? "-r " : "-i ",
+	         s->read_path ? s->read_path : s->iface);
+	ladder_svg(s->ladder, &svg, title);
+	if (svg_write_file(s->svg_path, &svg) < 0)
+		rc = errno == EPIPE ? EXIT_OK : diag_errno("write %s", s->svg_path);
+	else if (ladder_left_out(s->ladder))
+		diag_info("%s: %zu arrows drawn, %zu packets left out (--max-arrows %zu)", s->svg_path,
+		          ladder_arrows(s->ladder), ladder_left_out(s->ladder),
+		          s->ladder_opt.max_arrows ? s->ladder_opt.max_arrows
+		                                   : (size_t)LADDER_MAX_ARROWS_DEFAULT);
+	buf_free(&svg);
+	return rc;
+}
+
 static void report_stats(struct sniff *s)
 {
 	struct pcap_stat st;
@@ -685,6 +744,9 @@ static int setup(struct sniff *s)
 		return diag_errno("allocate frame buffer");
 	if (s->explain && !(s->flows = tcpflow_new(MAX_TRACKED_CONNS)))
 		return diag_errno("allocate connection table");
+	s->ladder_opt.absolute = s->absolute;
+	if (s->svg_path && !(s->ladder = ladder_new(&s->ladder_opt)))
+		return diag_errno("allocate the ladder");
 	if (s->timeout > 0)
 		s->deadline_ns = clock_now_ns() + clock_seconds_to_ns(s->timeout);
 	if (!s->read_path)
@@ -699,6 +761,7 @@ static void cleanup(struct sniff *s)
 		pcap_close(s->pcap);
 	sig_fd_close(s->sig_fd, &s->old_mask);
 	tcpflow_free(s->flows);
+	ladder_free(s->ladder);
 	free(s->frame);
 	buf_free(&s->out);
 	buf_free(&s->note);
@@ -727,6 +790,8 @@ int sniff_main(int argc, char **argv)
 		report_stats(&s);
 	}
 	flush_out(&s);
+	if (status == EXIT_OK && s.status == EXIT_OK && s.ladder)
+		status = write_ladder(&s);
 	if (s.status != EXIT_OK)
 		status = s.status;
 	status = close_writer(&s, status);

@@ -16,6 +16,8 @@
 #include "base/clock.h"
 #include "cli/diag.h"
 #include "file/sink.h"
+#include "draw/histbar.h"
+#include "draw/term.h"
 #include "serve/echoload.h"
 #include "serve/handler.h"
 #include "serve/model.h"
@@ -52,6 +54,8 @@ enum {
 	OPT_WORKERS,
 	OPT_MAX_REQUESTS,
 	OPT_QUEUE,
+	OPT_HISTOGRAM,
+	OPT_SVG,
 };
 
 static const struct opt_spec options[] = {
@@ -80,6 +84,8 @@ static const struct opt_spec options[] = {
 	{ OPT_STREAM, "stream", NULL, "bench: write continuously while reading the echo back" },
 	{ OPT_RECONNECT, "reconnect", NULL, "bench: a new connection for every round trip" },
 	{ OPT_JSON, "json", NULL, "bench, check: print JSON (the report; one object per port)" },
+	{ OPT_HISTOGRAM, "histogram", NULL, "bench: add a log-scale latency histogram to the report" },
+	{ OPT_SVG, "svg", "FILE", "bench: draw the latency histogram as an SVG picture in FILE" },
 	{ 'z', "check", NULL, "client: report each HOST:PORT or HOST:LOW-HIGH open, closed or filtered" },
 	{ OPT_PARALLEL, "parallel", "N", "check: connects in flight at once (default 64)" },
 	{ 'v', "verbose", NULL, "narrate connections, workers, bytes and reaping (repeat for more)" },
@@ -111,6 +117,8 @@ struct tcp_echo {
 	double connect_timeout;
 	int bench, stream, reconnect, json, check;
 	uint64_t conns, size, count, parallel;
+	int histogram;   /* --histogram */
+	const char *svg; /* --svg FILE */
 	const char *target;
 	char **operands; /* --check: every operand */
 	int operand_count;
@@ -228,6 +236,14 @@ static int parse_option(struct tcp_echo *te, struct seen *seen, int key, const c
 		te->json = 1;
 		seen->json = key;
 		return EXIT_OK;
+	case OPT_HISTOGRAM:
+		te->histogram = 1;
+		seen->bench_only = key;
+		return EXIT_OK;
+	case OPT_SVG:
+		te->svg = arg;
+		seen->bench_only = key;
+		return EXIT_OK;
 	case 'z':
 		te->check = 1;
 		seen->client_only = key;
@@ -322,6 +338,11 @@ static int check_conflicts(struct tcp_echo *te, const struct seen *seen, int ope
 	}
 	if (te->bench && te->count && te->config.duration > 0)
 		return diag_usage("choose --count or --duration");
+	if ((te->histogram || te->svg) && te->stream)
+		return diag_usage("--stream measures no round trip: --%s has no latency to draw",
+		                  te->histogram ? "histogram" : "svg");
+	if (te->histogram && te->json)
+		return diag_usage("choose --json or --histogram (--svg draws it beside the JSON)");
 	if (te->stream && (te->reconnect || te->kind == HANDLER_FRAME))
 		return diag_usage("--stream cannot be combined with %s",
 		                  te->reconnect ? "--reconnect" : "--frame");
@@ -477,8 +498,14 @@ static int run_bench(struct tcp_echo *te, const struct addrinfo *ai, int fd, con
 			echoload_report_json(&c, r, peer, sig_stop_requested(), &out);
 		else
 			echoload_report_text(&c, r, peer, sig_stop_requested(), &out);
+		if (te->histogram)
+			histbar_text(&out, &r->latency, "round trips", term_caps(STDOUT_FILENO));
 		fwrite(out.data, 1, out.len, stdout);
 		buf_free(&out);
+		if (te->svg && histbar_svg_file(&r->latency, "round trips", "tcp-echo --bench", te->svg) < 0) {
+			diag_errno("write %s", te->svg);
+			rc = ECHOLOAD_FAILED;
+		}
 	} else {
 		diag_error("%s", r->fail_text);
 	}

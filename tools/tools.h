@@ -14,7 +14,9 @@
 
 int epoll_server_main(int argc, char **argv);
 int file_copy_main(int argc, char **argv);
+int ftp_client_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
+int ipc_bench_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 int poll_server_main(int argc, char **argv);
 int select_server_main(int argc, char **argv);
@@ -25,7 +27,9 @@ int udp_broadcast_main(int argc, char **argv);
 
 extern const struct opt_tool epoll_server_tool;
 extern const struct opt_tool file_copy_tool;
+extern const struct opt_tool ftp_client_tool;
 extern const struct opt_tool http_probe_tool;
+extern const struct opt_tool ipc_bench_tool;
 extern const struct opt_tool log_writer_tool;
 extern const struct opt_tool poll_server_tool;
 extern const struct opt_tool select_server_tool;

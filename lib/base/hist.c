@@ -87,3 +87,8 @@ uint64_t hist_percentile(const struct hist *h, double fraction)
 	}
 	return h->max;
 }
+
+uint64_t hist_bucket_low(unsigned b, uint64_t *width)
+{
+	return bucket_low(b, width);
+}

@@ -37,4 +37,8 @@ void hist_merge(struct hist *into, const struct hist *from);
 /* The value below which fraction (0..1) of the samples lie; 0 when empty. */
 uint64_t hist_percentile(const struct hist *h, double fraction);
 
+/* The smallest value bucket b (0 .. HIST_BUCKETS - 1) counts, and in
+ * *width how many values it spans: for drawing the histogram (lib/draw). */
+uint64_t hist_bucket_low(unsigned b, uint64_t *width);
+
 #endif

@@ -337,3 +337,95 @@ int url_same_origin(const struct url *a, const struct url *b)
 {
 	return a->https == b->https && a->port == b->port && strcasecmp(a->host, b->host) == 0;
 }
+
+/* ---- ftp URLs ---- */
+
+static int hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes in[0..len) into out (size bytes): 0, or -1 with *why. */
+static int percent_decode(const char *in, size_t len, char *out, size_t size, const char **why)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%') {
+			if (i + 2 >= len) {
+				*why = "malformed percent-encoding";
+				return -1;
+			}
+			int h = hex_value((unsigned char)in[i + 1]), l = hex_value((unsigned char)in[i + 2]);
+			if (h < 0 || l < 0) {
+				*why = "malformed percent-encoding";
+				return -1;
+			}
+			c = (unsigned char)(h * 16 + l);
+			i += 2;
+		}
+		if (c == '\0' || c == '\r' || c == '\n') {
+			*why = "a NUL or line break in the URL";
+			return -1;
+		}
+		if (o + 1 >= size) {
+			*why = "URL too long";
+			return -1;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int url_parse_ftp(const char *text, struct url_ftp *f, const char **why)
+{
+	struct url u;
+	const char *rest, *path, *at = NULL, *end;
+
+	memset(f, 0, sizeof *f);
+	if (strncasecmp(text, "ftp://", 6) != 0) {
+		*why = "not an ftp:// URL";
+		return -1;
+	}
+	rest = text + 6;
+	path = rest + strcspn(rest, "/");
+	for (const char *p = rest; p < path; p++)
+		if (*p == '@')
+			at = p; /* the last '@': a password may hold one unencoded */
+	if (at) {
+		const char *colon = memchr(rest, ':', (size_t)(at - rest));
+		size_t user_len = colon ? (size_t)(colon - rest) : (size_t)(at - rest);
+		if (percent_decode(rest, user_len, f->user, sizeof f->user, why) < 0)
+			return -1;
+		f->has_user = 1;
+		if (colon) {
+			if (percent_decode(colon + 1, (size_t)(at - colon - 1), f->pass, sizeof f->pass, why) <
+			    0)
+				return -1;
+			f->has_pass = 1;
+		}
+		rest = at + 1;
+	}
+	memset(&u, 0, sizeof u);
+	if (parse_authority(rest, (size_t)(path - rest), &u, why) < 0)
+		return -1;
+	memcpy(f->host, u.host, sizeof f->host);
+	f->host_is_ipv6 = u.host_is_ipv6;
+	f->port = u.port_given ? u.port : 21;
+	f->port_given = u.port_given;
+	if (*path == '/')
+		path++;
+	end = path + strlen(path);
+	const char *type = strstr(path, ";type=");
+	if (type && type + 7 == end)
+		end = type;
+	return percent_decode(path, (size_t)(end - path), f->path, sizeof f->path, why);
+}

@@ -72,4 +72,29 @@ enum url_keep {
  * always enough). */
 long url_percent_encode(const char *in, size_t len, enum url_keep keep, char *out, size_t size);
 
+/* ---- ftp URLs (RFC 1738 3.2), sharing the authority grammar ---- */
+
+#define URL_FTP_PATH_MAX 4096
+#define URL_USER_MAX 256
+
+struct url_ftp {
+	char host[URL_HOST_MAX]; /* as url.host */
+	int host_is_ipv6;
+	unsigned port; /* given or 21 */
+	int port_given;
+	int has_user, has_pass;
+	char user[URL_USER_MAX]; /* percent-decoded */
+	char pass[URL_USER_MAX];
+	char path[URL_FTP_PATH_MAX]; /* percent-decoded, without the '/' after the authority: "" for the top */
+};
+
+/*
+ * Parses "ftp://[USER[:PASS]@]HOST[:PORT][/PATH]" into f: 0, or -1 with
+ * *why.  The path is relative to the login directory (RFC 1738 3.2.2:
+ * "%2F" spells an absolute one); a ";type=X" suffix is dropped (sockbox
+ * always transfers in binary).  Decoded bytes that would end or split a
+ * command line (NUL, CR, LF) are refused.
+ */
+int url_parse_ftp(const char *text, struct url_ftp *f, const char **why);
+
 #endif

@@ -395,3 +395,47 @@ void tls_conn_free(struct tls_conn *t)
 	ERR_clear_error();
 	free(t);
 }
+
+/* ---- client: a second connection in the same session (FTP data) ---- */
+
+int tls_conn_reuse_session(struct tls_conn *t, const struct tls_conn *from)
+{
+	SSL_SESSION *s = SSL_get1_session(from->ssl);
+	int ok;
+
+	if (!s)
+		return -1;
+	ok = SSL_SESSION_is_resumable(s) && SSL_set_session(t->ssl, s) == 1;
+	SSL_SESSION_free(s);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+int tls_session_reused(const struct tls_conn *t)
+{
+	return SSL_session_reused(t->ssl) == 1;
+}
+
+int tls_close(struct tls_conn *t, uint64_t deadline_ns)
+{
+	for (;;) {
+		char drop[4096];
+		int ret = SSL_shutdown(t->ssl);
+		if (ret == 1)
+			return 0;
+		if (ret == 0) {
+			/* ours is sent; read until the peer's arrives */
+			int n = SSL_read(t->ssl, drop, sizeof drop);
+			if (n > 0)
+				continue;
+			ret = n;
+		}
+		int err = SSL_get_error(t->ssl, ret);
+		if (err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL) {
+			ERR_clear_error();
+			return 0; /* the peer's close_notify, or its end of the stream */
+		}
+		if (handle_result(t, ret, deadline_ns, "TLS close") < 0)
+			return -1;
+	}
+}

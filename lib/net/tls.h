@@ -87,4 +87,27 @@ const char *tls_error(const struct tls_conn *t);
  * the caller closes the socket. */
 void tls_conn_free(struct tls_conn *t);
 
+/* ---- client: a second connection in the same session (FTP data) ---- */
+
+/*
+ * Offers, on t (before its handshake), to resume the session of the
+ * established connection from (RFC 4217 10.2: an FTP data connection
+ * resumes the control connection's session, and servers such as vsftpd
+ * with require_ssl_reuse refuse one that does not).  0, or -1 when from
+ * holds no resumable session yet (t then makes a full handshake).
+ */
+int tls_conn_reuse_session(struct tls_conn *t, const struct tls_conn *from);
+
+/* 1 when t's handshake resumed a session, 0 when it made a new one. */
+int tls_session_reused(const struct tls_conn *t);
+
+/*
+ * Ends the session in both directions: sends close_notify and reads (and
+ * drops) what the peer still sends until its own close_notify or the end
+ * of the stream, until deadline_ns.  An FTP upload ends this way: vsftpd
+ * counts a data connection closed without it, or reset because a late
+ * record was left unread, as a failed transfer.  0, or -1 with errno.
+ */
+int tls_close(struct tls_conn *t, uint64_t deadline_ns);
+
 #endif

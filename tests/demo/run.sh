@@ -51,4 +51,10 @@ for tool in $("$SOCKBOX" --list); do
 		exit 1
 	fi
 done
+# stops that belong to no one tool
+for stop in pictures; do
+	printf '\n\033[1;34m== %s ==\033[0m\n' "$stop"
+	# shellcheck source=/dev/null
+	source "$(dirname "$0")/$stop.sh"
+done
 printf '\nThe tour is over: every tool ran. Read sockbox(7) for the concepts behind each stop.\n'
