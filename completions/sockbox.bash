@@ -15,7 +15,7 @@ _sockbox_words() {
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	sniff) echo "-i --interface -r --read -c --count --timeout -w --write -q --quiet -s --snaplen -v --verbose -x --hex -A --ascii -D --list-interfaces --json --explain -S --absolute --svg --conn --max-arrows -h --help --version" ;;
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
-	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json --histogram --svg -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
+	tcp-echo) echo "-l --listen -m --model --workers --max-requests --queue --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json --histogram --svg -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
@@ -125,7 +125,10 @@ _sockbox_values() {
 	"struct-pack --delimiter"|"struct-pack -d") echo "@none" ;;
 	"struct-pack --count"|"struct-pack -n") echo "@none" ;;
 	"struct-pack --offset") echo "@none" ;;
-	"tcp-echo --model"|"tcp-echo -m") echo "iterative fork thread" ;;
+	"tcp-echo --model"|"tcp-echo -m") echo "iterative fork thread prefork pool reuseport coroutine" ;;
+	"tcp-echo --workers") echo "@none" ;;
+	"tcp-echo --max-requests") echo "@none" ;;
+	"tcp-echo --queue") echo "@none" ;;
 	"tcp-echo --max-clients") echo "@none" ;;
 	"tcp-echo --reply") echo "@none" ;;
 	"tcp-echo --sink") echo "DIR/ -" ;;

@@ -1,10 +1,23 @@
 #!/usr/bin/env bats
 # tcp-echo: the server against socat and hostile Python peers, in every
 # concurrency model; the client against a socat echo server; the load mode.
+# The per-model tests run for each of the seven models: iterative, fork and
+# thread (a worker per client), prefork, pool and reuseport (a fixed set of
+# workers), coroutine (one thread).
 
 load helper
 
 PEER=$BATS_TEST_DIRNAME/tcp-echo/peer.py
+
+# A sanitizer's report in a server's stderr (make check-asan, make
+# check-tsan) fails the test, whatever else the test checked: a report
+# printed after the last assertion would otherwise pass unseen.
+teardown() {
+	common_teardown
+	local reports
+	reports=$(grep -l 'ThreadSanitizer\|AddressSanitizer\|runtime error:' "$TMP"/server.*.err 2>/dev/null || true)
+	[ -z "$reports" ] || fail "sanitizer report in $reports: $(grep -h -A20 'Sanitizer\|runtime error:' $reports | head -40)"
+}
 
 # echo_server ARGS...: our server on a free port, -v narration in $SERVER_ERR.
 echo_server() { serve "$SOCKBOX" tcp-echo -l -p 0 -v "$@"; }
@@ -41,6 +54,19 @@ bg_line() { wait_until 10 grep -qx "$2" "$1"; }
 	through_socat "$TMP/in" "$TMP/out"
 	cmp "$TMP/in" "$TMP/out"
 	grep -q "close 127.0.0.1:[0-9]*: done; 10000000 bytes in, 10000000 bytes out" "$SERVER_ERR"
+}
+
+@test "tcp-echo echoes 1 MiB of random bytes unchanged to socat in each of the seven models" {
+	head -c 1048576 /dev/urandom >"$TMP/in"
+	local model
+	for model in iterative fork thread prefork pool reuseport coroutine; do
+		echo_server --model "$model"
+		through_socat "$TMP/in" "$TMP/out.$model"
+		cmp "$TMP/in" "$TMP/out.$model" || fail "--model $model changed the bytes"
+		stop_pid "$SERVER_PID"
+		assert_equal "$STOP_STATUS" 0
+		grep -q "summary: 1 connection, 1048576 bytes in, 1048576 bytes out, 0 errors" "$SERVER_ERR"
+	done
 }
 
 @test "tcp-echo server prints 'listening on ADDR:PORT' and writes the port file" {
@@ -112,10 +138,19 @@ bg_line() { wait_until 10 grep -qx "$2" "$1"; }
 	wait_until 5 grep -q "peer shut down its sending side (EOF): sending what is owed, then closing" "$SERVER_ERR"
 }
 
+# bound_for MODEL: the option that bounds the clients served at once.
+bound_for() {
+	case $1 in
+	prefork | pool | reuseport) echo --workers 4 ;;
+	*) echo --max-clients 20 ;;
+	esac
+}
+
 serve_100_clients() {
 	local model=$1
 	local pids=()
-	echo_server --model "$model" --max-clients 20
+	# shellcheck disable=SC2046
+	echo_server --model "$model" $(bound_for "$model")
 	for i in $(seq 100); do
 		(printf 'client %s says hello\n' "$i" | timeout 60 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/c.$i") &
 		pids+=($!)
@@ -133,6 +168,22 @@ serve_100_clients() {
 
 @test "tcp-echo --model fork serves 100 concurrent socat clients correctly (--max-clients 20)" {
 	serve_100_clients fork
+}
+
+@test "tcp-echo --model prefork serves 100 concurrent socat clients correctly (--workers 4)" {
+	serve_100_clients prefork
+}
+
+@test "tcp-echo --model pool serves 100 concurrent socat clients correctly (--workers 4)" {
+	serve_100_clients pool
+}
+
+@test "tcp-echo --model reuseport serves 100 concurrent socat clients correctly (--workers 4)" {
+	serve_100_clients reuseport
+}
+
+@test "tcp-echo --model coroutine serves 100 concurrent socat clients correctly (--max-clients 20)" {
+	serve_100_clients coroutine
 }
 
 @test "tcp-echo --model iterative serves 100 concurrent socat clients correctly, one at a time" {
@@ -167,14 +218,30 @@ serve_100_clients() {
 	assert_output 20
 }
 
+# tree_fds PID: the descriptors of PID and of its children (the workers).
+# pgrep, not children: a scan of /proc/*/stat can lose the race with a
+# process that exits meanwhile, and print nothing.
+tree_fds() {
+	local n pid
+	n=$(fd_count "$1")
+	for pid in $(pgrep -P "$1"); do
+		n=$((n + $(fd_count "$pid" 2>/dev/null || echo 0)))
+	done
+	echo "$n"
+}
+
+# worker_count PID: how many children (worker processes) PID has.
+worker_count() { pgrep -c -P "$1" || true; }
+
 leak_check() {
 	serve "$SOCKBOX" tcp-echo -l -p 0 --model "$1"
 	local before
-	before=$(fd_count "$SERVER_PID")
+	case $1 in prefork | reuseport) wait_until 10 eval '[ "$(worker_count "$SERVER_PID")" -eq 4 ]' ;; esac
+	before=$(tree_fds "$SERVER_PID")
 	run -0 timeout 120 "$SOCKBOX" tcp-echo --bench --reconnect --conns 4 --count 1000 "$PORT"
 	assert_line --partial "connections  1000"
-	wait_until 10 eval '[ "$(fd_count "$SERVER_PID")" -eq "$before" ]' ||
-		fail "descriptors: $before before, $(fd_count "$SERVER_PID") after 1000 connections"
+	wait_until 10 eval '[ "$(tree_fds "$SERVER_PID")" -eq "$before" ]' ||
+		fail "descriptors: $before before, $(tree_fds "$SERVER_PID") after 1000 connections"
 }
 
 @test "tcp-echo --model thread leaks no descriptor over 1,000 connections" {
@@ -183,6 +250,22 @@ leak_check() {
 
 @test "tcp-echo --model fork leaks no descriptor over 1,000 connections" {
 	leak_check fork
+}
+
+@test "tcp-echo --model prefork leaks no descriptor over 1,000 connections" {
+	leak_check prefork
+}
+
+@test "tcp-echo --model pool leaks no descriptor over 1,000 connections" {
+	leak_check pool
+}
+
+@test "tcp-echo --model reuseport leaks no descriptor over 1,000 connections" {
+	leak_check reuseport
+}
+
+@test "tcp-echo --model coroutine leaks no descriptor over 1,000 connections" {
+	leak_check coroutine
 }
 
 @test "tcp-echo --model iterative leaks no descriptor over 1,000 connections" {
@@ -212,6 +295,39 @@ never_reading_client() {
 
 @test "tcp-echo --model fork stays responsive while a client never reads" {
 	never_reading_client fork
+}
+
+@test "tcp-echo --model prefork stays responsive while a client never reads" {
+	never_reading_client prefork
+}
+
+@test "tcp-echo --model pool stays responsive while a client never reads" {
+	never_reading_client pool
+}
+
+@test "tcp-echo --model reuseport serves clients hashed to idle workers while one never reads; those behind it wait for it" {
+	# The kernel picks a worker's socket by a hash, not by who is free:
+	# a client hashed to the stuck worker waits in its queue (CAVEATS).
+	echo_server --model reuseport --workers 4
+	python3 "$PEER" noread "$PORT" >"$TMP/noread" &
+	local noread=$! pids=() n
+	track_pid "$noread"
+	bg_line "$TMP/noread" blocked
+	for n in $(seq 12); do
+		(printf 'c%s\n' "$n" | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/c.$n") &
+		pids+=($!)
+	done
+	# 12 clients all hashed to the stuck worker: 1 chance in 4^12
+	wait_until 10 eval '[ -n "$(find "$TMP" -name "c.*" -size +0)" ]' || fail "no client served while one never reads"
+	kill "$noread"
+	wait "${pids[@]}"
+	for n in $(seq 12); do
+		assert_equal "$(cat "$TMP/c.$n")" "c$n"
+	done
+}
+
+@test "tcp-echo --model coroutine stays responsive while a client never reads" {
+	never_reading_client coroutine
 }
 
 @test "tcp-echo --model iterative with --timeout drops a client that never reads, then serves the next" {
@@ -266,6 +382,22 @@ stop_with_open_connection() {
 	stop_with_open_connection fork
 }
 
+@test "tcp-echo --model prefork: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection prefork
+}
+
+@test "tcp-echo --model pool: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection pool
+}
+
+@test "tcp-echo --model reuseport: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection reuseport
+}
+
+@test "tcp-echo --model coroutine: SIGTERM closes open connections, prints a summary, exits 0" {
+	stop_with_open_connection coroutine
+}
+
 @test "tcp-echo --model iterative: SIGINT closes the open connection, prints a summary, exits 0" {
 	echo_server --model iterative
 	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
@@ -294,6 +426,36 @@ stop_with_open_connection() {
 	wait_exit "$SERVER_PID" 10
 	wait "$SERVER_PID"
 	grep -q "summary: 2 connections, 8 bytes in, 8 bytes out, 0 errors" "$SERVER_ERR"
+}
+
+# max_conns_check MODEL: --max-conns 3 ends the server after the third
+# client (with reuseport, whichever workers' sockets the three hash to).
+max_conns_check() {
+	echo_server --model "$1" --max-conns 3
+	local round # not i: bats' run sets i
+	for round in 1 2 3; do
+		run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"m$round"
+		assert_output "m$round"
+	done
+	wait_exit "$SERVER_PID" 10 || fail "the server did not end after --max-conns 3"
+	wait "$SERVER_PID"
+	grep -q "summary: 3 connections, 9 bytes in, 9 bytes out, 0 errors" "$SERVER_ERR"
+}
+
+@test "tcp-echo --model prefork --max-conns 3 ends the server after 3 connections" {
+	max_conns_check prefork
+}
+
+@test "tcp-echo --model pool --max-conns 3 ends the server after 3 connections" {
+	max_conns_check pool
+}
+
+@test "tcp-echo --model reuseport --max-conns 3 ends the server after 3 connections" {
+	max_conns_check reuseport
+}
+
+@test "tcp-echo --model coroutine --max-conns 3 ends the server after 3 connections" {
+	max_conns_check coroutine
 }
 
 @test "tcp-echo --duration ends the server by itself" {
@@ -325,6 +487,140 @@ stop_with_open_connection() {
 	echo_server
 	run -1 --separate-stderr "$SOCKBOX" tcp-echo -l -p "$PORT"
 	assert_equal "$stderr" "sockbox tcp-echo: listen 127.0.0.1:$PORT: Address already in use"
+}
+
+# ---- the worker models: prefork, pool, reuseport ----------------------------
+
+# worker_pids: the worker PIDs the server narrated, worker 1 first (sets WORKERS).
+worker_pids() {
+	local want=$1
+	wait_until 10 eval '[ "$(grep -c "worker [0-9]* is pid" "$SERVER_ERR")" -ge "$want" ]' || fail "no $want workers narrated"
+	mapfile -t WORKERS < <(grep -o "worker [0-9]* is pid [0-9]*" "$SERVER_ERR" | awk '{ print $5 }')
+}
+
+@test "tcp-echo --model prefork: a worker killed with SIGKILL is reaped and replaced, clients still served" {
+	echo_server --model prefork --workers 2
+	worker_pids 2
+	kill -KILL "${WORKERS[0]}"
+	wait_until 10 grep -q "worker 1 (pid ${WORKERS[0]}) died: killed by signal 9, forking a replacement" "$SERVER_ERR" ||
+		fail "no replacement: $(cat "$SERVER_ERR")"
+	worker_pids 3
+	[ "${WORKERS[2]}" != "${WORKERS[0]}" ]
+	kill -0 "${WORKERS[2]}"
+	local round # not i: bats' run sets i
+	for round in $(seq 10); do
+		run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"after the kill $round"
+		assert_output "after the kill $round"
+	done
+	! has_zombie "$SERVER_PID"
+	wait_until 5 eval '[ "$(worker_count "$SERVER_PID")" -eq 2 ]' || fail "$(worker_count "$SERVER_PID") workers, not 2"
+	stop_pid "$SERVER_PID"
+	assert_equal "$STOP_STATUS" 0
+	wait_until 10 eval '[ "$(worker_count "$SERVER_PID")" -eq 0 ]'
+}
+
+@test "tcp-echo --model prefork --max-requests 3: a worker is recycled after 3 connections, a new pid takes over" {
+	echo_server --model prefork --workers 1 --max-requests 3
+	worker_pids 1
+	local round # not i: bats' run sets i
+	for round in $(seq 9); do
+		run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"r$round"
+		assert_output "r$round"
+	done
+	# 9 connections, 3 each: three workers served and left, each replaced
+	wait_until 10 eval '[ "$(grep -c "recycled (--max-requests): exit 0, forking a replacement" "$SERVER_ERR")" -eq 3 ]' ||
+		fail "$(grep -c recycled "$SERVER_ERR") recycled: $(cat "$SERVER_ERR")"
+	run -0 grep -c "3 connections served (--max-requests): exiting, to be replaced" "$SERVER_ERR"
+	assert_output 3
+	worker_pids 4
+	assert_equal "$(printf '%s\n' "${WORKERS[@]}" | sort -u | wc -l)" 4
+	wait_until 5 eval '[ "$(pgrep -P "$SERVER_PID")" = "${WORKERS[3]}" ]' ||
+		fail "workers $(pgrep -P "$SERVER_PID" | tr '\n' ' ')instead of ${WORKERS[3]}"
+	! has_zombie "$SERVER_PID"
+}
+
+# spread_of: the busiest and idlest worker's accepts from the last "accepts
+# per worker" line, as "BUSIEST IDLEST".
+spread_of() {
+	grep "accepts per worker" "$SERVER_ERR" | tail -n 1 | sed 's/.*(busiest \([0-9]*\), idlest \([0-9]*\))$/\1 \2/'
+}
+
+@test "tcp-echo --model reuseport spreads 400 connections over 4 workers within 2:1, in the summary and on SIGUSR1" {
+	echo_server --model reuseport --workers 4
+	grep -q "reuseport: 4 listening sockets on one port" "$SERVER_ERR"
+	# 401: --bench connects once to check the address before its 400
+	run -0 timeout 60 "$SOCKBOX" tcp-echo --bench --reconnect --conns 4 --count 400 "$PORT"
+	wait_until 5 eval 'kill -USR1 "$SERVER_PID"; sleep 0.05; grep -q "counters: 401 accepted, 0 active, 401 closed" "$SERVER_ERR"'
+	wait_until 5 grep -q "accepts per worker: " "$SERVER_ERR"
+	stop_pid "$SERVER_PID"
+	assert_equal "$STOP_STATUS" 0
+	run -0 tail -n 2 "$SERVER_ERR"
+	assert_line --index 0 --regexp "^sockbox tcp-echo: accepts per worker: [0-9]+ [0-9]+ [0-9]+ [0-9]+ \(busiest [0-9]+, idlest [0-9]+\)$"
+	read -r busiest idlest < <(spread_of)
+	local sum
+	sum=$(grep "accepts per worker" "$SERVER_ERR" | tail -n 1 | sed 's/.*worker: \([0-9 ]*\) (.*/\1/' | tr ' ' '+')
+	assert_equal "$((sum))" 401
+	[ "$idlest" -gt 0 ] && [ "$busiest" -le $((2 * idlest)) ] || fail "spread $busiest:$idlest is over 2:1"
+}
+
+@test "tcp-echo --model prefork and pool -v name the worker that took each connection" {
+	echo_server --model prefork --workers 2
+	worker_pids 2
+	timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"who" >/dev/null
+	wait_until 5 grep -Eq "accept 127\.0\.0\.1:[0-9]+ \(connection 1\) in worker [12] \(pid (${WORKERS[0]}|${WORKERS[1]})\)$" "$SERVER_ERR"
+	stop_pid "$SERVER_PID"
+	echo_server --model pool --workers 2
+	timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"who" >/dev/null
+	wait_until 5 grep -Eq "pool: worker [12] \(thread [0-9]+\) takes 127\.0\.0\.1:[0-9]+ \(connection 1\)$" "$SERVER_ERR"
+}
+
+@test "tcp-echo --model pool: with every thread busy and the queue full the acceptor stops; clients wait and are served" {
+	echo_server --model pool --workers 1 --queue 1
+	python3 "$PEER" hold "$PORT" >"$TMP/hold" &
+	HOLD=$!
+	track_pid "$HOLD"
+	bg_line "$TMP/hold" held
+	# the second waits in the queue, the third in the kernel's backlog
+	(printf 'second\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/second") &
+	SECOND=$!
+	wait_until 5 grep -q "pool: 1 thread busy, 1 connection queued (--queue): the acceptor stops, new clients wait in the backlog" "$SERVER_ERR"
+	(printf 'third\n' | timeout 30 socat -t 30 - "TCP:127.0.0.1:$PORT" >"$TMP/third") &
+	THIRD=$!
+	kill -USR1 "$SERVER_PID"
+	wait_until 5 grep -q "counters: 2 accepted, 2 active, 0 closed" "$SERVER_ERR"
+	[ ! -s "$TMP/second" ] && [ ! -s "$TMP/third" ]
+	kill "$HOLD"
+	wait "$SECOND" "$THIRD"
+	assert_equal "$(cat "$TMP/second") $(cat "$TMP/third")" "second third"
+}
+
+@test "tcp-echo --model coroutine with --timeout drops a client that never reads, serving others meanwhile" {
+	echo_server --model coroutine --timeout 1
+	python3 "$PEER" noread "$PORT" >"$TMP/noread" &
+	track_pid $!
+	bg_line "$TMP/noread" blocked
+	run -0 timeout 10 "$SOCKBOX" tcp-echo "$PORT" <<<"served beside it"
+	assert_output "served beside it"
+	wait_until 5 grep -q "idle for 1 s (--timeout)" "$SERVER_ERR"
+	grep -q "coroutine 1 serves 127.0.0.1:[0-9]* (a 64 KiB stack; 1 coroutines)" "$SERVER_ERR"
+}
+
+@test "tcp-echo model options: each goes with its models, reuseport needs TCP" {
+	local h="(see 'sockbox tcp-echo --help')"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --workers 2
+	assert_equal "$stderr" "sockbox tcp-echo: --workers goes with --model prefork, pool or reuseport, not thread $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model pool --max-requests 5
+	assert_equal "$stderr" "sockbox tcp-echo: --max-requests goes with --model prefork or reuseport, not pool $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model prefork --queue 5
+	assert_equal "$stderr" "sockbox tcp-echo: --queue goes with --model pool, not prefork $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model reuseport --max-clients 5
+	assert_equal "$stderr" "sockbox tcp-echo: --max-clients has no meaning with --model reuseport: --workers bounds the clients served at once $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model prefork --workers 257
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --workers '257': expected a whole number from 1 to 256 $h"
+	run -2 --separate-stderr "$SOCKBOX" tcp-echo --workers 2 7
+	assert_equal "$stderr" "sockbox tcp-echo: --workers is for the server (-l) $h"
+	run -1 --separate-stderr "$SOCKBOX" tcp-echo -l --model reuseport -b "unix:$TMP/s"
+	assert_equal "$stderr" "sockbox tcp-echo: --model reuseport needs a TCP address: a unix socket has no SO_REUSEPORT"
 }
 
 # ---- the client -----------------------------------------------------------
@@ -489,7 +785,7 @@ stop_with_open_connection() {
 	run -2 --separate-stderr "$SOCKBOX" tcp-echo
 	assert_equal "$stderr" "sockbox tcp-echo: missing HOST:PORT (or -l for the server) $h"
 	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l --model threads
-	assert_equal "$stderr" "sockbox tcp-echo: invalid --model 'threads': expected iterative, fork or thread $h"
+	assert_equal "$stderr" "sockbox tcp-echo: invalid --model 'threads': expected iterative, fork, thread, prefork, pool, reuseport or coroutine $h"
 	run -2 --separate-stderr "$SOCKBOX" tcp-echo -l 127.0.0.1:7
 	assert_equal "$stderr" "sockbox tcp-echo: the server takes no operand: use -b ADDR and -p PORT $h"
 	run -2 --separate-stderr "$SOCKBOX" tcp-echo --upper 127.0.0.1:7

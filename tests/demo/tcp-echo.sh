@@ -25,3 +25,27 @@ run_shell "Framing: each line becomes a 4-byte length plus payload; replies prin
 
 run_shell "Load: 64-byte round trips on 4 connections for one second" \
 	"sockbox tcp-echo --bench --conns 4 --duration 1 $te_port"
+
+# The pools: a prefork server, one of its workers killed and replaced, and
+# the spread of 200 connections over its workers next to reuseport's.
+"$SOCKBOX" tcp-echo -l -p 0 --model prefork --workers 4 -v --port-file "$DEMO/prefork.port" >/dev/null 2>"$DEMO/prefork.log" &
+te_prefork_pid=$!
+DEMO_PIDS+=($te_prefork_pid)
+te_prefork_port=$(wait_port "$DEMO/prefork.port")
+"$SOCKBOX" tcp-echo -l -p 0 --model reuseport --workers 4 --port-file "$DEMO/reuseport.port" >/dev/null 2>"$DEMO/reuseport.log" &
+te_reuseport_pid=$!
+DEMO_PIDS+=($te_reuseport_pid)
+te_reuseport_port=$(wait_port "$DEMO/reuseport.port")
+
+run_shell "prefork: kill a worker with SIGKILL; the parent reaps it and forks a replacement" \
+	"sleep 0.2; kill -KILL \$(grep -o 'worker 1 is pid [0-9]*' '$DEMO/prefork.log' | head -n 1 | awk '{print \$5}'); sleep 0.3; grep -E 'is pid|died' '$DEMO/prefork.log'"
+
+run_shell "200 connections to each, then SIGUSR1: one shared accept queue vs a queue per worker (SO_REUSEPORT)" \
+	"sockbox tcp-echo --bench --reconnect --count 200 $te_prefork_port >/dev/null && sockbox tcp-echo --bench --reconnect --count 200 $te_reuseport_port >/dev/null && kill -USR1 $te_prefork_pid $te_reuseport_pid && sleep 0.3 && grep -h 'accepts per worker' '$DEMO/prefork.log' '$DEMO/reuseport.log'"
+
+"$SOCKBOX" tcp-echo -l -p 0 --model coroutine -v --port-file "$DEMO/coro.port" >/dev/null 2>"$DEMO/coro.log" &
+DEMO_PIDS+=($!)
+te_coro_port=$(wait_port "$DEMO/coro.port")
+
+run_shell "coroutine: one thread, a coroutine with a guarded 64 KiB stack per client, one epoll loop" \
+	"sockbox tcp-echo --bench --conns 20 --duration 1 $te_coro_port | head -n 2 && grep -m 3 'coroutine' '$DEMO/coro.log'"
