@@ -1,0 +1,1074 @@
+/*
+ * udp_chat.c - the course's UDP chat room: a server that keeps a table of
+ * members and fans each message out to the others, and a client that
+ * joins it from a terminal or a pipeline.
+ *
+ * Concept: state per address in a connectionless server; fan-out with
+ * sendmmsg(2); heartbeats in place of the "leave" UDP cannot tell; a source
+ * address is a claim, not a proof (spoofing); why 1200 bytes; one poll(2)
+ * loop over stdin and a socket instead of a forked sender and receiver.
+ * The wire protocol is the course's, byte for byte (the table is in
+ * sockbox-udp-chat(1)); lib/chat parses it, keeps the members, fans out.
+ * References: RFC 768 (UDP), RFC 8085 (UDP usage guidelines: message
+ * sizes, congestion, keep-alives), RFC 3629 (UTF-8); udp(7), socket(7),
+ * sendmmsg(2), poll(2).
+ */
+#include "tools.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/escape.h"
+#include "base/io.h"
+#include "base/json.h"
+#include "chat/fanout.h"
+#include "chat/proto.h"
+#include "chat/room.h"
+#include "cli/diag.h"
+#include "cli/opt.h"
+#include "cli/parse.h"
+#include "net/addr.h"
+#include "net/dgram.h"
+#include "net/sock.h"
+#include "serve/server.h"
+#include "sig/sig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OPT_TIMEOUT = OPT_LONG_ONLY,
+	OPT_MAX_MEMBERS,
+	OPT_MAX_SIZE,
+	OPT_RATE,
+	OPT_JSON,
+	OPT_NO_SENDMMSG,
+	OPT_RCVBUF,
+	OPT_LINGER,
+};
+
+static const struct opt_spec options[] = {
+	{ 'n', "name", "NAME", "the name to join as (default: $USER)" },
+	{ OPT_TIMEOUT, "timeout", "SECS",
+	  "serve: remove members silent for SECS (0: never, else 3 or more); join: wait SECS for OK "
+	  "(default 5)" },
+	{ OPT_MAX_MEMBERS, "max-members", "N", "members at most (default 256)" },
+	{ OPT_MAX_SIZE, "max-size", "BYTES", "longest datagram accepted (default 1200)" },
+	{ OPT_RATE, "rate", "N/s", "messages a member may send per second, excess dropped (default: no limit)" },
+	{ OPT_NO_SENDMMSG, "no-sendmmsg", NULL, "fan out with one sendto per member (to compare)" },
+	{ OPT_LINGER, "linger", "SECS", "after stdin ends, wait SECS for EXIT (default 2)" },
+	{ OPT_RCVBUF, "rcvbuf", "BYTES", "the socket's receive buffer (SO_RCVBUF)" },
+	{ OPT_JSON, "json", NULL, "events as JSON Lines" },
+	{ 'v', "verbose", NULL, "narrate on stderr (repeat for every datagram)" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static const char *const commands[] = { "serve", "join", NULL };
+
+static const struct opt_bind bindings[] = {
+	{ 'n', "join" },
+	{ OPT_LINGER, "join" },
+	{ OPT_MAX_MEMBERS, "serve" },
+	{ OPT_MAX_SIZE, "serve" },
+	{ OPT_RATE, "serve" },
+	{ OPT_NO_SENDMMSG, "serve" },
+	{ 'b', "serve" },
+	{ SERVER_OPT_PORT_FILE, "serve" },
+	{ SERVER_OPT_PID_FILE, "serve" },
+	{ SERVER_OPT_DURATION, "serve" },
+	{ 0, NULL },
+};
+
+static const struct opt_help help_for[] = {
+	{ 'p', "port (default 9999): serve's to bind, 0 for any free one; join's when HOST has none" },
+	{ 0, NULL },
+};
+
+const struct opt_tool udp_chat_tool = {
+	.name = "udp-chat",
+	.usage = "serve [OPTIONS]\njoin [OPTIONS] HOST[:PORT]",
+	.summary = "the course's UDP chat room: a server of members, and a client",
+	.details = "serve: each stdin line is an announcement; events go to stdout.\n"
+	           "join: each stdin line is a message; at its end the client leaves.",
+	.specs = options,
+	.shared = server_dgram_blocks,
+	.commands = commands,
+	.bind = bindings,
+	.help_for = help_for,
+};
+
+enum { CMD_SERVE = 1, CMD_JOIN = 2 };
+
+#define DEFAULT_PORT "9999"
+#define DEFAULT_MAX_SIZE 1200 /* one datagram crosses any path unfragmented (RFC 8085) */
+#define MAX_DATAGRAM 65536u
+
+struct counters {
+	uint64_t received, joins, leaves, timeouts, messages, announcements;
+	uint64_t spoofed, rate_limited, refused, rxq_dropped;
+};
+
+struct udp_chat {
+	int command;
+	/* options */
+	const char *name;
+	const char *target;
+	double timeout; /* serve: 0 = never; join: the wait for OK */
+	double linger;
+	size_t max_members;
+	size_t max_size;
+	double rate;
+	int json;
+	int use_mmsg;
+	uint64_t rcvbuf;
+	struct server_config server;
+	/* run state */
+	int fd;
+	struct server srv;
+	struct chat_room room;
+	struct chat_fanout_stats fan;
+	struct counters n;
+	unsigned char *datagram;
+	struct buf out;   /* one stdout record */
+	struct buf line;  /* one datagram to send */
+	struct buf input; /* stdin bytes not yet a whole line */
+	int stdin_open;
+	int stdout_closed;
+	/* join */
+	unsigned heartbeat; /* seconds, from the OK reply */
+	char peer[ADDR_TEXT_MAX];
+	int prompt; /* stdin and stderr are terminals */
+};
+
+static int bad_value(int key, const char *arg, const char *expected)
+{
+	return opt_bad_value(&udp_chat_tool, key, arg, "expected %s", expected);
+}
+
+/* --rate N or N/s. */
+static int parse_rate(const char *arg, double *rate)
+{
+	char number[32];
+	size_t len = strcspn(arg, "/");
+
+	if (len >= sizeof number || (arg[len] && strcmp(arg + len, "/s") != 0))
+		return -1;
+	memcpy(number, arg, len);
+	number[len] = '\0';
+	return parse_seconds(number, 0.001, 1e9, rate); /* a plain decimal, as seconds are */
+}
+
+static int parse_option(struct udp_chat *c, int key, const char *arg)
+{
+	uint64_t v;
+
+	switch (key) {
+	case 'n':
+		if (chat_name_check(arg, strlen(arg)) != CHAT_OK)
+			return bad_value(key, arg, "1-32 characters, no space, ':' or control, not 'admin'");
+		c->name = arg;
+		break;
+	case OPT_TIMEOUT:
+		if (parse_seconds(arg, 0, 86400, &c->timeout) < 0)
+			return bad_value(key, arg, "seconds, such as 30");
+		break;
+	case OPT_LINGER:
+		if (parse_seconds(arg, 0, 3600, &c->linger) < 0)
+			return bad_value(key, arg, "seconds, such as 2");
+		break;
+	case OPT_MAX_MEMBERS:
+		if (parse_uint(arg, 1, 65536, &v) < 0)
+			return bad_value(key, arg, "a whole number from 1 to 65536");
+		c->max_members = (size_t)v;
+		break;
+	case OPT_MAX_SIZE:
+		if (parse_size(arg, 64, 65507, &v) < 0)
+			return bad_value(key, arg, "a size from 64 to 65507");
+		c->max_size = (size_t)v;
+		break;
+	case OPT_RATE:
+		if (parse_rate(arg, &c->rate) < 0)
+			return bad_value(key, arg, "messages per second, such as 20/s");
+		break;
+	case OPT_RCVBUF:
+		if (parse_size(arg, 4096, 1u << 30, &c->rcvbuf) < 0)
+			return bad_value(key, arg, "a size from 4K to 1G");
+		break;
+	case OPT_JSON:
+		c->json = 1;
+		break;
+	case OPT_NO_SENDMMSG:
+		c->use_mmsg = 0;
+		break;
+	case 'v':
+		diag_set_verbosity(diag_verbosity() + 1);
+		break;
+	default:
+		return diag_usage("unknown option '--%s'", opt_name(&udp_chat_tool, key));
+	}
+	return EXIT_OK;
+}
+
+static int parse_operands(struct udp_chat *c, int argc, char **argv, int index)
+{
+	if (index >= argc)
+		return diag_usage("missing command: serve or join");
+	if (strcmp(argv[index], "serve") == 0)
+		c->command = CMD_SERVE;
+	else if (strcmp(argv[index], "join") == 0)
+		c->command = CMD_JOIN;
+	else
+		return diag_usage("unknown command '%s': serve or join", argv[index]);
+	index++;
+	if (c->command == CMD_JOIN) {
+		if (index >= argc)
+			return diag_usage("join: missing HOST[:PORT]");
+		c->target = argv[index++];
+	}
+	if (index < argc)
+		return diag_usage("unexpected operand '%s'", argv[index]);
+	return EXIT_OK;
+}
+
+static int check_conflicts(struct udp_chat *c)
+{
+	if (c->command == CMD_SERVE && c->timeout > 0 && c->timeout < 3)
+		return bad_value(OPT_TIMEOUT, "0", "0 or 3 seconds and more (heartbeats come every third)");
+	if (c->command == CMD_JOIN && !c->name) {
+		const char *user = getenv("USER");
+		if (!user || chat_name_check(user, strlen(user)) != CHAT_OK)
+			return diag_usage("join: give --name (no usable $USER)");
+		c->name = user;
+	}
+	if (c->command == CMD_JOIN && c->timeout <= 0)
+		c->timeout = 5;
+	return EXIT_OK;
+}
+
+static int parse_args(struct udp_chat *c, int argc, char **argv)
+{
+	struct opt_state st;
+	int key, rc;
+
+	opt_init(&st, &udp_chat_tool, argc, argv);
+	while ((key = opt_next(&st)) != OPT_END) {
+		if (key == OPT_EXIT)
+			return st.status;
+		rc = server_parse_option(&c->server, &udp_chat_tool, key, st.arg);
+		if (rc < 0 || (rc == 0 && parse_option(c, key, st.arg) != EXIT_OK)) {
+			opt_done(&st);
+			return EXIT_USAGE;
+		}
+	}
+	rc = parse_operands(c, argc, argv, st.index);
+	if (rc == EXIT_OK)
+		rc = check_conflicts(c);
+	return rc == EXIT_OK ? OPT_GO_ON : rc;
+}
+
+/* ---- output ---- */
+
+/* Writes c->out to stdout; a closed pipe ends output quietly. */
+static int flush_out(struct udp_chat *c)
+{
+	if (c->stdout_closed || c->out.len == 0)
+		return EXIT_OK;
+	if (io_write_full(STDOUT_FILENO, c->out.data, c->out.len) < 0) {
+		if (errno != EPIPE)
+			return diag_errno("write stdout");
+		c->stdout_closed = 1;
+		if (c->command == CMD_JOIN)
+			sig_request_stop();
+	}
+	buf_clear(&c->out);
+	return EXIT_OK;
+}
+
+/* A field of a text event: as it is when it is clean text, else escaped. */
+static void put_field(struct buf *b, const char *s, size_t len)
+{
+	if (len == 0)
+		buf_append_byte(b, '-');
+	else if (chat_text_check(s, len) == CHAT_OK && !memchr(s, ' ', len) && !memchr(s, '\t', len))
+		buf_append(b, s, len);
+	else
+		escape_bytes(b, s, len);
+}
+
+/*
+ * One server event: "EVENT SOURCE NAME [TEXT]" or, with --json,
+ * {"event","source","name","text"}.  name and text may be NULL.
+ */
+static int server_event(struct udp_chat *c, const char *event, const char *source, const char *name,
+                        size_t name_len, const char *text, size_t text_len)
+{
+	if (c->json) {
+		struct json j;
+		json_init(&j, &c->out);
+		json_begin_object(&j, NULL);
+		json_str(&j, "event", event);
+		json_str(&j, "source", source);
+		if (name)
+			json_str_len(&j, "name", name, name_len);
+		else
+			json_null(&j, "name");
+		if (text)
+			json_str_len(&j, "text", text, text_len);
+		json_end(&j);
+		json_newline(&j);
+	} else {
+		buf_printf(&c->out, "%s %s ", event, source);
+		put_field(&c->out, name ? name : "", name ? name_len : 0);
+		if (text) {
+			buf_append_byte(&c->out, ' ');
+			if (chat_text_check(text, text_len) == CHAT_OK)
+				buf_append(&c->out, text, text_len);
+			else
+				escape_bytes(&c->out, text, text_len);
+		}
+		buf_append_byte(&c->out, '\n');
+	}
+	return flush_out(c);
+}
+
+static void print_counters(const struct udp_chat *c)
+{
+	diag_info("%zu members; received %llu datagrams: %llu joins, %llu leaves, %llu timeouts, %llu "
+	          "messages, %llu announcements; %llu deliveries in %llu send calls, %llu failed; "
+	          "dropped %llu spoofed, %llu over --rate, %llu in the receive queue; refused %llu",
+	          c->room.count, (unsigned long long)c->n.received, (unsigned long long)c->n.joins,
+	          (unsigned long long)c->n.leaves, (unsigned long long)c->n.timeouts,
+	          (unsigned long long)c->n.messages, (unsigned long long)c->n.announcements,
+	          (unsigned long long)c->fan.sent, (unsigned long long)c->fan.syscalls,
+	          (unsigned long long)c->fan.failed, (unsigned long long)c->n.spoofed,
+	          (unsigned long long)c->n.rate_limited, (unsigned long long)c->n.rxq_dropped,
+	          (unsigned long long)c->n.refused);
+}
+
+/* ---- serve ---- */
+
+/* Sends "TEXT" (printf-style) to one address. */
+static void reply(struct udp_chat *c, const struct dgram_info *to, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reply(struct udp_chat *c, const struct dgram_info *to, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	chat_send_to(c->fd, text, strlen(text), (const struct sockaddr *)&to->source, to->source_len, &c->fan);
+}
+
+/* Refuses a request: "ERR REASON" to its sender, a refuse event. */
+static int refuse(struct udp_chat *c, const struct dgram_info *info, const char *source,
+                  const struct chat_request *req, const char *reason)
+{
+	c->n.refused++;
+	reply(c, info, "ERR %s", reason);
+	diag_verbose(1, "refused %s: %s", source, reason);
+	return server_event(c, "refuse", source, req ? req->name : NULL, req ? req->name_len : 0, reason,
+	                    strlen(reason));
+}
+
+/* Fans the line in c->line out to every member but except. */
+static void fan_out(struct udp_chat *c, const struct chat_member *except)
+{
+	size_t sent = chat_fanout(c->fd, c->line.data, c->line.len, &c->room, except, c->use_mmsg, &c->fan);
+
+	diag_verbose(2, "fan-out of %zu bytes to %zu members", c->line.len, sent);
+}
+
+static int notice(struct udp_chat *c, const struct chat_member *except, const char *name, const char *what)
+{
+	buf_clear(&c->line);
+	buf_printf(&c->line, "%s %s", name, what);
+	fan_out(c, except);
+	return EXIT_OK;
+}
+
+static int handle_join(struct udp_chat *c, const struct dgram_info *info, const char *source,
+                       const struct chat_request *req)
+{
+	const struct sockaddr *from = (const struct sockaddr *)&info->source;
+	struct chat_member *m = chat_room_by_name(&c->room, req->name, req->name_len);
+	struct chat_member *here = chat_room_by_addr(&c->room, from, info->source_len);
+	unsigned heartbeat = (unsigned)(c->timeout / 3);
+
+	if (m && chat_addr_equal((const struct sockaddr *)&m->addr, from)) {
+		/* the OK was lost and the client asked again: same answer */
+		m->last_heard_ns = clock_now_ns();
+		reply(c, info, "OK %d %u", CHAT_PROTOCOL_VERSION, heartbeat);
+		return EXIT_OK;
+	}
+	if (m)
+		return refuse(c, info, source, req, "name taken");
+	if (here)
+		return refuse(c, info, source, req, "address already joined");
+	m = chat_room_add(&c->room, req->name, req->name_len, from, info->source_len, clock_now_ns());
+	if (!m)
+		return refuse(c, info, source, req, "room full");
+	c->n.joins++;
+	reply(c, info, "OK %d %u", CHAT_PROTOCOL_VERSION, heartbeat);
+	diag_verbose(1, "%s joined from %s: %zu members", m->name, source, c->room.count);
+	notice(c, m, m->name, "joined");
+	return server_event(c, "join", source, req->name, req->name_len, NULL, 0);
+}
+
+/*
+ * The member a C, Q or H names, if the datagram came from its address.
+ * NULL after the request was refused (not joined) or dropped (spoofed).
+ */
+static struct chat_member *sender(struct udp_chat *c, const struct dgram_info *info, const char *source,
+                                  const struct chat_request *req, int *rc)
+{
+	struct chat_member *m = chat_room_by_name(&c->room, req->name, req->name_len);
+
+	*rc = EXIT_OK;
+	if (!m) {
+		*rc = refuse(c, info, source, req, "not joined");
+		return NULL;
+	}
+	if (!chat_addr_equal((const struct sockaddr *)&m->addr, (const struct sockaddr *)&info->source)) {
+		/* No reply: the real sender may be a victim whose address was forged. */
+		c->n.spoofed++;
+		diag_verbose(1, "dropped %c from %s: %s joined from another address", req->verb, source,
+		             m->name);
+		*rc = server_event(c, "drop", source, req->name, req->name_len, "spoofed", 7);
+		return NULL;
+	}
+	m->last_heard_ns = clock_now_ns();
+	return m;
+}
+
+static int handle_say(struct udp_chat *c, const struct dgram_info *info, const char *source,
+                      const struct chat_request *req)
+{
+	int rc;
+	struct chat_member *m = sender(c, info, source, req, &rc);
+
+	if (!m)
+		return rc;
+	if (!chat_room_allow(&c->room, m, clock_now_ns())) {
+		c->n.rate_limited++;
+		diag_verbose(2, "dropped a message of %s: over --rate", m->name);
+		return server_event(c, "drop", source, req->name, req->name_len, "rate", 4);
+	}
+	c->n.messages++;
+	buf_clear(&c->line);
+	buf_printf(&c->line, "%s: ", m->name);
+	buf_append(&c->line, req->text, req->text_len);
+	fan_out(c, m);
+	return server_event(c, "message", source, req->name, req->name_len, req->text, req->text_len);
+}
+
+static int handle_quit(struct udp_chat *c, const struct dgram_info *info, const char *source,
+                       const struct chat_request *req)
+{
+	char name[CHAT_NAME_BYTES + 1];
+	int rc;
+	struct chat_member *m = sender(c, info, source, req, &rc);
+
+	if (!m)
+		return rc;
+	c->n.leaves++;
+	reply(c, info, "EXIT");
+	memcpy(name, m->name, sizeof name);
+	chat_room_remove(&c->room, m);
+	diag_verbose(1, "%s left: %zu members", name, c->room.count);
+	notice(c, NULL, name, "left");
+	return server_event(c, "leave", source, req->name, req->name_len, NULL, 0);
+}
+
+/* W: the member list, in as many "MEMBERS ..." datagrams as --max-size needs. */
+static int handle_who(struct udp_chat *c, const struct dgram_info *info, const char *source)
+{
+	if (!chat_room_by_addr(&c->room, (const struct sockaddr *)&info->source, info->source_len))
+		return refuse(c, info, source, NULL, "not joined");
+	buf_clear(&c->line);
+	buf_append_str(&c->line, "MEMBERS");
+	for (size_t i = 0; i < c->room.count; i++) {
+		const char *name = c->room.members[i].name;
+		if (c->line.len + 1 + strlen(name) > c->max_size) {
+			chat_send_to(c->fd, c->line.data, c->line.len, (const struct sockaddr *)&info->source,
+			             info->source_len, &c->fan);
+			buf_clear(&c->line);
+			buf_append_str(&c->line, "MEMBERS");
+		}
+		buf_printf(&c->line, " %s", name);
+	}
+	chat_send_to(c->fd, c->line.data, c->line.len, (const struct sockaddr *)&info->source,
+	             info->source_len, &c->fan);
+	return EXIT_OK;
+}
+
+static int handle_datagram(struct udp_chat *c, size_t kept, const struct dgram_info *info)
+{
+	char source[ADDR_TEXT_MAX], reason[64];
+	struct chat_request req;
+	int rc;
+
+	addr_format((const struct sockaddr *)&info->source, info->source_len, source, sizeof source);
+	diag_verbose(2, "datagram of %zu bytes from %s", info->length, source);
+	if (info->has_rxq_ovfl && info->rxq_dropped > c->n.rxq_dropped) {
+		diag_verbose(1, "the receive queue overflowed: %u datagrams dropped so far (SO_RXQ_OVFL)",
+		             info->rxq_dropped);
+		c->n.rxq_dropped = info->rxq_dropped;
+	}
+	if (info->truncated) {
+		/* MSG_TRUNC: the kernel cut it to our buffer; refuse it whole rather than relay half */
+		snprintf(reason, sizeof reason, "too long (max %zu bytes)", c->max_size);
+		return refuse(c, info, source, NULL, reason);
+	}
+	rc = chat_parse_request(c->datagram, kept, &req);
+	if (rc != CHAT_OK)
+		return refuse(c, info, source, rc == CHAT_ERR_REQUEST ? NULL : &req, chat_reason(rc));
+	switch (req.verb) {
+	case CHAT_JOIN:
+		return handle_join(c, info, source, &req);
+	case CHAT_SAY:
+		return handle_say(c, info, source, &req);
+	case CHAT_QUIT:
+		return handle_quit(c, info, source, &req);
+	case CHAT_HEARTBEAT:
+		sender(c, info, source, &req, &rc);
+		return rc;
+	default:
+		return handle_who(c, info, source);
+	}
+}
+
+/* Reads what the socket holds (at most a batch, so stdin gets its turn). */
+static int serve_socket(struct udp_chat *c)
+{
+	for (int i = 0; i < 256; i++) {
+		struct dgram_info info;
+		ssize_t kept = dgram_recv(c->fd, c->datagram, c->max_size, &info);
+		if (kept < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return EXIT_OK;
+			if (errno == ECONNREFUSED) /* an ICMP error for an earlier send: not fatal */
+				continue;
+			return diag_errno("receive");
+		}
+		c->n.received++;
+		if (handle_datagram(c, (size_t)kept, &info) != EXIT_OK)
+			return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* One operator line: "admin: TEXT" to every member. */
+static int announce(struct udp_chat *c, const char *text, size_t len)
+{
+	if (len && text[len - 1] == '\r')
+		len--;
+	if (chat_text_check(text, len) != CHAT_OK || len + 7 > c->max_size) {
+		diag_error("announcement not sent: %s",
+		           len + 7 > c->max_size ? "longer than --max-size" : "not UTF-8 text");
+		return EXIT_OK;
+	}
+	c->n.announcements++;
+	buf_clear(&c->line);
+	buf_printf(&c->line, "%s: ", CHAT_ADMIN_NAME);
+	buf_append(&c->line, text, len);
+	fan_out(c, NULL);
+	return server_event(c, "announce", "-", CHAT_ADMIN_NAME, strlen(CHAT_ADMIN_NAME), text, len);
+}
+
+/*
+ * Reads stdin and hands each whole line to fn; at end of file the rest.
+ * Sets *eof.  EXIT_OK or EXIT_FAIL.
+ */
+static int read_lines(struct udp_chat *c, int (*fn)(struct udp_chat *, const char *, size_t), int *eof)
+{
+	char chunk[16384];
+	ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+	char *nl;
+
+	*eof = 0;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? EXIT_OK : diag_errno("read stdin");
+	if (n == 0)
+		*eof = 1;
+	else if (buf_append(&c->input, chunk, (size_t)n) < 0)
+		return diag_errno("read stdin");
+	while ((nl = memchr(buf_head(&c->input), '\n', buf_readable(&c->input))) != NULL) {
+		size_t len = (size_t)(nl - buf_head(&c->input));
+		if (fn(c, buf_head(&c->input), len) != EXIT_OK)
+			return EXIT_FAIL;
+		buf_consume(&c->input, len + 1);
+	}
+	if (*eof && buf_readable(&c->input) > 0 &&
+	    fn(c, buf_head(&c->input), buf_readable(&c->input)) != EXIT_OK)
+		return EXIT_FAIL;
+	if (*eof || buf_readable(&c->input) > MAX_DATAGRAM)
+		buf_clear(&c->input);
+	else
+		buf_compact(&c->input);
+	return EXIT_OK;
+}
+
+/* Removes the members silent for longer than --timeout; returns when the next one expires. */
+static uint64_t sweep_silent(struct udp_chat *c)
+{
+	uint64_t now = clock_now_ns(), limit = clock_seconds_to_ns(c->timeout), next = 0;
+
+	if (c->timeout <= 0)
+		return 0;
+	for (size_t i = c->room.count; i-- > 0;) {
+		struct chat_member *m = &c->room.members[i];
+		char name[CHAT_NAME_BYTES + 1], source[ADDR_TEXT_MAX];
+		if (now - m->last_heard_ns < limit) {
+			if (!next || m->last_heard_ns + limit < next)
+				next = m->last_heard_ns + limit;
+			continue;
+		}
+		c->n.timeouts++;
+		memcpy(name, m->name, sizeof name);
+		addr_format((const struct sockaddr *)&m->addr, m->addr_len, source, sizeof source);
+		chat_room_remove(&c->room, m);
+		diag_verbose(1, "%s silent for %g s: removed", name, c->timeout);
+		notice(c, NULL, name, "left (timeout)");
+		server_event(c, "timeout", source, name, strlen(name), NULL, 0);
+	}
+	return next;
+}
+
+static int serve_wait_ms(const struct udp_chat *c, uint64_t next_expiry)
+{
+	int ms = server_wait_ms(&c->srv, -1);
+
+	if (next_expiry) {
+		int left = clock_ms_until(next_expiry) + 1;
+		if (ms < 0 || left < ms)
+			ms = left;
+	}
+	return ms;
+}
+
+static int run_server(struct udp_chat *c)
+{
+	while (!sig_stop_requested() && !server_expired(&c->srv)) {
+		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN, .revents = 0 },
+			                 { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 } };
+		uint64_t next = sweep_silent(c);
+		int ready, eof, rc = EXIT_OK;
+
+		if (sig_report_requested())
+			print_counters(c);
+		ready = poll(pfd, c->stdin_open ? 2 : 1, serve_wait_ms(c, next));
+		if (ready < 0 && errno != EINTR)
+			return diag_errno("poll");
+		if (ready <= 0)
+			continue;
+		if (pfd[0].revents)
+			rc = serve_socket(c);
+		if (rc == EXIT_OK && c->stdin_open && pfd[1].revents) {
+			rc = read_lines(c, announce, &eof);
+			if (eof) {
+				diag_verbose(1, "stdin ended: no more announcements, still serving");
+				c->stdin_open = 0;
+			}
+		}
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	return EXIT_OK;
+}
+
+/* SO_RCVBUF: SO_RCVBUFFORCE first (root may pass net.core.rmem_max). */
+static void size_rcvbuf(int fd, uint64_t bytes)
+{
+	int want = (int)bytes, got = 0;
+	socklen_t len = sizeof got;
+
+	if (!bytes)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) < 0)
+		diag_errno("setsockopt SO_RCVBUF");
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+	diag_verbose(1, "receive buffer %d bytes (the kernel doubles what is asked, for its bookkeeping)", got);
+}
+
+static int setup_server(int fd, void *ctx)
+{
+	struct udp_chat *c = ctx;
+
+	if (dgram_want_rxq_ovfl(fd) < 0)
+		return diag_errno("setsockopt SO_RXQ_OVFL");
+	size_rcvbuf(fd, c->rcvbuf);
+	diag_verbose(1, "fan-out with %s",
+	             c->use_mmsg ? "sendmmsg: a batch of members per call" : "sendto: one call per member");
+	return EXIT_OK;
+}
+
+static int serve_main(struct udp_chat *c)
+{
+	int rc;
+
+	if (chat_room_init(&c->room, c->max_members, c->rate) < 0)
+		return diag_errno("allocate the member table");
+	if (sig_catch_stop() < 0 || sig_catch_report() < 0)
+		return diag_errno("install signal handlers");
+	c->server.setup = setup_server;
+	c->server.setup_ctx = c;
+	rc = server_open(&c->srv, &c->server, SOCK_DGRAM, SOCK_NONBLOCK);
+	if (rc != EXIT_OK)
+		return rc;
+	c->fd = c->srv.listen_fd;
+	c->stdin_open = 1;
+	rc = run_server(c);
+	print_counters(c);
+	server_close(&c->srv);
+	c->fd = -1;
+	return rc;
+}
+
+/* ---- join ---- */
+
+/* Sends "VERB NAME" (text NULL) or "VERB NAME TEXT" on the connected
+ * socket: EXIT_OK or EXIT_FAIL. */
+static int send_request(struct udp_chat *c, char verb, const char *text, size_t len)
+{
+	buf_clear(&c->line);
+	if (buf_printf(&c->line, "%c %s", verb, c->name) < 0 ||
+	    (text && (buf_append_byte(&c->line, ' ') < 0 || buf_append(&c->line, text, len) < 0)))
+		return diag_errno("format request");
+	if (sock_send(c->fd, c->line.data, c->line.len) < 0)
+		return diag_errno("send to %s", c->peer);
+	return EXIT_OK;
+}
+
+/* Erases the prompt before a line is printed, and draws it again after. */
+static void prompt(const struct udp_chat *c, int draw)
+{
+	char text[CHAT_NAME_BYTES + 8];
+	int n;
+
+	if (!c->prompt)
+		return;
+	if (!draw) {
+		(void)!write(STDERR_FILENO, "\r\033[K", 4);
+		return;
+	}
+	n = snprintf(text, sizeof text, "%s> ", c->name);
+	(void)!write(STDERR_FILENO, text, (size_t)n);
+}
+
+/* One line from the server as a JSON record. */
+static void line_json(struct udp_chat *c, const struct chat_line *l)
+{
+	static const char *const kinds[] = { "ok", "error", "exit", "members", "message", "notice", "invalid" };
+	struct json j;
+
+	json_init(&j, &c->out);
+	json_begin_object(&j, NULL);
+	json_str(&j, "event", kinds[l->kind]);
+	json_str(&j, "from", c->peer);
+	if (l->kind == CHAT_LINE_MESSAGE)
+		json_str_len(&j, "name", l->name, l->name_len);
+	if (l->kind == CHAT_LINE_OK) {
+		json_uint(&j, "version", l->version);
+		json_uint(&j, "heartbeat", l->heartbeat);
+	} else if (l->kind == CHAT_LINE_MEMBERS) {
+		const char *p = l->text, *end = l->text + l->text_len;
+		json_begin_array(&j, "names");
+		while (p < end) {
+			const char *sp = memchr(p, ' ', (size_t)(end - p));
+			size_t len = sp ? (size_t)(sp - p) : (size_t)(end - p);
+			if (len)
+				json_str_len(&j, NULL, p, len);
+			p += len + 1;
+		}
+		json_end(&j);
+	} else if (l->kind != CHAT_LINE_EXIT) {
+		json_str_len(&j, "text", l->text, l->text_len);
+	}
+	json_end(&j);
+	json_newline(&j);
+}
+
+/* Prints one line from the server (messages, notices, MEMBERS; OK and
+ * EXIT only with --json; ERR on stderr). */
+static int print_line(struct udp_chat *c, const struct chat_line *l, const void *data, size_t len)
+{
+	if (l->kind == CHAT_LINE_ERR) {
+		diag_error("%s says: %.*s", c->peer, (int)l->text_len, l->text);
+		if (!c->json)
+			return EXIT_OK;
+	}
+	if (c->json) {
+		line_json(c, l);
+	} else if (l->kind == CHAT_LINE_OK || l->kind == CHAT_LINE_EXIT) {
+		return EXIT_OK;
+	} else if (l->kind == CHAT_LINE_BAD) {
+		escape_bytes(&c->out, data, len); /* a hostile server cannot move our cursor */
+		buf_append_byte(&c->out, '\n');
+	} else {
+		buf_append(&c->out, data, (size_t)(l->text + l->text_len - (const char *)data));
+		buf_append_byte(&c->out, '\n');
+	}
+	prompt(c, 0);
+	int rc = flush_out(c);
+	prompt(c, 1);
+	return rc;
+}
+
+/*
+ * Waits up to ms for one datagram from the server and classifies it into
+ * *l (the bytes in c->datagram, *len).  1 got one, 0 none in time, or
+ * -1 after a diagnostic (ECONNREFUSED: nobody at that port).
+ */
+static int receive_line(struct udp_chat *c, int ms, struct chat_line *l, size_t *len)
+{
+	short revents;
+	ssize_t n;
+
+	if (ms >= 0 && sock_wait(c->fd, POLLIN, ms, &revents) <= 0)
+		return 0;
+	n = recv(c->fd, c->datagram, MAX_DATAGRAM, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		diag_errno("receive from %s", c->peer);
+		return -1;
+	}
+	*len = (size_t)n;
+	chat_parse_line(c->datagram, *len, l);
+	diag_verbose(2, "datagram of %zd bytes from %s", n, c->peer);
+	return 1;
+}
+
+/* L NAME until OK, a refusal, or --timeout; the wait doubles after each try. */
+static int handshake(struct udp_chat *c)
+{
+	uint64_t deadline = clock_now_ns() + clock_seconds_to_ns(c->timeout);
+	int wait_ms = 250, tries = 0;
+
+	while (!sig_stop_requested()) {
+		uint64_t try_end;
+		int left = clock_ms_until(deadline);
+		if (left <= 0)
+			break;
+		if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
+			return EXIT_FAIL;
+		tries++;
+		diag_verbose(1, "sent L %s to %s (try %d)", c->name, c->peer, tries);
+		try_end = clock_now_ns() + clock_seconds_to_ns((wait_ms < left ? wait_ms : left) / 1000.0);
+		while (clock_ms_until(try_end) > 0) {
+			struct chat_line l;
+			size_t len;
+			int got = receive_line(c, clock_ms_until(try_end), &l, &len);
+			if (got < 0)
+				return EXIT_FAIL;
+			if (got == 0)
+				continue;
+			if (l.kind == CHAT_LINE_OK) {
+				c->heartbeat = l.heartbeat;
+				diag_verbose(1, "joined %s as %s: protocol %u, heartbeat every %u s", c->peer,
+				             c->name, l.version, l.heartbeat);
+				return print_line(c, &l, c->datagram, len);
+			}
+			if (l.kind == CHAT_LINE_ERR)
+				return diag_error("join %s as %s: refused: %.*s", c->peer, c->name,
+				                  (int)l.text_len, l.text);
+		}
+		wait_ms *= 2;
+	}
+	if (sig_stop_requested())
+		return EXIT_FAIL;
+	return diag_error("join %s: no answer within %g s (%d tries)", c->peer, c->timeout, tries);
+}
+
+/* One stdin line: "/who", "/quit", or a message. */
+static int say(struct udp_chat *c, const char *text, size_t len)
+{
+	if (len && text[len - 1] == '\r')
+		len--;
+	if (len == 4 && memcmp(text, "/who", 4) == 0)
+		return send_request(c, CHAT_WHO, NULL, 0);
+	if (len == 5 && memcmp(text, "/quit", 5) == 0) {
+		sig_request_stop();
+		return EXIT_OK;
+	}
+	if (chat_text_check(text, len) != CHAT_OK) {
+		diag_error("not sent: a line that is not UTF-8 text");
+		return EXIT_OK;
+	}
+	return send_request(c, CHAT_SAY, text, len);
+}
+
+struct join_clock {
+	uint64_t next_heartbeat; /* 0: none */
+	uint64_t linger_until;   /* 0: not leaving yet */
+};
+
+static int join_wait_ms(const struct join_clock *k)
+{
+	int ms = -1;
+
+	if (k->next_heartbeat)
+		ms = clock_ms_until(k->next_heartbeat);
+	if (k->linger_until) {
+		int left = clock_ms_until(k->linger_until);
+		if (ms < 0 || left < ms)
+			ms = left;
+	}
+	return ms;
+}
+
+static int leave(struct udp_chat *c, struct join_clock *k)
+{
+	k->linger_until = clock_now_ns() + clock_seconds_to_ns(c->linger);
+	k->next_heartbeat = 0;
+	diag_verbose(1, "leaving: Q %s, then up to %g s for EXIT", c->name, c->linger);
+	return send_request(c, CHAT_QUIT, NULL, 0);
+}
+
+static int run_client(struct udp_chat *c)
+{
+	struct join_clock k = { 0, 0 };
+	uint64_t beat = clock_seconds_to_ns(c->heartbeat);
+
+	if (beat)
+		k.next_heartbeat = clock_now_ns() + beat;
+	c->stdin_open = 1;
+	prompt(c, 1);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN, .revents = 0 },
+			                 { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 } };
+		int ready, eof, rc = EXIT_OK;
+
+		if (sig_stop_requested() && !k.linger_until && leave(c, &k) != EXIT_OK)
+			return EXIT_FAIL;
+		if (k.linger_until && clock_now_ns() >= k.linger_until) {
+			diag_verbose(1, "no EXIT within --linger: done");
+			return EXIT_OK;
+		}
+		if (k.next_heartbeat && clock_now_ns() >= k.next_heartbeat) {
+			if (send_request(c, CHAT_HEARTBEAT, NULL, 0) != EXIT_OK)
+				return EXIT_FAIL;
+			k.next_heartbeat += beat;
+			continue;
+		}
+		ready = poll(pfd, c->stdin_open && !k.linger_until ? 2 : 1, join_wait_ms(&k));
+		if (ready < 0 && errno != EINTR)
+			return diag_errno("poll");
+		if (ready <= 0)
+			continue;
+		if (pfd[0].revents) {
+			struct chat_line l;
+			size_t len;
+			int got = receive_line(c, -1, &l, &len);
+			if (got < 0)
+				return EXIT_FAIL;
+			if (got && print_line(c, &l, c->datagram, len) != EXIT_OK)
+				return EXIT_FAIL;
+			if (got && l.kind == CHAT_LINE_EXIT)
+				return EXIT_OK;
+		}
+		if (c->stdin_open && !k.linger_until && pfd[1].revents) {
+			rc = read_lines(c, say, &eof);
+			if (rc == EXIT_OK && eof) {
+				c->stdin_open = 0;
+				rc = leave(c, &k);
+			}
+		}
+		if (rc != EXIT_OK)
+			return rc;
+	}
+}
+
+/* Resolves HOST[:PORT] and connects a UDP socket to it: only its datagrams
+ * come in, and an ICMP port unreachable comes back as ECONNREFUSED. */
+static int connect_server(struct udp_chat *c)
+{
+	struct addr_spec spec;
+	struct addrinfo *list;
+	int rc;
+
+	if (addr_parse(c->target, 1, &spec) < 0 || spec.is_unix)
+		return diag_usage("join: expected HOST[:PORT], not '%s'", c->target);
+	rc = addr_resolve(&spec, NULL, c->server.port ? c->server.port : DEFAULT_PORT, c->server.family,
+	                  SOCK_DGRAM, 0, &list);
+	if (rc != 0)
+		return diag_error("resolve %s: %s", c->target, addr_strerror(rc));
+	addr_format(list->ai_addr, list->ai_addrlen, c->peer, sizeof c->peer);
+	c->fd = dgram_socket(list->ai_family, 0);
+	if (c->fd < 0 || connect(c->fd, list->ai_addr, list->ai_addrlen) < 0) {
+		addr_free(list);
+		return diag_errno("connect %s", c->peer);
+	}
+	addr_free(list);
+	size_rcvbuf(c->fd, c->rcvbuf);
+	return EXIT_OK;
+}
+
+static int join_main(struct udp_chat *c)
+{
+	int rc = connect_server(c);
+
+	if (rc != EXIT_OK)
+		return rc;
+	if (sig_catch_stop() < 0)
+		return diag_errno("install signal handlers");
+	c->prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
+	rc = handshake(c);
+	if (rc == EXIT_OK)
+		rc = run_client(c);
+	prompt(c, 0);
+	return rc;
+}
+
+static void udp_chat_init(struct udp_chat *c)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->max_members = 256;
+	c->max_size = DEFAULT_MAX_SIZE;
+	c->use_mmsg = 1;
+	c->linger = 2;
+	c->out = (struct buf)BUF_INIT;
+	c->line = (struct buf)BUF_INIT;
+	c->input = (struct buf)BUF_INIT;
+	server_config_init(&c->server, DEFAULT_PORT);
+}
+
+static void udp_chat_free(struct udp_chat *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	chat_room_free(&c->room);
+	free(c->datagram);
+	buf_free(&c->out);
+	buf_free(&c->line);
+	buf_free(&c->input);
+}
+
+int udp_chat_main(int argc, char **argv)
+{
+	struct udp_chat c;
+	int rc;
+
+	udp_chat_init(&c);
+	rc = parse_args(&c, argc, argv);
+	if (rc != OPT_GO_ON) {
+		udp_chat_free(&c);
+		return rc;
+	}
+	c.datagram = malloc(c.command == CMD_SERVE ? c.max_size : MAX_DATAGRAM);
+	rc = c.datagram ? EXIT_OK : diag_errno("allocate receive buffer");
+	if (rc == EXIT_OK)
+		rc = c.command == CMD_SERVE ? serve_main(&c) : join_main(&c);
+	udp_chat_free(&c);
+	return diag_finish_stdout(rc);
+}
