@@ -117,6 +117,7 @@ struct udp_chat {
 	const char *name;
 	const char *target;
 	double timeout; /* serve: 0 = never; join: the wait for OK */
+	const char *timeout_arg;
 	double linger;
 	size_t max_members;
 	size_t max_size;
@@ -174,6 +175,7 @@ static int parse_option(struct udp_chat *c, int key, const char *arg)
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, 0, 86400, &c->timeout) < 0)
 			return bad_value(key, arg, "seconds, such as 30");
+		c->timeout_arg = arg;
 		break;
 	case OPT_LINGER:
 		if (parse_seconds(arg, 0, 3600, &c->linger) < 0)
@@ -236,7 +238,8 @@ static int parse_operands(struct udp_chat *c, int argc, char **argv, int index)
 static int check_conflicts(struct udp_chat *c)
 {
 	if (c->command == CMD_SERVE && c->timeout > 0 && c->timeout < 3)
-		return bad_value(OPT_TIMEOUT, "0", "0 or 3 seconds and more (heartbeats come every third)");
+		return bad_value(OPT_TIMEOUT, c->timeout_arg,
+		                 "0 or 3 seconds and more (heartbeats come every third)");
 	if (c->command == CMD_JOIN && !c->name) {
 		const char *user = getenv("USER");
 		if (!user || chat_name_check(user, strlen(user)) != CHAT_OK)
@@ -879,8 +882,8 @@ static int handshake(struct udp_chat *c)
 				return print_line(c, &l, c->datagram, len);
 			}
 			if (l.kind == CHAT_LINE_ERR)
-				return diag_error("join %s as %s: refused: %.*s", c->peer, c->name,
-				                  (int)l.text_len, l.text);
+				return diag_error("join %s as %s: %.*s", c->peer, c->name, (int)l.text_len,
+				                  l.text);
 		}
 		wait_ms *= 2;
 	}
