@@ -25,6 +25,7 @@ teardown() {
 }
 
 MEMBER_FDS=()
+IN_NS=() # the command prefix that runs a member in a namespace
 
 # ended PID [STATUS]: PID, our child, ends by itself (bounded) with STATUS (0).
 ended() {
@@ -53,7 +54,7 @@ serve_stdin() {
 	local fifo=$1; shift
 	local pf=$TMP/port.console
 	SERVER_OUT=$TMP/server.console.out SERVER_ERR=$TMP/server.console.err
-	(closing_fds env --default-signal=INT "$SOCKBOX" udp-chat serve -p 0 --port-file "$pf" "$@") <"$fifo" \
+	(closing_fds "${IN_NS[@]}" env --default-signal=INT "$SOCKBOX" udp-chat serve -p 0 --port-file "$pf" "$@") <"$fifo" \
 		>"$SERVER_OUT" 2>"$SERVER_ERR" &
 	SERVER_PID=$!
 	track_pid "$SERVER_PID"
@@ -74,7 +75,7 @@ member() {
 	MEMBER_FDS+=("$fd")
 	printf -v "FD_$name" %s "$fd"
 	# (not `bg`: a background job's stdin is /dev/null unless redirected on the job itself)
-	(closing_fds env --default-signal=INT "$SOCKBOX" udp-chat join -n "$name" "${@:3}" "$host") \
+	(closing_fds "${IN_NS[@]}" env --default-signal=INT "$SOCKBOX" udp-chat join -n "$name" "${@:3}" "$host") \
 		<"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	track_pid $!
 	printf -v "OUT_$name" %s "$TMP/$name.out"
@@ -334,4 +335,65 @@ OK 2 0: 100"
 	assert_file_not_exists "$TMP/pid"
 	run -0 --separate-stderr chat serve -p 0 --duration 0.2 </dev/null
 	assert_equal "${stderr##*$'\n'}" "$line"
+}
+
+# ---- three namespaces joined by a bridge (root) ----
+
+# make_ns NAME: a namespace with lo up, removed in teardown.  Sets NS.
+make_ns() {
+	NS="$NS_TAG-$1"
+	ip netns add "$NS" || fail "ip netns add $NS"
+	NAMESPACES+=("$NS")
+	ip -n "$NS" link set lo up
+}
+
+# on_bridge NS ADDR: a veth from NS (eth0, ADDR/24) to the bridge's namespace.
+on_bridge() {
+	local port="p${#NAMESPACES[@]}"
+	ip link add eth0 netns "$1" type veth peer name "$port" netns "$BR" || fail "ip link add veth"
+	ip -n "$BR" link set "$port" master br0 up
+	ip -n "$1" addr add "$2/24" dev eth0
+	ip -n "$1" link set eth0 up
+	wait_until 10 eval "ip -n '$1' link show dev eth0 | grep -q 'state UP'" || fail "eth0 in $1 never came up"
+}
+
+# room: namespaces a (the server, 10.202.0.1), b and c, each with a veth
+# to a bridge in a fourth namespace; nothing is made in the host's.
+room() {
+	require_root "network namespaces, veth pairs and a bridge"
+	make_ns br; BR=$NS
+	ip -n "$BR" link add br0 type bridge || fail "ip link add bridge"
+	ip -n "$BR" link set br0 up
+	make_ns a; A=$NS; on_bridge "$A" 10.202.0.1
+	make_ns b; B=$NS; on_bridge "$B" 10.202.0.2
+	make_ns c; C=$NS; on_bridge "$C" 10.202.0.3
+}
+
+@test "udp-chat across three namespaces: notices, messages, W, admin, a name taken, a spoofed C dropped, a SIGKILLed member timed out" {
+	room
+	mkfifo "$TMP/console"
+	exec {console}<>"$TMP/console"
+	MEMBER_FDS+=("$console")
+	IN_NS=(ip netns exec "$A")
+	serve_stdin "$TMP/console" -b 0.0.0.0 --timeout 3
+	IN_NS=(ip netns exec "$B")
+	member bob 10.202.0.1:$PORT
+	IN_NS=(ip netns exec "$C")
+	member carol 10.202.0.1:$PORT
+	IN_NS=()
+	say bob "hello from b"
+	got carol 'bob: hello from b'
+	run -0 ip netns exec "$C" "$SOCKBOX" udp-chat join -n dave "10.202.0.1:$PORT" <<<"/who"
+	assert_output "MEMBERS bob carol dave"
+	run -1 --separate-stderr ip netns exec "$C" "$SOCKBOX" udp-chat join -n bob "10.202.0.1:$PORT" </dev/null
+	assert_equal "$stderr" "sockbox udp-chat: join 10.202.0.1:$PORT as bob: name taken"
+	run -0 ip netns exec "$C" python3 "$PEER" spoof 10.202.0.1 "$PORT" "C bob I am bob"
+	assert_output "no reply"
+	grep -q '^drop 10.202.0.3:[0-9]* bob spoofed$' "$SERVER_OUT"
+	echo "the room closes at six" >&"$console"
+	got carol $'bob: hello from b\ndave joined\ndave left\nadmin: the room closes at six'
+	kill -KILL "$PID_bob"
+	wait_until 8 has_event '^timeout 10.202.0.2:[0-9]+ bob$' || fail "bob was never removed"
+	got carol $'bob: hello from b\ndave joined\ndave left\nadmin: the room closes at six\nbob left (timeout)'
+	! has_event '^timeout [^ ]+ carol$'
 }

@@ -21,7 +21,7 @@ SERVER = (host, port)
 
 def sock(rcvbuf=0):
     s = socket.socket(FAMILY, socket.SOCK_DGRAM)
-    s.bind((host, 0))
+    s.bind(("::" if FAMILY == socket.AF_INET6 else "0.0.0.0", 0))
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     return s
