@@ -15,7 +15,7 @@ _sockbox_words() {
 	struct-pack) echo "-d --delimiter -n --count --offset --json --keep-nul -v --verbose -h --help --version" ;;
 	tcp-echo) echo "-l --listen -m --model --max-clients --upper --reply --discard --sink --frame --max-frame -t --timeout --connect-timeout --bench -c --conns -s --size -n --count --stream --reconnect --json -z --check --parallel -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	udp-broadcast) echo "--to -i --interface -g --group --all-interfaces --ttl --loop -c --count --interval -w --wait -r --reply -t --timeout --raw --json --max-size -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
-	udp-chat) echo "-n --name --timeout --max-members --max-size --rate --no-sendmmsg --linger --rcvbuf --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
+	udp-chat) echo "-n --name --timeout --max-members --max-size --rate --no-sendmmsg -g --group --linger --rcvbuf --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --port-file --pid-file --duration -h --help --version" ;;
 	esac
 }
 
@@ -141,6 +141,7 @@ _sockbox_values() {
 	"udp-chat --max-members") echo "@none" ;;
 	"udp-chat --max-size") echo "@none" ;;
 	"udp-chat --rate") echo "@none" ;;
+	"udp-chat --group"|"udp-chat -g") echo "@none" ;;
 	"udp-chat --linger") echo "@none" ;;
 	"udp-chat --rcvbuf") echo "@none" ;;
 	"udp-chat --bind"|"udp-chat -b") echo "@none" ;;

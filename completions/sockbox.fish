@@ -421,6 +421,8 @@ complete -c sockbox -n '__fish_seen_subcommand_from udp-chat' -l rate -x -d 'ser
 complete -c udp-chat -l rate -x -d 'serve: messages a member may send per second, excess dropped (default: no limit)'
 complete -c sockbox -n '__fish_seen_subcommand_from udp-chat' -l no-sendmmsg -d 'serve: fan out with one sendto per member (to compare)'
 complete -c udp-chat -l no-sendmmsg -d 'serve: fan out with one sendto per member (to compare)'
+complete -c sockbox -n '__fish_seen_subcommand_from udp-chat' -s g -l group -x -d 'join: join: no server, chat with every peer on this multicast group'
+complete -c udp-chat -s g -l group -x -d 'join: join: no server, chat with every peer on this multicast group'
 complete -c sockbox -n '__fish_seen_subcommand_from udp-chat' -l linger -x -d 'join: after stdin ends, wait SECS for EXIT (default 2)'
 complete -c udp-chat -l linger -x -d 'join: after stdin ends, wait SECS for EXIT (default 2)'
 complete -c sockbox -n '__fish_seen_subcommand_from udp-chat' -l rcvbuf -x -d 'the sockets receive buffer (SO_RCVBUF)'

@@ -397,3 +397,32 @@ room() {
 	got carol $'bob: hello from b\ndave joined\ndave left\nadmin: the room closes at six\nbob left (timeout)'
 	! has_event '^timeout [^ ]+ carol$'
 }
+
+# ---- serverless: a multicast group (root) ----
+
+@test "udp-chat join --group: two peers in two namespaces chat with no server; a name held is TAKEN within 300 ms" {
+	room
+	ip -n "$B" route add 224.0.0.0/4 dev eth0
+	ip -n "$C" route add 224.0.0.0/4 dev eth0
+	: >"$TMP/server.out"
+	SERVER_OUT=$TMP/server.out
+	IN_NS=(ip netns exec "$B")
+	mkfifo "$TMP/alice.in"
+	exec {afd}<>"$TMP/alice.in"
+	MEMBER_FDS+=("$afd")
+	(closing_fds ip netns exec "$B" "$SOCKBOX" udp-chat join -v -n alice --group 239.7.7.7 -p 9999) \
+		<"$TMP/alice.in" >"$TMP/alice.out" 2>"$TMP/alice.err" &
+	apid=$!
+	track_pid "$apid"
+	wait_until 5 grep -q "no peer answered T alice within 300 ms" "$TMP/alice.err" || fail "alice never joined the group"
+	run -0 --separate-stderr ip netns exec "$C" "$SOCKBOX" udp-chat join -n bob --group 239.7.7.7 -p 9999 <<<"hello, group"
+	wait_until 5 eval "[ \"\$(cat '$TMP/alice.out')\" = \$'bob joined\\nbob: hello, group\\nbob left' ]" ||
+		assert_equal "$(cat "$TMP/alice.out")" $'bob joined\nbob: hello, group\nbob left'
+	t0=$(date +%s%N)
+	run -1 --separate-stderr ip netns exec "$C" "$SOCKBOX" udp-chat join -n alice --group 239.7.7.7 -p 9999 </dev/null
+	t1=$(date +%s%N)
+	assert_equal "$stderr" "sockbox udp-chat: join group 239.7.7.7:9999 as alice: name taken"
+	(( (t1 - t0) / 1000000 < 2000 )) || fail "took $(( (t1 - t0) / 1000000 )) ms"
+	exec {afd}>&-
+	wait_exit "$apid" 5 || fail "alice did not leave at the end of her input"
+}

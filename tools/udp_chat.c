@@ -16,9 +16,8 @@
 #include "tools.h"
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/escape.h"
 #include "base/io.h"
-#include "base/json.h"
+#include "chat/event.h"
 #include "chat/fanout.h"
 #include "chat/proto.h"
 #include "chat/room.h"
@@ -32,6 +31,7 @@
 #include "sig/sig.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +59,7 @@ static const struct opt_spec options[] = {
 	{ OPT_MAX_SIZE, "max-size", "BYTES", "longest datagram accepted (default 1200)" },
 	{ OPT_RATE, "rate", "N/s", "messages a member may send per second, excess dropped (default: no limit)" },
 	{ OPT_NO_SENDMMSG, "no-sendmmsg", NULL, "fan out with one sendto per member (to compare)" },
+	{ 'g', "group", "ADDR", "join: no server, chat with every peer on this multicast group" },
 	{ OPT_LINGER, "linger", "SECS", "after stdin ends, wait SECS for EXIT (default 2)" },
 	{ OPT_RCVBUF, "rcvbuf", "BYTES", "the socket's receive buffer (SO_RCVBUF)" },
 	{ OPT_JSON, "json", NULL, "events as JSON Lines" },
@@ -70,6 +71,7 @@ static const char *const commands[] = { "serve", "join", NULL };
 
 static const struct opt_bind bindings[] = {
 	{ 'n', "join" },
+	{ 'g', "join" },
 	{ OPT_LINGER, "join" },
 	{ OPT_MAX_MEMBERS, "serve" },
 	{ OPT_MAX_SIZE, "serve" },
@@ -89,7 +91,7 @@ static const struct opt_help help_for[] = {
 
 const struct opt_tool udp_chat_tool = {
 	.name = "udp-chat",
-	.usage = "serve [OPTIONS]\njoin [OPTIONS] HOST[:PORT]",
+	.usage = "serve [OPTIONS]\njoin [OPTIONS] HOST[:PORT]\njoin --group ADDR [OPTIONS]",
 	.summary = "the course's UDP chat room: a server of members, and a client",
 	.details = "serve: each stdin line is an announcement; events go to stdout.\n"
 	           "join: each stdin line is a message; at its end the client leaves.",
@@ -116,6 +118,10 @@ struct udp_chat {
 	/* options */
 	const char *name;
 	const char *target;
+	const char *group;
+	struct addrinfo *group_ai;
+	char last_join[CHAT_NAME_BYTES + 1]; /* serverless: the last claim heard, and when */
+	uint64_t last_join_ns;
 	double timeout; /* serve: 0 = never; join: the wait for OK */
 	const char *timeout_arg;
 	double linger;
@@ -177,6 +183,9 @@ static int parse_option(struct udp_chat *c, int key, const char *arg)
 			return bad_value(key, arg, "seconds, such as 30");
 		c->timeout_arg = arg;
 		break;
+	case 'g':
+		c->group = arg;
+		break;
 	case OPT_LINGER:
 		if (parse_seconds(arg, 0, 3600, &c->linger) < 0)
 			return bad_value(key, arg, "seconds, such as 2");
@@ -225,7 +234,7 @@ static int parse_operands(struct udp_chat *c, int argc, char **argv, int index)
 	else
 		return diag_usage("unknown command '%s': serve or join", argv[index]);
 	index++;
-	if (c->command == CMD_JOIN) {
+	if (c->command == CMD_JOIN && !c->group) {
 		if (index >= argc)
 			return diag_usage("join: missing HOST[:PORT]");
 		c->target = argv[index++];
@@ -290,50 +299,12 @@ static int flush_out(struct udp_chat *c)
 	return EXIT_OK;
 }
 
-/* A field of a text event: as it is when it is clean text, else escaped. */
-static void put_field(struct buf *b, const char *s, size_t len)
-{
-	if (len == 0)
-		buf_append_byte(b, '-');
-	else if (chat_text_check(s, len) == CHAT_OK && !memchr(s, ' ', len) && !memchr(s, '\t', len))
-		buf_append(b, s, len);
-	else
-		escape_bytes(b, s, len);
-}
-
-/*
- * One server event: "EVENT SOURCE NAME [TEXT]" or, with --json,
- * {"event","source","name","text"}.  name and text may be NULL.
- */
+/* One server event on stdout (chat/event.h has the format). */
 static int server_event(struct udp_chat *c, const char *event, const char *source, const char *name,
                         size_t name_len, const char *text, size_t text_len)
 {
-	if (c->json) {
-		struct json j;
-		json_init(&j, &c->out);
-		json_begin_object(&j, NULL);
-		json_str(&j, "event", event);
-		json_str(&j, "source", source);
-		if (name)
-			json_str_len(&j, "name", name, name_len);
-		else
-			json_null(&j, "name");
-		if (text)
-			json_str_len(&j, "text", text, text_len);
-		json_end(&j);
-		json_newline(&j);
-	} else {
-		buf_printf(&c->out, "%s %s ", event, source);
-		put_field(&c->out, name ? name : "", name ? name_len : 0);
-		if (text) {
-			buf_append_byte(&c->out, ' ');
-			if (chat_text_check(text, text_len) == CHAT_OK)
-				buf_append(&c->out, text, text_len);
-			else
-				escape_bytes(&c->out, text, text_len);
-		}
-		buf_append_byte(&c->out, '\n');
-	}
+	if (chat_event_format(&c->out, c->json, event, source, name, name_len, text, text_len) < 0)
+		return diag_errno("format event");
 	return flush_out(c);
 }
 
@@ -746,7 +717,10 @@ static int send_request(struct udp_chat *c, char verb, const char *text, size_t 
 	if (buf_printf(&c->line, "%c %s", verb, c->name) < 0 ||
 	    (text && (buf_append_byte(&c->line, ' ') < 0 || buf_append(&c->line, text, len) < 0)))
 		return diag_errno("format request");
-	if (sock_send(c->fd, c->line.data, c->line.len) < 0)
+	if (c->group_ai ? dgram_send(c->fd, c->line.data, c->line.len, c->group_ai->ai_addr,
+	                             c->group_ai->ai_addrlen, 0, NULL)
+	    : sock_send(c->fd, c->line.data, c->line.len) < 0 ? -1
+	                                                      : 0)
 		return diag_errno("send to %s", c->peer);
 	return EXIT_OK;
 }
@@ -767,61 +741,20 @@ static void prompt(const struct udp_chat *c, int draw)
 	(void)!write(STDERR_FILENO, text, (size_t)n);
 }
 
-/* One line from the server as a JSON record. */
-static void line_json(struct udp_chat *c, const struct chat_line *l)
-{
-	static const char *const kinds[] = { "ok", "error", "exit", "members", "message", "notice", "invalid" };
-	struct json j;
-
-	json_init(&j, &c->out);
-	json_begin_object(&j, NULL);
-	json_str(&j, "event", kinds[l->kind]);
-	json_str(&j, "from", c->peer);
-	if (l->kind == CHAT_LINE_MESSAGE)
-		json_str_len(&j, "name", l->name, l->name_len);
-	if (l->kind == CHAT_LINE_OK) {
-		json_uint(&j, "version", l->version);
-		json_uint(&j, "heartbeat", l->heartbeat);
-	} else if (l->kind == CHAT_LINE_MEMBERS) {
-		const char *p = l->text, *end = l->text + l->text_len;
-		json_begin_array(&j, "names");
-		while (p < end) {
-			const char *sp = memchr(p, ' ', (size_t)(end - p));
-			size_t len = sp ? (size_t)(sp - p) : (size_t)(end - p);
-			if (len)
-				json_str_len(&j, NULL, p, len);
-			p += len + 1;
-		}
-		json_end(&j);
-	} else if (l->kind != CHAT_LINE_EXIT) {
-		json_str_len(&j, "text", l->text, l->text_len);
-	}
-	json_end(&j);
-	json_newline(&j);
-}
-
-/* Prints one line from the server (messages, notices, MEMBERS; OK and
- * EXIT only with --json; ERR on stderr). */
+/* Prints one line from the server (chat/event.h says what and how); ERR
+ * also as a message on stderr. */
 static int print_line(struct udp_chat *c, const struct chat_line *l, const void *data, size_t len)
 {
-	if (l->kind == CHAT_LINE_ERR) {
+	int rc;
+
+	if (l->kind == CHAT_LINE_ERR)
 		diag_error("%s says: %.*s", c->peer, (int)l->text_len, l->text);
-		if (!c->json)
-			return EXIT_OK;
-	}
-	if (c->json) {
-		line_json(c, l);
-	} else if (l->kind == CHAT_LINE_OK || l->kind == CHAT_LINE_EXIT) {
+	if (chat_line_format(&c->out, c->json, c->peer, l, data, len) < 0)
+		return diag_errno("format line");
+	if (c->out.len == 0)
 		return EXIT_OK;
-	} else if (l->kind == CHAT_LINE_BAD) {
-		escape_bytes(&c->out, data, len); /* a hostile server cannot move our cursor */
-		buf_append_byte(&c->out, '\n');
-	} else {
-		buf_append(&c->out, data, (size_t)(l->text + l->text_len - (const char *)data));
-		buf_append_byte(&c->out, '\n');
-	}
 	prompt(c, 0);
-	int rc = flush_out(c);
+	rc = flush_out(c);
 	prompt(c, 1);
 	return rc;
 }
@@ -1016,9 +949,192 @@ static int connect_server(struct udp_chat *c)
 	return EXIT_OK;
 }
 
+/* ---- serverless: every peer on a multicast group ---- */
+
+/* Binds the group's port on the wildcard address, joins the group, loops
+ * our own datagrams back (peers on this host hear us too). */
+static int open_group(struct udp_chat *c)
+{
+	struct addr_spec spec;
+	struct sockaddr_storage any;
+	socklen_t any_len;
+	int one = 1, rc;
+
+	if (addr_parse(c->group, 1, &spec) < 0 || spec.is_unix || spec.port[0])
+		return bad_value('g', c->group, "a multicast address, such as 239.1.2.3 or ff02::1234");
+	rc = addr_resolve(&spec, NULL, c->server.port ? c->server.port : DEFAULT_PORT, c->server.family,
+	                  SOCK_DGRAM, 0, &c->group_ai);
+	if (rc != 0)
+		return diag_error("resolve %s: %s", c->group, addr_strerror(rc));
+	if (!dgram_is_multicast(c->group_ai->ai_addr))
+		return bad_value('g', c->group, "a multicast address (224.0.0.0/4 or ff00::/8)");
+	addr_format(c->group_ai->ai_addr, c->group_ai->ai_addrlen, c->peer, sizeof c->peer);
+	memset(&any, 0, sizeof any);
+	memcpy(&any, c->group_ai->ai_addr, c->group_ai->ai_addrlen);
+	any_len = c->group_ai->ai_addrlen;
+	if (any.ss_family == AF_INET6)
+		memset(&((struct sockaddr_in6 *)(void *)&any)->sin6_addr, 0, sizeof(struct in6_addr));
+	else
+		((struct sockaddr_in *)(void *)&any)->sin_addr.s_addr = htonl(INADDR_ANY);
+	c->fd = dgram_socket(any.ss_family, 0);
+	if (c->fd < 0)
+		return diag_errno("socket");
+	/* every peer of this host binds the same port */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(c->fd, (struct sockaddr *)&any, any_len) < 0)
+		return diag_errno("bind port %u", addr_port((struct sockaddr *)&any));
+	if (dgram_own_groups_only(c->fd, any.ss_family) < 0 ||
+	    dgram_set_multicast(c->fd, any.ss_family, 1, 1) < 0 ||
+	    dgram_join_group(c->fd, c->group_ai->ai_addr, 0) < 0)
+		return diag_errno("join group %s", c->peer);
+	size_rcvbuf(c->fd, c->rcvbuf);
+	diag_verbose(1, "joined group %s: no server, every peer hears every datagram", c->peer);
+	return EXIT_OK;
+}
+
+/* Receives one datagram from the group: 1 with its request in *req, 0
+ * none or not a request, -1 after a diagnostic.  *from is its source. */
+static int receive_group(struct udp_chat *c, struct chat_request *req, struct dgram_info *info)
+{
+	ssize_t n = dgram_recv(c->fd, c->datagram, MAX_DATAGRAM, info);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : (diag_errno("receive from %s", c->peer), -1);
+	if (chat_parse_request(c->datagram, (size_t)n, req) != CHAT_OK || !req->name)
+		return 0;
+	return 1;
+}
+
+static int is_me(const struct udp_chat *c, const struct chat_request *req)
+{
+	return req->name_len == strlen(c->name) && memcmp(req->name, c->name, req->name_len) == 0;
+}
+
+/* Announces the name (L, twice) and waits 300 ms for a peer that holds it
+ * to answer "T NAME" (taken): EXIT_OK to go on, EXIT_FAIL if taken. */
+static int claim_name(struct udp_chat *c)
+{
+	uint64_t start = clock_now_ns(), until = start + 300000000u;
+	int sent_again = 0;
+
+	if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
+		return EXIT_FAIL;
+	while (!sig_stop_requested() && clock_ms_until(until) > 0) {
+		struct chat_request req;
+		struct dgram_info info;
+		short revents;
+		int got;
+
+		if (!sent_again && clock_now_ns() - start >= 150000000u) {
+			sent_again = 1; /* UDP may lose the first */
+			if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
+				return EXIT_FAIL;
+		}
+		if (sock_wait(c->fd, POLLIN, sent_again ? clock_ms_until(until) : 150, &revents) <= 0)
+			continue;
+		got = receive_group(c, &req, &info);
+		if (got < 0)
+			return EXIT_FAIL;
+		if (got && req.verb == CHAT_TAKEN && is_me(c, &req))
+			return diag_error("join group %s as %s: name taken", c->peer, c->name);
+	}
+	diag_verbose(1, "no peer answered T %s within 300 ms: the name is ours", c->name);
+	return EXIT_OK;
+}
+
+/* One datagram from a peer: a notice, a message, or a claim on our name. */
+static int group_datagram(struct udp_chat *c, const struct chat_request *req, const struct dgram_info *info)
+{
+	if (is_me(c, req)) {
+		if (req->verb != CHAT_JOIN)
+			return EXIT_OK; /* our own datagram, looped back */
+		/* someone claims our name: say it is taken, to the group (it may not hear unicast yet) */
+		diag_verbose(1, "a peer claims our name: T %s to the group", c->name);
+		return send_request(c, CHAT_TAKEN, NULL, 0);
+	}
+	struct chat_line l;
+	uint64_t now = clock_now_ns();
+
+	(void)info;
+	if (req->verb == CHAT_JOIN) {
+		/* a claim comes twice (UDP may lose one): one notice */
+		if (req->name_len == strlen(c->last_join) &&
+		    memcmp(req->name, c->last_join, req->name_len) == 0 && now - c->last_join_ns < 1000000000u)
+			return EXIT_OK;
+		memcpy(c->last_join, req->name, req->name_len);
+		c->last_join[req->name_len] = '\0';
+		c->last_join_ns = now;
+	}
+	buf_clear(&c->line);
+	if (req->verb == CHAT_JOIN || req->verb == CHAT_QUIT)
+		buf_printf(&c->line, "%.*s %s", (int)req->name_len, req->name,
+		           req->verb == CHAT_JOIN ? "joined" : "left");
+	else if (req->verb == CHAT_SAY)
+		buf_printf(&c->line, "%.*s: %.*s", (int)req->name_len, req->name, (int)req->text_len,
+		           req->text);
+	else
+		return EXIT_OK;
+	chat_parse_line(c->line.data, c->line.len, &l);
+	return print_line(c, &l, c->line.data, c->line.len);
+}
+
+static int run_group(struct udp_chat *c)
+{
+	c->stdin_open = 1;
+	prompt(c, 1);
+	while (!sig_stop_requested() && c->stdin_open) {
+		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN, .revents = 0 },
+			                 { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 } };
+		int eof, rc = EXIT_OK;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return diag_errno("poll");
+		}
+		if (pfd[0].revents) {
+			struct chat_request req;
+			struct dgram_info info;
+			int got = receive_group(c, &req, &info);
+			if (got < 0)
+				return EXIT_FAIL;
+			if (got)
+				rc = group_datagram(c, &req, &info);
+		}
+		if (rc == EXIT_OK && pfd[1].revents) {
+			rc = read_lines(c, say, &eof);
+			if (eof)
+				c->stdin_open = 0;
+		}
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	return send_request(c, CHAT_QUIT, NULL, 0);
+}
+
+static int group_main(struct udp_chat *c)
+{
+	int rc = open_group(c);
+
+	if (rc != EXIT_OK)
+		return rc;
+	if (sig_catch_stop() < 0)
+		return diag_errno("install signal handlers");
+	c->prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
+	rc = claim_name(c);
+	if (rc == EXIT_OK)
+		rc = run_group(c);
+	prompt(c, 0);
+	return rc;
+}
+
 static int join_main(struct udp_chat *c)
 {
-	int rc = connect_server(c);
+	int rc;
+
+	if (c->group)
+		return group_main(c);
+	rc = connect_server(c);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -1051,6 +1167,8 @@ static void udp_chat_free(struct udp_chat *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	chat_room_free(&c->room);
+	if (c->group_ai)
+		addr_free(c->group_ai);
 	free(c->datagram);
 	buf_free(&c->out);
 	buf_free(&c->line);

@@ -180,6 +180,7 @@ int chat_parse_request(const void *data, size_t len, struct chat_request *req)
 		return chat_name_check(req->name, req->name_len);
 	case CHAT_QUIT:
 	case CHAT_HEARTBEAT:
+	case CHAT_TAKEN:
 	case CHAT_WHO:
 		rc = chat_name_check(req->name, req->name_len);
 		return rc == CHAT_ERR_RESERVED ? CHAT_OK : rc;

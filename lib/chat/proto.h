@@ -28,6 +28,7 @@ enum chat_verb {
 	CHAT_QUIT = 'Q',
 	CHAT_HEARTBEAT = 'H',
 	CHAT_WHO = 'W',
+	CHAT_TAKEN = 'T', /* serverless (a multicast group): "that name is mine" */
 };
 
 /* Why a request was refused; chat_reason gives the words of the ERR reply. */
