@@ -574,7 +574,8 @@ static int read_lines(struct udp_chat *c, int (*fn)(struct udp_chat *, const cha
 		*eof = 1;
 	else if (buf_append(&c->input, chunk, (size_t)n) < 0)
 		return diag_errno("read stdin");
-	while ((nl = memchr(buf_head(&c->input), '\n', buf_readable(&c->input))) != NULL) {
+	while (buf_readable(&c->input) > 0 &&
+	       (nl = memchr(buf_head(&c->input), '\n', buf_readable(&c->input))) != NULL) {
 		size_t len = (size_t)(nl - buf_head(&c->input));
 		if (fn(c, buf_head(&c->input), len) != EXIT_OK)
 			return EXIT_FAIL;
