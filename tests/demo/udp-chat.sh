@@ -31,3 +31,45 @@ cat "$DEMO/chat.alice.out"
 printf '\n# The server'"'"'s events (stdout):\n'
 cat "$DEMO/chat.events"
 exec 7>&-
+
+# On a network: as root, three namespaces joined by a bridge stand in for
+# three hosts (the server in a, members in b and c), removed in any case.
+if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+	(
+		tag="sockbox-demo-chat-$$"
+		trap 'for n in br a b c; do ip netns del "$tag-$n" 2>/dev/null; done' EXIT
+		ip netns add "$tag-br"
+		ip -n "$tag-br" link add br0 type bridge && ip -n "$tag-br" link set br0 up
+		i=1
+		for n in a b c; do
+			ip netns add "$tag-$n"
+			ip link add eth0 netns "$tag-$n" type veth peer name "p$n" netns "$tag-br"
+			ip -n "$tag-br" link set "p$n" master br0 up
+			ip -n "$tag-$n" addr add "10.203.0.$i/24" dev eth0 && ip -n "$tag-$n" link set eth0 up
+			i=$((i + 1))
+		done
+		for n in a b c; do
+			tries=250
+			until ip -n "$tag-$n" link show dev eth0 | grep -q 'state UP' || ((tries-- == 0)); do sleep 0.02; done
+		done
+		ip netns exec "$tag-a" "$SOCKBOX" udp-chat serve -b 0.0.0.0 -p 0 --timeout 30 \
+			--port-file "$DEMO/chatns.port" </dev/null >"$DEMO/chatns.events" 2>/dev/null 7>&- &
+		server=$!
+		port=$(wait_port "$DEMO/chatns.port")
+		ip netns exec "$tag-c" "$SOCKBOX" udp-chat join -n carol --linger 0.5 "10.203.0.1:$port" \
+			< <(sleep 1.5) >"$DEMO/chatns.carol" 2>/dev/null 7>&- &
+		carol=$!
+		tries=250
+		until grep -q ' carol$' "$DEMO/chatns.events" || ((tries-- == 0)); do sleep 0.02; done
+		step "As root: bob in namespace b posts to the server in a (10.203.0.1), through a bridge" \
+			ip netns exec "$tag-b" "$SOCKBOX" udp-chat join -n bob "10.203.0.1:$port" <<<"hello across the bridge"
+		wait "$carol" || true
+		kill "$server"; wait "$server" || true
+		printf '\n# carol, in namespace c, saw:\n'
+		cat "$DEMO/chatns.carol"
+		printf '\n# the server in namespace a printed:\n'
+		cat "$DEMO/chatns.events"
+	)
+else
+	echo "(not root: the chat across three network namespaces is skipped)"
+fi
