@@ -59,7 +59,7 @@ static const struct opt_spec options[] = {
 	{ OPT_MAX_SIZE, "max-size", "BYTES", "longest datagram accepted (default 1200)" },
 	{ OPT_RATE, "rate", "N/s", "messages a member may send per second, excess dropped (default: no limit)" },
 	{ OPT_NO_SENDMMSG, "no-sendmmsg", NULL, "fan out with one sendto per member (to compare)" },
-	{ 'g', "group", "ADDR", "join: no server, chat with every peer on this multicast group" },
+	{ 'g', "group", "ADDR", "no server: chat with every peer on this multicast group" },
 	{ OPT_LINGER, "linger", "SECS", "after stdin ends, wait SECS for EXIT (default 2)" },
 	{ OPT_RCVBUF, "rcvbuf", "BYTES", "the socket's receive buffer (SO_RCVBUF)" },
 	{ OPT_JSON, "json", NULL, "events as JSON Lines" },
