@@ -37,6 +37,7 @@ static const struct tool tools[] = {
 	{ &struct_pack_tool, struct_pack_main },
 	{ &tcp_echo_tool, tcp_echo_main },
 	{ &udp_broadcast_tool, udp_broadcast_main },
+	{ &udp_chat_tool, udp_chat_main },
 	{ NULL, NULL },
 };
 /* clang-format on */

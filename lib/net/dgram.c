@@ -15,12 +15,14 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Room for one control message of either family, aligned as cmsg(3) wants. */
 union control {
 	struct cmsghdr align;
-	char room[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+	char room[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +
+	          CMSG_SPACE(sizeof(uint32_t))];
 };
 
 int dgram_socket(int family, int flags)
@@ -67,6 +69,13 @@ static void read_pktinfo6(const struct in6_pktinfo *pi, struct dgram_info *info)
 	}
 }
 
+int dgram_want_rxq_ovfl(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+}
+
 ssize_t dgram_recv(int fd, void *buf, size_t size, struct dgram_info *info)
 {
 	union control control;
@@ -99,6 +108,11 @@ ssize_t dgram_recv(int fd, void *buf, size_t size, struct dgram_info *info)
 			struct in6_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof pi);
 			read_pktinfo6(&pi, info);
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t dropped;
+			memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+			info->has_rxq_ovfl = 1;
+			info->rxq_dropped = dropped;
 		}
 	}
 	return (size_t)n > size ? (ssize_t)size : n;

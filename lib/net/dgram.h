@@ -32,6 +32,8 @@ struct dgram_info {
 	struct sockaddr_storage local;       /* the local address a reply should come from */
 	size_t length;                       /* the datagram's whole length */
 	int truncated;                       /* length exceeded the buffer: only the buffer's worth kept */
+	int has_rxq_ovfl;                    /* 1: rxq_dropped is known (dgram_want_rxq_ovfl) */
+	unsigned rxq_dropped; /* SO_RXQ_OVFL: datagrams the socket's full queue dropped so far */
 };
 
 /* A SOCK_DGRAM | SOCK_CLOEXEC socket of family, with flags (SOCK_NONBLOCK or 0). */
@@ -39,6 +41,10 @@ int dgram_socket(int family, int flags);
 
 /* Asks the kernel for IP_PKTINFO / IPV6_PKTINFO on every datagram received: 0 or -1. */
 int dgram_want_pktinfo(int fd, int family);
+
+/* Asks the kernel for SO_RXQ_OVFL on every datagram received: how many
+ * the socket has dropped so far because its receive queue was full.  0 or -1. */
+int dgram_want_rxq_ovfl(int fd);
 
 /*
  * Receives one datagram into buf (size bytes) and describes it in info.
