@@ -21,10 +21,13 @@ struct tool {
 	int (*main)(int argc, char **argv);
 };
 
-/* Sorted by name; matched by exact name only, never by prefix. */
+/* Sorted by name; matched by exact name only, never by prefix.  One tool a
+ * line, whatever count clang-format would pack two to a line. */
+/* clang-format off */
 static const struct tool tools[] = {
 	{ &epoll_server_tool, epoll_server_main },
 	{ &file_copy_tool, file_copy_main },
+	{ &ftp_server_tool, ftp_server_main },
 	{ &http_probe_tool, http_probe_main },
 	{ &log_writer_tool, log_writer_main },
 	{ &poll_server_tool, poll_server_main },
@@ -35,6 +38,7 @@ static const struct tool tools[] = {
 	{ &udp_broadcast_tool, udp_broadcast_main },
 	{ NULL, NULL },
 };
+/* clang-format on */
 
 static const struct tool *find_tool(const char *name)
 {

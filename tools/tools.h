@@ -14,6 +14,7 @@
 
 int epoll_server_main(int argc, char **argv);
 int file_copy_main(int argc, char **argv);
+int ftp_server_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
 int poll_server_main(int argc, char **argv);
@@ -25,6 +26,7 @@ int udp_broadcast_main(int argc, char **argv);
 
 extern const struct opt_tool epoll_server_tool;
 extern const struct opt_tool file_copy_tool;
+extern const struct opt_tool ftp_server_tool;
 extern const struct opt_tool http_probe_tool;
 extern const struct opt_tool log_writer_tool;
 extern const struct opt_tool poll_server_tool;

@@ -87,4 +87,31 @@ const char *tls_error(const struct tls_conn *t);
  * the caller closes the socket. */
 void tls_conn_free(struct tls_conn *t);
 
+/*
+ * The server side (ftp-server's explicit TLS, RFC 4217): a context made
+ * from a certificate and key in PEM files, handshakes accepted on
+ * connected sockets.  Its connections are struct tls_conn, read, written
+ * and freed with the functions above.  The context keeps a session cache
+ * with a fixed session id context, so that a client may resume the
+ * control connection's session on a data connection (what lftp, curl
+ * and FileZilla do, and what vsftpd's require_ssl_reuse demands): the
+ * data connection then proves it comes from the same client.
+ */
+struct tls_server;
+
+/* A server context from cert_file (its chain, PEM) and key_file; NULL on
+ * failure with the reason in err. */
+struct tls_server *tls_server_new(const char *cert_file, const char *key_file, char *err, size_t err_size);
+void tls_server_free(struct tls_server *srv);
+
+/* Runs the server handshake on the connected socket fd until deadline_ns
+ * (0: none): a session, or NULL with the reason in err.  The fd stays the
+ * caller's and is switched to non-blocking mode. */
+struct tls_conn *tls_server_accept(struct tls_server *srv, int fd, uint64_t deadline_ns, char *err,
+                                   size_t err_size);
+
+/* 1 when the handshake of t resumed an earlier session (the client
+ * offered the control connection's session on a data connection). */
+int tls_session_reused(const struct tls_conn *t);
+
 #endif
