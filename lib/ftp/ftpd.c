@@ -43,6 +43,7 @@
 enum {
 	XFER_CHUNK = 1 << 20, /* sendfile(2) and read(2) per step */
 	REPLY_MAX = 8192,
+	VANISH_GRACE_MS = 10, /* see client_vanished */
 };
 
 /* How a transfer ended. */
@@ -905,13 +906,18 @@ static void cmd_retr(struct session *s, const char *arg)
 	reply_end(s, end, err);
 }
 
-/* 1 when the client has closed its control connection too: a data
+/*
+ * 1 when the client has closed its control connection too: a data
  * connection that ends together with it is a client that went away, not
- * the end of a file (RFC 959 gives stream mode no other end marker). */
+ * the end of a file (stream mode has no other end marker, RFC 959 3.4.1).
+ * A process that dies closes both sockets in the same exit, but not in an
+ * order we can rely on, so the control connection gets VANISH_GRACE_MS to
+ * show its end; a live client keeps it open, waiting for our 226.
+ */
 static int client_vanished(struct session *s)
 {
 	struct pollfd pfd = { s->ctrl_fd, POLLRDHUP, 0 };
-	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+	return poll(&pfd, 1, VANISH_GRACE_MS) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /* Receives the data connection into fd: an xfer_end, *err set for a local error. */
