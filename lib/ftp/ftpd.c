@@ -434,6 +434,13 @@ static int open_data(struct session *s)
 
 /* ---- transfers ---- */
 
+/* The bound of one TLS step on a data connection: --data-timeout, or
+ * 300 s when it is off. */
+static double data_seconds(const struct session *s)
+{
+	return s->cfg->data_timeout > 0 ? s->cfg->data_timeout : 300;
+}
+
 struct xfer {
 	const char *command; /* "RETR" */
 	const char *path;
@@ -515,9 +522,7 @@ static int data_write(struct session *s, struct xfer *x, const char *data, size_
 		if (x->tls) {
 			size_t done = 0;
 			if (tls_write_full(x->tls, data, len, &done,
-			                   clock_now_ns() + clock_seconds_to_ns(s->cfg->data_timeout
-			                                                            ? s->cfg->data_timeout
-			                                                            : 300)) < 0)
+			                   clock_now_ns() + clock_seconds_to_ns(data_seconds(s))) < 0)
 				return XFER_PEER_GONE;
 			n = (ssize_t)len;
 		} else {
@@ -625,7 +630,7 @@ static int start_transfer(struct session *s, struct xfer *x, const char *what)
 	if (s->prot_private && s->tls) {
 		char err[TLS_ERROR_MAX];
 		uint64_t deadline =
-		    clock_now_ns() + clock_seconds_to_ns(s->cfg->data_timeout ? s->cfg->data_timeout : 30);
+		    clock_now_ns() + clock_seconds_to_ns(s->cfg->data_timeout > 0 ? s->cfg->data_timeout : 30);
 		x->tls = tls_server_accept(s->cfg->tls, x->data_fd, deadline, err, sizeof err);
 		if (!x->tls) {
 			diag_verbose(1, "%s data: TLS: %s", s->peer, err);
