@@ -337,6 +337,26 @@ EOF
 	stop_pid "$BG_PID"
 }
 
+@test "ftp-server stops a transfer on ABOR (sent as urgent data by python3 ftplib) with 426 then 226" {
+	head -c 50000000 /dev/zero >"$ROOTDIR/zeros.bin"
+	ftpd
+	run -0 timeout 30 "$PY" - "$PORT" <<'EOF'
+import ftplib, sys
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(sys.argv[1]))
+f.login()
+f.voidcmd("TYPE I")
+conn = f.transfercmd("RETR zeros.bin")
+conn.recv(1000)
+print(f.abort())
+conn.close()
+print(f.getresp())
+print(f.voidcmd("NOOP"))
+EOF
+	assert_output $'426 Transfer aborted.\n226 Abort successful.\n200 NOOP ok.'
+	grep -q 'RETR /zeros.bin: .* (aborted)' "$SERVER_ERR"
+}
+
 @test "ftp-server closes an idle control connection with 421 after --idle-timeout" {
 	ftpd --idle-timeout 0.3
 	run -0 timeout 10 "$PY" -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); f=s.makefile("rb"); print(f.readline().decode().strip()); print(f.readline().decode().strip()); print(repr(f.readline()))' "$PORT"

@@ -48,6 +48,7 @@ enum {
 
 /* How a transfer ended. */
 enum xfer_end { XFER_OK, XFER_ABORTED, XFER_PEER_GONE, XFER_TIMEOUT, XFER_LOCAL_ERROR, XFER_STOPPED };
+enum { XFER_READY = 100 }; /* wait_data: not an end, the data connection is ready */
 
 struct session {
 	const struct ftpd_config *cfg;
@@ -484,11 +485,11 @@ static int check_ctrl(struct session *s, struct xfer *x)
 }
 
 /* Waits until the data connection is ready for events (or the control
- * connection has something): 1 ready, or an xfer_end. */
+ * connection has something): XFER_READY, or an xfer_end. */
 static int wait_data(struct session *s, struct xfer *x, short events)
 {
 	if (x->tls && (events & POLLIN) && tls_pending(x->tls))
-		return 1;
+		return XFER_READY;
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ x->data_fd, events, 0 },
@@ -508,7 +509,7 @@ static int wait_data(struct session *s, struct xfer *x, short events)
 		if (pfd[2].revents && (rc = check_ctrl(s, x)) >= 0)
 			return rc;
 		if (pfd[0].revents)
-			return 1;
+			return XFER_READY;
 	}
 }
 
@@ -517,7 +518,7 @@ static int data_write(struct session *s, struct xfer *x, const char *data, size_
 	while (len > 0) {
 		ssize_t n;
 		int rc = wait_data(s, x, POLLOUT);
-		if (rc != 1)
+		if (rc != XFER_READY)
 			return rc;
 		if (x->tls) {
 			size_t done = 0;
@@ -868,7 +869,7 @@ static void cmd_retr(struct session *s, const char *arg)
 	while (end == XFER_OK && offset < st.st_size) {
 		size_t want = (size_t)(st.st_size - offset < XFER_CHUNK ? st.st_size - offset : XFER_CHUNK);
 		ssize_t n;
-		if ((end = wait_data(s, &x, POLLOUT)) != 1)
+		if ((end = wait_data(s, &x, POLLOUT)) != XFER_READY)
 			break;
 		end = XFER_OK;
 		if (x.tls) {
@@ -882,10 +883,8 @@ static void cmd_retr(struct session *s, const char *arg)
 				end = XFER_LOCAL_ERROR, err = n < 0 ? errno : EIO;
 				break;
 			}
-			x.watch_ctrl = 0;
 			if ((end = data_write(s, &x, s->xfer_buf, (size_t)n)) != XFER_OK)
 				break;
-			x.watch_ctrl = 1;
 			offset += n;
 			continue;
 		}
@@ -935,7 +934,7 @@ static int receive_into(struct session *s, struct xfer *x, int fd, int *err)
 	for (;;) {
 		ssize_t n;
 		int rc = wait_data(s, x, POLLIN);
-		if (rc != 1)
+		if (rc != XFER_READY)
 			return rc;
 		if (x->tls)
 			n = tls_read(x->tls, s->xfer_buf, XFER_CHUNK, clock_now_ns() + 1000000000ull * 30);
@@ -1638,6 +1637,10 @@ void ftpd_session(const struct ftpd_config *cfg, struct ftpd_stats *stats, int c
 		free(s);
 		return;
 	}
+	/* RFC 959 4.1.3: ABOR may come as Telnet "urgent" data (python's
+	 * ftplib sends its last byte with MSG_OOB): keep that byte in the
+	 * stream, or the line would never end */
+	(void)setsockopt(ctrl_fd, SOL_SOCKET, SO_OOBINLINE, &(int){ 1 }, sizeof(int));
 	reply(s, 220, "sockbox ftp-server ready.");
 	while (!s->quit && next_line(s)) {
 		struct ftpcmd cmd;
