@@ -413,6 +413,7 @@ make_cert() {
 	curl -sS --ssl-reqd --cacert "$TMP/cert.pem" -T "$TMP/tls.bin" "$(url sub/tls-up.bin)"
 	cmp "$ROOTDIR/random.bin" "$ROOTDIR/sub/tls-up.bin"
 	grep -q 'data: TLS, the control connection.s session resumed' "$SERVER_ERR"
+	grep -qE ' (SSL_write|SSL_sendfile \(kTLS\)): 2.9 MiB in ' "$SERVER_ERR"
 }
 
 @test "ftp-server speaks explicit TLS to python3 ftplib.FTP_TLS with PROT P" {

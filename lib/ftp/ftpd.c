@@ -872,8 +872,21 @@ static void cmd_retr(struct session *s, const char *arg)
 		if ((end = wait_data(s, &x, POLLOUT)) != XFER_READY)
 			break;
 		end = XFER_OK;
+		if (x.tls && tls_ktls_send(x.tls)) {
+			/* kTLS: the kernel encrypts, the file never leaves it */
+			n = tls_sendfile(x.tls, fd, offset, want);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n <= 0) {
+				end = XFER_PEER_GONE, err = errno;
+				break;
+			}
+			offset += n;
+			x.bytes += (uint64_t)n;
+			continue;
+		}
 		if (x.tls) {
-			/* TLS: the bytes must pass through OpenSSL */
+			/* TLS in user space: the bytes must pass through OpenSSL */
 			if (!s->xfer_buf && !(s->xfer_buf = malloc(XFER_CHUNK))) {
 				end = XFER_LOCAL_ERROR, err = errno;
 				break;
@@ -900,8 +913,12 @@ static void cmd_retr(struct session *s, const char *arg)
 			x.bytes += (uint64_t)n;
 		}
 	}
-	if (end == XFER_OK && !x.tls)
-		diag_verbose(1, "%s sendfile: %s in %.3f s", s->peer, format_size(x.bytes, size, sizeof size),
+	if (end == XFER_OK)
+		diag_verbose(1, "%s %s: %s in %.3f s", s->peer,
+		             !x.tls                 ? "sendfile"
+		             : tls_ktls_send(x.tls) ? "SSL_sendfile (kTLS)"
+		                                    : "SSL_write",
+		             format_size(x.bytes, size, sizeof size),
 		             (double)(clock_now_ns() - x.start_ns) / 1e9);
 	atomic_fetch_add(&s->stats->bytes_out, x.bytes);
 	close(fd);

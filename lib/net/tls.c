@@ -423,6 +423,8 @@ struct tls_server *tls_server_new(const char *cert_file, const char *key_file, c
 		return NULL;
 	}
 	SSL_CTX_set_session_cache_mode(srv->ctx, SSL_SESS_CACHE_SERVER);
+	/* kTLS when the kernel offers it (tls_sendfile); ignored otherwise */
+	SSL_CTX_set_options(srv->ctx, SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_mode(srv->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	return srv;
 }
@@ -471,4 +473,39 @@ struct tls_conn *tls_server_accept(struct tls_server *srv, int fd, uint64_t dead
 int tls_session_reused(const struct tls_conn *t)
 {
 	return SSL_session_reused(t->ssl) == 1;
+}
+
+int tls_ktls_send(const struct tls_conn *t)
+{
+	return BIO_get_ktls_send(SSL_get_wbio(t->ssl)) == 1;
+}
+
+ssize_t tls_sendfile(struct tls_conn *t, int fd, off_t offset, size_t len)
+{
+	ossl_ssize_t n;
+
+	if (!tls_ktls_send(t)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	ERR_clear_error();
+	errno = 0;
+	n = SSL_sendfile(t->ssl, fd, offset, len, 0);
+	if (n > 0)
+		return (ssize_t)n;
+	switch (SSL_get_error(t->ssl, (int)n)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			errno = ECONNRESET;
+		break;
+	default:
+		openssl_reason(t->error, sizeof t->error, "TLS protocol error");
+		errno = EPROTO;
+		break;
+	}
+	return -1;
 }

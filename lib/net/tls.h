@@ -114,4 +114,14 @@ struct tls_conn *tls_server_accept(struct tls_server *srv, int fd, uint64_t dead
  * offered the control connection's session on a data connection). */
 int tls_session_reused(const struct tls_conn *t);
 
+/* 1 when the kernel encrypts what t sends (kTLS: the "tls" module loaded
+ * and a cipher it knows), so tls_sendfile may be used. */
+int tls_ktls_send(const struct tls_conn *t);
+
+/* With kTLS: up to len bytes of file fd from offset sent by SSL_sendfile
+ * (the kernel reads, encrypts and sends them; no copy through user
+ * space).  Bytes sent, or -1 with errno (EAGAIN: wait for POLLOUT, then
+ * call again; ENOTSUP: no kTLS on t). */
+ssize_t tls_sendfile(struct tls_conn *t, int fd, off_t offset, size_t len);
+
 #endif
