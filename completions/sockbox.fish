@@ -103,6 +103,8 @@ complete -c sockbox -n '__fish_seen_subcommand_from ftp-server' -l key -r -F -d 
 complete -c ftp-server -l key -r -F -d 'private key (PEM) for AUTH TLS'
 complete -c sockbox -n '__fish_seen_subcommand_from ftp-server' -l require-tls -d 'refuse USER before AUTH TLS and data before PROT P'
 complete -c ftp-server -l require-tls -d 'refuse USER before AUTH TLS and data before PROT P'
+complete -c sockbox -n '__fish_seen_subcommand_from ftp-server' -l require-reuse -d 'refuse a TLS data connection that does not resume the session'
+complete -c ftp-server -l require-reuse -d 'refuse a TLS data connection that does not resume the session'
 complete -c sockbox -n '__fish_seen_subcommand_from ftp-server' -l json -d 'one JSON line per transfer on stdout'
 complete -c ftp-server -l json -d 'one JSON line per transfer on stdout'
 complete -c sockbox -n '__fish_seen_subcommand_from ftp-server' -s v -l verbose -d 'narrate commands, replies and data connections'

@@ -437,6 +437,28 @@ EOF
 	assert_line --index 1 "['small.bin']"
 }
 
+@test "ftp-server --require-reuse serves curl (it resumes the session) and refuses ftplib's fresh data session with 522" {
+	make_cert
+	ftpd --cert "$TMP/cert.pem" --key "$TMP/key.pem" --require-reuse
+	curl -sS --ssl-reqd --cacert "$TMP/cert.pem" "$(url sub/small.bin)" -o "$TMP/small"
+	cmp "$ROOTDIR/sub/small.bin" "$TMP/small"
+	run -0 "$PY" - "$PORT" "$TMP/cert.pem" <<'EOF'
+import ftplib, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+f = ftplib.FTP_TLS(context=ctx)
+f.connect("127.0.0.1", int(sys.argv[1]))
+f.auth()
+f.login()
+f.prot_p()
+try:
+    f.nlst()
+except ftplib.error_perm as e:
+    print(e)
+print(f.voidcmd("NOOP"))
+EOF
+	assert_output $'522 Data connection must resume the control connection\'s TLS session.\n200 NOOP ok.'
+}
+
 @test "ftp-server --require-tls refuses USER before AUTH TLS and data before PROT P" {
 	make_cert
 	ftpd --cert "$TMP/cert.pem" --key "$TMP/key.pem" --require-tls

@@ -59,6 +59,7 @@ enum {
 	OPT_CERT,
 	OPT_KEY,
 	OPT_REQUIRE_TLS,
+	OPT_REQUIRE_REUSE,
 	OPT_JSON,
 };
 
@@ -80,6 +81,8 @@ static const struct opt_spec options[] = {
 	{ OPT_CERT, "cert", "FILE", "certificate chain (PEM) for AUTH TLS" },
 	{ OPT_KEY, "key", "FILE", "private key (PEM) for AUTH TLS" },
 	{ OPT_REQUIRE_TLS, "require-tls", NULL, "refuse USER before AUTH TLS and data before PROT P" },
+	{ OPT_REQUIRE_REUSE, "require-reuse", NULL,
+	  "refuse a TLS data connection that does not resume the session" },
 	{ OPT_JSON, "json", NULL, "one JSON line per transfer on stdout" },
 	{ 'v', "verbose", NULL, "narrate commands, replies and data connections" },
 	{ 0, NULL, NULL, NULL },
@@ -196,6 +199,9 @@ static int parse_option(struct ftp_server *fs, int key, const char *arg)
 	case OPT_REQUIRE_TLS:
 		fs->ftpd.require_tls = 1;
 		break;
+	case OPT_REQUIRE_REUSE:
+		fs->ftpd.require_reuse = 1;
+		break;
 	case OPT_JSON:
 		fs->ftpd.json = 1;
 		break;
@@ -260,6 +266,8 @@ static int parse_args(struct ftp_server *fs, int argc, char **argv)
 		return diag_usage("--cert and --key go together");
 	if (fs->ftpd.require_tls && !fs->cert)
 		return diag_usage("--require-tls needs --cert and --key");
+	if (fs->ftpd.require_reuse && !fs->cert)
+		return diag_usage("--require-reuse needs --cert and --key");
 	if (fs->anonymous_given && !fs->passwd)
 		return diag_usage("--anonymous goes with --passwd (anonymous is already on without it)");
 	fs->ftpd.anonymous = !fs->passwd || fs->anonymous_given;

@@ -618,6 +618,16 @@ static void reply_end(struct session *s, int end, int local_errno)
 	}
 }
 
+static void finish_transfer(struct xfer *x)
+{
+	if (x->tls)
+		tls_conn_free(x->tls);
+	x->tls = NULL;
+	if (x->data_fd >= 0)
+		close(x->data_fd);
+	x->data_fd = -1;
+}
+
 /* Opens the data connection (and its TLS under PROT P) after the 150. */
 static int start_transfer(struct session *s, struct xfer *x, const char *what)
 {
@@ -643,19 +653,16 @@ static int start_transfer(struct session *s, struct xfer *x, const char *what)
 		diag_verbose(1, "%s data: TLS, %s", s->peer,
 		             tls_session_reused(x->tls) ? "the control connection's session resumed"
 		                                        : "a new session");
+		/* vsftpd's require_ssl_reuse: only the client that holds the
+		 * control connection's session may open a data connection */
+		if (s->cfg->require_reuse && !tls_session_reused(x->tls)) {
+			finish_transfer(x);
+			reply(s, 522, "Data connection must resume the control connection's TLS session.");
+			return -1;
+		}
 	}
 	x->start_ns = clock_now_ns();
 	return 0;
-}
-
-static void finish_transfer(struct xfer *x)
-{
-	if (x->tls)
-		tls_conn_free(x->tls);
-	x->tls = NULL;
-	if (x->data_fd >= 0)
-		close(x->data_fd);
-	x->data_fd = -1;
 }
 
 /* ---- listings ---- */

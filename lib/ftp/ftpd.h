@@ -59,6 +59,7 @@ struct ftpd_config {
 	int stop_fd;                  /* readable once the server is stopping */
 	void *tls;                    /* struct tls_server, or NULL: no AUTH TLS */
 	int require_tls;              /* USER refused before AUTH TLS, data before PROT P */
+	int require_reuse;            /* a TLS data connection must resume a session of ours */
 };
 
 struct ftpd_stats {
