@@ -372,6 +372,19 @@ EOF
 	assert_output --regexp '^sockbox ftp-server: summary: 1 connection, 0 refused, 1 transfer, 0 failed, 0 bytes in, 1000 bytes out, [0-9.]+ s$'
 }
 
+@test "ftp-server ends by itself after --max-conns connections and prints its counters on SIGUSR1" {
+	ftpd --max-conns 2
+	curl -sS "$(url sub/small.bin)" -o /dev/null
+	kill -USR1 "$SERVER_PID"
+	wait_until 10 grep -q 'counters: 1 accepted, [01] active, 0 refused, 1 logins, 0 failed logins, 1 transfers, 0 failed, 0 bytes in, 1000 bytes out' "$SERVER_ERR"
+	run -0 raw "RETR sub" "USER anonymous" "PASS x" "RETR sub" "QUIT"
+	assert_line --index 1 "530 Please login with USER and PASS."
+	assert_line --index 4 "550 Not a plain file."
+	wait_exit "$SERVER_PID" 10
+	stop_pid "$SERVER_PID"
+	assert_equal "$STOP_STATUS" 0
+}
+
 # ---- accounts ----------------------------------------------------------------
 
 @test "ftp-server --passwd checks yescrypt and sha512-crypt hashes; anonymous is off unless --anonymous" {

@@ -856,9 +856,7 @@ static void cmd_retr(struct session *s, const char *arg)
 	fd = beneath_open(s->cfg->root_fd, ftpcmd_relative(path),
 	                  O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0 && errno == 0)
-			errno = EISDIR;
-		if (fd >= 0 && !S_ISREG(st.st_mode))
+		if (fd >= 0 && fstat(fd, &st) == 0)
 			reply(s, 550, "Not a plain file.");
 		else
 			reply_errno(s, errno);
