@@ -6,6 +6,7 @@
 #include "ftp/ftpd.h"
 
 #include "ftp/ftpcmd.h"
+#include "ftp/ftpdlist.h"
 
 #include "base/buf.h"
 #include "base/clock.h"
@@ -20,8 +21,6 @@
 #include "net/tls.h"
 
 #include <arpa/inet.h>
-#include <crypt.h>
-#include <openssl/crypto.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -667,125 +666,14 @@ static int start_transfer(struct session *s, struct xfer *x, const char *what)
 
 /* ---- listings ---- */
 
-static void format_mode(mode_t m, char out[11])
-{
-	const char *rwx = "rwxrwxrwx";
-	out[0] = S_ISDIR(m)    ? 'd'
-	         : S_ISLNK(m)  ? 'l'
-	         : S_ISCHR(m)  ? 'c'
-	         : S_ISBLK(m)  ? 'b'
-	         : S_ISFIFO(m) ? 'p'
-	         : S_ISSOCK(m) ? 's'
-	                       : '-';
-	for (int i = 0; i < 9; i++)
-		out[i + 1] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-	out[10] = '\0';
-}
-
-/* One `ls -l` line, the shape every FTP client parses (dates in UTC). */
-static void list_line(struct buf *out, const char *name, const struct stat *st, const char *link, time_t now)
-{
-	char mode[11], date[16];
-	struct tm tm;
-
-	format_mode(st->st_mode, mode);
-	gmtime_r(&st->st_mtime, &tm);
-	if (st->st_mtime > now - 182 * 86400 && st->st_mtime < now + 3600)
-		strftime(date, sizeof date, "%b %d %H:%M", &tm);
-	else
-		strftime(date, sizeof date, "%b %d  %Y", &tm);
-	buf_printf(out, "%s %4lu %-8u %-8u %12lld %s %s", mode, (unsigned long)st->st_nlink,
-	           (unsigned)st->st_uid, (unsigned)st->st_gid, (long long)st->st_size, date, name);
-	if (link)
-		buf_printf(out, " -> %s", link);
-	buf_append_str(out, "\r\n");
-}
-
-/* RFC 3659 7: the facts of one entry, "type=file;size=..; name". */
-static void mlsx_facts(struct session *s, struct buf *out, const char *name, const struct stat *st)
-{
-	struct tm tm;
-	char when[16];
-	int w = s->cfg->writable;
-
-	gmtime_r(&st->st_mtime, &tm);
-	strftime(when, sizeof when, "%Y%m%d%H%M%S", &tm);
-	if (S_ISDIR(st->st_mode))
-		buf_printf(out, "type=dir;modify=%s;perm=el%s;", when, w ? "cmpfd" : "");
-	else if (S_ISREG(st->st_mode))
-		buf_printf(out, "type=file;size=%lld;modify=%s;perm=r%s;", (long long)st->st_size, when,
-		           w ? "adfw" : "");
-	else
-		buf_printf(out, "type=OS.unix=%s;modify=%s;perm=;",
-		           S_ISLNK(st->st_mode) ? "symlink" : "special", when);
-	buf_printf(out, "unix.mode=0%o; %s\r\n", (unsigned)(st->st_mode & 07777), name);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-enum list_kind { LIST_LONG, LIST_NAMES, LIST_MLSD };
-
-/* The listing of the directory dir_fd into out, sorted bytewise. */
-static int list_directory(struct session *s, int dir_fd, enum list_kind kind, struct buf *out)
-{
-	DIR *d = fdopendir(dir_fd);
-	struct dirent *e;
-	char **names = NULL;
-	size_t count = 0, cap = 0;
-	time_t now = time(NULL);
-
-	if (!d) {
-		close(dir_fd);
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (count == cap) {
-			char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
-			if (!grown)
-				break;
-			names = grown;
-		}
-		if (!(names[count] = strdup(e->d_name)))
-			break;
-		count++;
-	}
-	qsort(names, count, sizeof *names, compare_names);
-	for (size_t i = 0; i < count; i++) {
-		struct stat st;
-		char link[FTPCMD_PATH_MAX];
-		ssize_t n = -1;
-
-		if (kind == LIST_NAMES) {
-			buf_printf(out, "%s\r\n", names[i]);
-		} else if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (kind == LIST_MLSD) {
-				mlsx_facts(s, out, names[i], &st);
-			} else {
-				if (S_ISLNK(st.st_mode) &&
-				    (n = readlinkat(dirfd(d), names[i], link, sizeof link - 1)) >= 0)
-					link[n] = '\0';
-				list_line(out, names[i], &st, n >= 0 ? link : NULL, now);
-			}
-		}
-		free(names[i]);
-	}
-	free(names);
-	closedir(d);
-	return 0;
-}
-
 /* The listing LIST, NLST, MLSD or STAT asks for: 0, or -1 after a reply. */
-static int build_listing(struct session *s, const char *arg, enum list_kind kind, struct buf *out, char *path)
+static int build_listing(struct session *s, const char *arg, enum ftpd_list_kind kind, struct buf *out,
+                         char *path)
 {
 	struct stat st;
 	int all, fd;
 
-	if (kind != LIST_MLSD)
+	if (kind != FTPD_LIST_MLSD)
 		arg = ftpcmd_list_arg(arg, &all);
 	if (ftpcmd_path(s->cwd, arg, path, FTPCMD_PATH_MAX) < 0) {
 		reply(s, 550, "Permission denied.");
@@ -800,25 +688,25 @@ static int build_listing(struct session *s, const char *arg, enum list_kind kind
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (list_directory(s, fd, kind, out) < 0) {
+		if (ftpd_list_directory(fd, kind, s->cfg->writable, out) < 0) {
 			reply_errno(s, errno);
 			return -1;
 		}
 		return 0;
 	}
 	close(fd);
-	if (kind == LIST_MLSD) {
+	if (kind == FTPD_LIST_MLSD) {
 		reply(s, 501, "Not a directory: use MLST for a file.");
 		return -1;
 	}
-	if (kind == LIST_NAMES)
+	if (kind == FTPD_LIST_NAMES)
 		buf_printf(out, "%s\r\n", arg);
 	else
-		list_line(out, ftpcmd_basename(path), &st, NULL, time(NULL));
+		ftpd_list_line(out, ftpcmd_basename(path), &st, NULL, time(NULL));
 	return 0;
 }
 
-static void cmd_list(struct session *s, const char *verb, const char *arg, enum list_kind kind)
+static void cmd_list(struct session *s, const char *verb, const char *arg, enum ftpd_list_kind kind)
 {
 	struct buf listing = { 0 };
 	char path[FTPCMD_PATH_MAX];
@@ -1089,7 +977,7 @@ static void cmd_mlst(struct session *s, const char *arg)
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		reply_errno(s, errno);
 	} else {
-		mlsx_facts(s, &facts, path, &st);
+		ftpd_list_facts(&facts, path, &st, s->cfg->writable);
 		if (facts.len >= 2)
 			facts.data[facts.len - 2] = '\0'; /* the CR LF: reply_lines adds its own */
 		reply_lines(s, 250, "Listing", facts.data, "End");
@@ -1442,7 +1330,7 @@ static void cmd_stat(struct session *s, const char *arg)
 	char path[FTPCMD_PATH_MAX];
 
 	if (arg[0]) {
-		if (build_listing(s, arg, LIST_LONG, &listing, path) == 0) {
+		if (build_listing(s, arg, FTPD_LIST_LONG, &listing, path) == 0) {
 			/* the listing's CR LFs become the reply's line breaks */
 			for (size_t i = 0; i < listing.len; i++)
 				if (listing.data[i] == '\r')
@@ -1553,11 +1441,11 @@ static void run_command(struct session *s, const struct ftpcmd *c)
 		else
 			reply(s, 350, "Restart position accepted (%llu).", (unsigned long long)s->rest);
 	} else if (strcmp(v, "LIST") == 0) {
-		cmd_list(s, v, a, LIST_LONG);
+		cmd_list(s, v, a, FTPD_LIST_LONG);
 	} else if (strcmp(v, "NLST") == 0) {
-		cmd_list(s, v, a, LIST_NAMES);
+		cmd_list(s, v, a, FTPD_LIST_NAMES);
 	} else if (strcmp(v, "MLSD") == 0) {
-		cmd_list(s, v, a, LIST_MLSD);
+		cmd_list(s, v, a, FTPD_LIST_MLSD);
 	} else if (strcmp(v, "MLST") == 0) {
 		cmd_mlst(s, a);
 	} else if (strcmp(v, "SIZE") == 0) {
@@ -1681,76 +1569,4 @@ void ftpd_session(const struct ftpd_config *cfg, struct ftpd_stats *stats, int c
 	close(ctrl_fd);
 	free(s->xfer_buf);
 	free(s);
-}
-
-/* ---- accounts ---- */
-
-static int looks_like_crypt(const char *hash)
-{
-	/* "$id$...", as crypt(3) writes every modern scheme */
-	return hash[0] == '$' && strchr(hash + 1, '$') != NULL && strlen(hash) > 10;
-}
-
-int ftpd_users_load(const char *path, struct ftpd_user **users, size_t *count, unsigned *bad_line)
-{
-	FILE *f = fopen(path, "re");
-	char line[1024];
-	struct ftpd_user *list = NULL;
-	size_t n = 0;
-	unsigned number = 0;
-
-	*bad_line = 0;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f)) {
-		char *colon, *end;
-		struct ftpd_user *grown;
-		number++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		colon = strchr(line, ':');
-		if (colon)
-			*colon = '\0';
-		end = colon ? strchr(colon + 1, ':') : NULL;
-		if (end)
-			*end = '\0';
-		if (!colon || !line[0] || strlen(line) >= FTPD_NAME_MAX ||
-		    strlen(colon + 1) >= FTPD_HASH_MAX || !looks_like_crypt(colon + 1)) {
-			*bad_line = number;
-			free(list);
-			fclose(f);
-			errno = EINVAL;
-			return -1;
-		}
-		if (!(grown = realloc(list, (n + 1) * sizeof *list))) {
-			free(list);
-			fclose(f);
-			return -1;
-		}
-		list = grown;
-		snprintf(list[n].name, sizeof list[n].name, "%s", line);
-		snprintf(list[n].hash, sizeof list[n].hash, "%s", colon + 1);
-		n++;
-	}
-	fclose(f);
-	*users = list;
-	*count = n;
-	return 0;
-}
-
-int ftpd_password_ok(const struct ftpd_user *user, const char *password)
-{
-	struct crypt_data *data = calloc(1, sizeof *data);
-	const char *out;
-	int ok;
-
-	if (!data)
-		return 0;
-	out = crypt_rn(password, user->hash, data, (int)sizeof *data);
-	/* crypt_rn returns NULL (or a "*" failure token) for a bad setting */
-	ok = out && out[0] != '*' && strlen(out) == strlen(user->hash) &&
-	     CRYPTO_memcmp(out, user->hash, strlen(out)) == 0;
-	free(data);
-	return ok;
 }
