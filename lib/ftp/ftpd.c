@@ -280,7 +280,7 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr_sto
 
 /* A listening socket on the control connection's local address, on a port
  * of --pasv-ports (tried from a random start) or any: the port, or -1. */
-static int listen_passive(struct session *s)
+static int listen_passive(struct session *s, const char *verb)
 {
 	unsigned low = s->cfg->pasv_low, high = s->cfg->pasv_high;
 	unsigned span = low ? high - low + 1 : 1;
@@ -303,7 +303,7 @@ static int listen_passive(struct session *s)
 			char text[ADDR_TEXT_MAX];
 			getsockname(fd, (struct sockaddr *)&bound, &len);
 			s->pasv_fd = fd;
-			diag_verbose(1, "%s data: passive, listening on %s", s->peer,
+			diag_verbose(1, "%s data: %s, listening on %s", s->peer, verb,
 			             addr_format((struct sockaddr *)&bound, len, text, sizeof text));
 			return (int)addr_port((struct sockaddr *)&bound);
 		}
@@ -1117,7 +1117,7 @@ static void cmd_pasv(struct session *s, int extended)
 		reply(s, 425, "PASV is IPv4 only: use EPSV.");
 		return;
 	}
-	if ((port = listen_passive(s)) < 0) {
+	if ((port = listen_passive(s, extended ? "EPSV" : "PASV")) < 0) {
 		reply(s, 425, "Cannot open a passive connection: %s.", strerror(errno));
 		return;
 	}
