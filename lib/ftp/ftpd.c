@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/sendfile.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -831,7 +832,14 @@ static void cmd_retr(struct session *s, const char *arg)
 static int client_vanished(struct session *s)
 {
 	struct pollfd pfd = { s->ctrl_fd, POLLRDHUP, 0 };
-	return poll(&pfd, 1, VANISH_GRACE_MS) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+	int unread = 0;
+
+	if (poll(&pfd, 1, VANISH_GRACE_MS) <= 0 || !(pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return 0;
+	/* a client that said something (QUIT) before it closed did not die */
+	if (ioctl(s->ctrl_fd, FIONREAD, &unread) == 0 && unread > 0)
+		return 0;
+	return !ftpcmd_reader_pending(&s->rd) && !s->has_pending;
 }
 
 /* Receives the data connection into fd: an xfer_end, *err set for a local error. */
