@@ -44,6 +44,7 @@ enum {
 	XFER_CHUNK = 1 << 20, /* sendfile(2) and read(2) per step */
 	REPLY_MAX = 8192,
 	VANISH_GRACE_MS = 10, /* see client_vanished */
+	RECV_POLL_EVERY = 16, /* see receive_into */
 };
 
 /* How a transfer ended. */
@@ -849,15 +850,20 @@ static int receive_into(struct session *s, struct xfer *x, int fd, int *err)
 		*err = errno;
 		return XFER_LOCAL_ERROR;
 	}
-	for (;;) {
+	/* While bytes keep coming, read again at once: one poll(2) per
+	 * RECV_POLL_EVERY reads is enough to see an ABOR or a stop. */
+	for (unsigned reads = 0, ready = 0;; reads++) {
 		ssize_t n;
-		int rc = wait_data(s, x, POLLIN);
-		if (rc != XFER_READY)
-			return rc;
+		if (!ready || reads % RECV_POLL_EVERY == 0) {
+			int rc = wait_data(s, x, POLLIN);
+			if (rc != XFER_READY)
+				return rc;
+		}
 		if (x->tls)
 			n = tls_read(x->tls, s->xfer_buf, XFER_CHUNK, clock_now_ns() + 1000000000ull * 30);
 		else
 			n = recv(x->data_fd, s->xfer_buf, XFER_CHUNK, 0);
+		ready = n > 0;
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
