@@ -472,6 +472,17 @@ EOF
 	assert_output $'522 Data connection must resume the control connection\'s TLS session.\n200 NOOP ok.'
 }
 
+@test "ftp-server --require-reuse serves lftp over TLS, get and put (lftp resumes the session)" {
+	make_cert
+	ftpd --cert "$TMP/cert.pem" --key "$TMP/key.pem" --require-tls --require-reuse --writable
+	timeout 60 lftp -c "set ftp:ssl-force true; set ftp:ssl-allow-anonymous true; set ftp:ssl-protect-data true;
+		set ssl:ca-file $TMP/cert.pem;
+		open -p $PORT 127.0.0.1; get random.bin -o $TMP/lftp.bin; put $TMP/lftp.bin -o sub/lftp-up.bin" </dev/null
+	cmp "$ROOTDIR/random.bin" "$TMP/lftp.bin"
+	cmp "$ROOTDIR/random.bin" "$ROOTDIR/sub/lftp-up.bin"
+	run -1 grep -q 'data: TLS, a new session' "$SERVER_ERR"
+}
+
 @test "ftp-server --require-tls refuses USER before AUTH TLS and data before PROT P" {
 	make_cert
 	ftpd --cert "$TMP/cert.pem" --key "$TMP/key.pem" --require-tls
@@ -496,6 +507,33 @@ EOF
 @test "ftp-server exits 1 naming a --root it cannot open" {
 	run -1 --separate-stderr sockbox ftp-server -p 0 --root "$TMP/nowhere"
 	assert_equal "$stderr" "sockbox ftp-server: --root $TMP/nowhere: No such file or directory"
+}
+
+@test "ftp-server serves IPv6: EPSV and EPRT over [::1], PASV refused with 425" {
+	[ -e /proc/net/if_inet6 ] || skip "no IPv6"
+	serve "$SOCKBOX" ftp-server -b ::1 -p 0 -v --root "$ROOTDIR"
+	grep -qx "sockbox ftp-server: listening on \[::1\]:$PORT" "$SERVER_ERR"
+	curl -sS -g "ftp://[::1]:$PORT/random.bin" -o "$TMP/v6"
+	curl -sS -g --ftp-port - "ftp://[::1]:$PORT/sub/small.bin" -o "$TMP/v6-active"
+	cmp "$ROOTDIR/random.bin" "$TMP/v6"
+	cmp "$ROOTDIR/sub/small.bin" "$TMP/v6-active"
+	run -0 timeout 10 "$PY" -c 'import ftplib,sys; f=ftplib.FTP(); f.connect("::1", int(sys.argv[1])); f.login(); print(f.sendcmd("EPSV")[:3]);
+try: f.sendcmd("PASV")
+except ftplib.error_temp as e: print(e)' "$PORT"
+	assert_output $'229\n425 PASV is IPv4 only: use EPSV.'
+}
+
+@test "ftp-server answers 452 to an upload that fills the disk and leaves no temporary file" {
+	small_fs "$ROOTDIR/full" 1M
+	ftpd --writable
+	# curl's status depends on when it notices (18, 25, 55): the server's
+	# reply is the assertion
+	run curl -sS -T "$ROOTDIR/random.bin" "$(url full/big.bin)"
+	[ "$status" -ne 0 ]
+	wait_until 10 grep -q 'STOR /full/big.bin: .* (local error)' "$SERVER_ERR"
+	grep -q -- '-> 452 Insufficient storage space; transfer aborted.' "$SERVER_ERR"
+	run -0 ls -A "$ROOTDIR/full"
+	assert_output ""
 }
 
 @test "ftp-server --pasv-ports and --pasv-address decide what PASV announces" {
