@@ -357,6 +357,13 @@ EOF
 	grep -q 'RETR /zeros.bin: .* (aborted)' "$SERVER_ERR"
 }
 
+@test "ftp-server gives up on a passive data connection that never comes after --data-timeout (425)" {
+	ftpd --data-timeout 0.3
+	run -0 raw "USER anonymous" "PASS x" "EPSV" "RETR random.bin" "NOOP"
+	assert_line --index 4 "425 Failed to establish connection: timeout."
+	assert_line --index 5 "200 NOOP ok."
+}
+
 @test "ftp-server closes an idle control connection with 421 after --idle-timeout" {
 	ftpd --idle-timeout 0.3
 	run -0 timeout 10 "$PY" -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); f=s.makefile("rb"); print(f.readline().decode().strip()); print(f.readline().decode().strip()); print(repr(f.readline()))' "$PORT"
@@ -500,6 +507,8 @@ EOF
 	assert_equal "$stderr" "sockbox ftp-server: --cert and --key go together (see 'sockbox ftp-server --help')"
 	run -2 --separate-stderr sockbox ftp-server --max-clients 0
 	assert_equal "$stderr" "sockbox ftp-server: invalid --max-clients '0': expected a whole number from 1 to 100000 (see 'sockbox ftp-server --help')"
+	run -2 --separate-stderr sockbox ftp-server -b unix:/tmp/ftp.sock
+	assert_equal "$stderr" "sockbox ftp-server: ftp-server listens on TCP only, not on 'unix:/tmp/ftp.sock' (see 'sockbox ftp-server --help')"
 	run -2 --separate-stderr sockbox ftp-server extra
 	assert_equal "$stderr" "sockbox ftp-server: unexpected operand 'extra' (see 'sockbox ftp-server --help')"
 }

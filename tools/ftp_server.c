@@ -89,6 +89,7 @@ static const struct opt_spec options[] = {
 };
 
 static const struct opt_help help_for[] = {
+	{ 'b', "address to listen on (default 127.0.0.1; ADDR:PORT, [V6]:PORT; not unix:)" },
 	{ 'p', "port to listen on (default 2121; 0 for any free one)" },
 	{ 0, NULL },
 };
@@ -262,6 +263,9 @@ static int parse_args(struct ftp_server *fs, int argc, char **argv)
 	}
 	if (st.index < argc)
 		return diag_usage("unexpected operand '%s'", argv[st.index]);
+	/* data connections are TCP: a unix socket has no address to give PASV */
+	if (fs->config.bind && strncmp(fs->config.bind, "unix:", 5) == 0)
+		return diag_usage("ftp-server listens on TCP only, not on '%s'", fs->config.bind);
 	if (!fs->cert != !fs->key)
 		return diag_usage("--cert and --key go together");
 	if (fs->ftpd.require_tls && !fs->cert)
