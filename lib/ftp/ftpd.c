@@ -761,12 +761,17 @@ static void cmd_retr(struct session *s, const char *arg)
 		close(fd);
 		return;
 	}
-	while (end == XFER_OK && offset < st.st_size) {
+	/* As in receive_into: call again at once while the socket takes
+	 * bytes, poll(2) when it is full and once per RECV_POLL_EVERY calls. */
+	for (unsigned calls = 0, ready = 0; end == XFER_OK && offset < st.st_size; calls++) {
 		size_t want = (size_t)(st.st_size - offset < XFER_CHUNK ? st.st_size - offset : XFER_CHUNK);
 		ssize_t n;
-		if ((end = wait_data(s, &x, POLLOUT)) != XFER_READY)
-			break;
-		end = XFER_OK;
+		if (!ready || calls % RECV_POLL_EVERY == 0) {
+			if ((end = wait_data(s, &x, POLLOUT)) != XFER_READY)
+				break;
+			end = XFER_OK;
+		}
+		ready = 0;
 		if (x.tls && tls_ktls_send(x.tls)) {
 			/* kTLS: the kernel encrypts, the file never leaves it */
 			n = tls_sendfile(x.tls, fd, offset, want);
@@ -797,6 +802,7 @@ static void cmd_retr(struct session *s, const char *arg)
 			continue;
 		}
 		n = sendfile(x.data_fd, fd, &offset, want);
+		ready = n == (ssize_t)want; /* a short count: the socket is full */
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0) {
