@@ -80,11 +80,19 @@ echo "download $size with curl (best of 3): ours $(rate "$mb" "$t_ours") MB/s," 
 	"vsftpd $(rate "$mb" "$t_vs") MB/s, pyftpdlib $(rate "$mb" "$t_py") MB/s"
 echo "  ratio vs vsftpd: $(ratio "$t_vs" "$t_ours"), vs pyftpdlib: $(ratio "$t_py" "$t_ours")"
 
+# descendants PID: PID and every process below it (vsftpd: two per session).
+descendants() {
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1" 2>/dev/null); do descendants "$p"; done
+}
+
 # rss_kib PID: resident KiB of PID and all its descendants.
 rss_kib() {
-	local total=0 p
-	for p in $1 $(pgrep -P "$1" 2>/dev/null); do
-		total=$((total + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+	local total=0 p r
+	for p in $(descendants "$1"); do
+		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || r=0
+		total=$((total + ${r:-0}))
 	done
 	echo "$total"
 }
