@@ -28,6 +28,7 @@ static const struct tool tools[] = {
 	{ &epoll_server_tool, epoll_server_main },
 	{ &file_copy_tool, file_copy_main },
 	{ &ftp_client_tool, ftp_client_main },
+	{ &ftp_server_tool, ftp_server_main },
 	{ &http_probe_tool, http_probe_main },
 	{ &ipc_bench_tool, ipc_bench_main },
 	{ &log_writer_tool, log_writer_main },

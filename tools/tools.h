@@ -15,6 +15,7 @@
 int epoll_server_main(int argc, char **argv);
 int file_copy_main(int argc, char **argv);
 int ftp_client_main(int argc, char **argv);
+int ftp_server_main(int argc, char **argv);
 int http_probe_main(int argc, char **argv);
 int ipc_bench_main(int argc, char **argv);
 int log_writer_main(int argc, char **argv);
@@ -29,6 +30,7 @@ int udp_chat_main(int argc, char **argv);
 extern const struct opt_tool epoll_server_tool;
 extern const struct opt_tool file_copy_tool;
 extern const struct opt_tool ftp_client_tool;
+extern const struct opt_tool ftp_server_tool;
 extern const struct opt_tool http_probe_tool;
 extern const struct opt_tool ipc_bench_tool;
 extern const struct opt_tool log_writer_tool;

@@ -11,16 +11,16 @@
 
 #include "cli/diag.h"
 
+#include "file/beneath.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The page served when no --root is given. */
@@ -405,62 +405,19 @@ int httpd_target_path(const char *target, size_t len, char *out, size_t size, in
 
 /* ---- opening files beneath the root ---- */
 
-/* Without openat2: one component at a time, refusing every symlink. */
-static int open_walk(int root_fd, const char *path)
-{
-	char part[256];
-	int dir = root_fd, fd;
-	const char *p = path;
-
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len >= sizeof part) {
-			if (dir != root_fd)
-				close(dir);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(part, p, len);
-		part[len] = '\0';
-		if (!slash) {
-			fd = openat(dir, part, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-			if (dir != root_fd) {
-				int saved = errno;
-				close(dir);
-				errno = saved;
-			}
-			return fd;
-		}
-		fd = openat(dir, part, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (dir != root_fd)
-			close(dir);
-		if (fd < 0)
-			return -1;
-		dir = fd;
-		p = slash + 1;
-	}
-}
-
-/* Opens path (relative, dot segments gone) without leaving the root:
- * the file's descriptor, or -1 with errno (EXDEV/ELOOP: it points out). */
+/* Opens path (relative, dot segments gone) without leaving the root
+ * (file/beneath): the file's descriptor, or -1 with errno (EXDEV/ELOOP:
+ * it points out).  O_NONBLOCK: a FIFO in the root must not hang the loop
+ * on open. */
 static int open_beneath(struct httpd_site *site, const char *path)
 {
-	if (site->have_openat2) {
-		struct open_how how;
-		long fd;
+	int fd = beneath_open(site->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
-		memset(&how, 0, sizeof how);
-		/* O_NONBLOCK: a FIFO in the root must not hang the loop on open */
-		how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		fd = syscall(SYS_openat2, site->root_fd, path[0] ? path : ".", &how, sizeof how);
-		if (fd >= 0 || errno != ENOSYS)
-			return (int)fd;
+	if (site->have_openat2 && !beneath_has_openat2()) {
 		site->have_openat2 = 0;
 		diag_verbose(1, "openat2 is not available: walking paths with O_NOFOLLOW");
 	}
-	return open_walk(site->root_fd, path);
+	return fd;
 }
 
 static int status_of_errno(int err)

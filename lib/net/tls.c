@@ -439,3 +439,112 @@ int tls_close(struct tls_conn *t, uint64_t deadline_ns)
 			return -1;
 	}
 }
+
+/* ---- the server side (ftp-server) ---- */
+
+struct tls_server {
+	SSL_CTX *ctx;
+};
+
+struct tls_server *tls_server_new(const char *cert_file, const char *key_file, char *err, size_t err_size)
+{
+	static const unsigned char sid_ctx[] = "sockbox ftp-server";
+	struct tls_server *srv = calloc(1, sizeof *srv);
+
+	if (!srv) {
+		snprintf(err, err_size, "%s", strerror(errno));
+		return NULL;
+	}
+	ERR_clear_error();
+	srv->ctx = SSL_CTX_new(TLS_server_method());
+	if (!srv->ctx || !SSL_CTX_set_min_proto_version(srv->ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(srv->ctx, cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(srv->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(srv->ctx) != 1 ||
+	    SSL_CTX_set_session_id_context(srv->ctx, sid_ctx, sizeof sid_ctx - 1) != 1) {
+		openssl_reason(err, err_size, "cannot set up the TLS server context");
+		tls_server_free(srv);
+		return NULL;
+	}
+	SSL_CTX_set_session_cache_mode(srv->ctx, SSL_SESS_CACHE_SERVER);
+	/* kTLS when the kernel offers it (tls_sendfile); ignored otherwise */
+	SSL_CTX_set_options(srv->ctx, SSL_OP_ENABLE_KTLS);
+	SSL_CTX_set_mode(srv->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return srv;
+}
+
+void tls_server_free(struct tls_server *srv)
+{
+	if (!srv)
+		return;
+	SSL_CTX_free(srv->ctx);
+	free(srv);
+}
+
+struct tls_conn *tls_server_accept(struct tls_server *srv, int fd, uint64_t deadline_ns, char *err,
+                                   size_t err_size)
+{
+	struct tls_conn *t = calloc(1, sizeof *t);
+	int flags = fcntl(fd, F_GETFL);
+
+	if (!t || flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, err_size, "%s", strerror(errno));
+		free(t);
+		return NULL;
+	}
+	t->fd = fd;
+	ERR_clear_error();
+	if (!(t->ssl = SSL_new(srv->ctx)) || SSL_set_fd(t->ssl, fd) != 1) {
+		openssl_reason(err, err_size, "cannot start a TLS session");
+		tls_conn_free(t);
+		return NULL;
+	}
+	for (;;) {
+		int ret;
+		ERR_clear_error();
+		errno = 0;
+		ret = SSL_accept(t->ssl);
+		if (ret == 1)
+			return t;
+		if (handle_result(t, ret, deadline_ns, "handshake") < 0) {
+			snprintf(err, err_size, "%s", errno == ETIMEDOUT ? strerror(errno) : t->error);
+			tls_conn_free(t);
+			return NULL;
+		}
+	}
+}
+
+int tls_ktls_send(const struct tls_conn *t)
+{
+	return BIO_get_ktls_send(SSL_get_wbio(t->ssl)) == 1;
+}
+
+ssize_t tls_sendfile(struct tls_conn *t, int fd, off_t offset, size_t len)
+{
+	ossl_ssize_t n;
+
+	if (!tls_ktls_send(t)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	ERR_clear_error();
+	errno = 0;
+	n = SSL_sendfile(t->ssl, fd, offset, len, 0);
+	if (n > 0)
+		return (ssize_t)n;
+	switch (SSL_get_error(t->ssl, (int)n)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		break;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			errno = ECONNRESET;
+		break;
+	default:
+		openssl_reason(t->error, sizeof t->error, "TLS protocol error");
+		errno = EPROTO;
+		break;
+	}
+	return -1;
+}

@@ -109,5 +109,37 @@ int tls_session_reused(const struct tls_conn *t);
  * record was left unread, as a failed transfer.  0, or -1 with errno.
  */
 int tls_close(struct tls_conn *t, uint64_t deadline_ns);
+/*
+ * The server side (ftp-server's explicit TLS, RFC 4217): a context made
+ * from a certificate and key in PEM files, handshakes accepted on
+ * connected sockets.  Its connections are struct tls_conn, read, written
+ * and freed with the functions above.  The context keeps a session cache
+ * with a fixed session id context, so that a client may resume the
+ * control connection's session on a data connection (what lftp, curl
+ * and FileZilla do, and what vsftpd's require_ssl_reuse demands): the
+ * data connection then proves it comes from the same client.
+ */
+struct tls_server;
+
+/* A server context from cert_file (its chain, PEM) and key_file; NULL on
+ * failure with the reason in err. */
+struct tls_server *tls_server_new(const char *cert_file, const char *key_file, char *err, size_t err_size);
+void tls_server_free(struct tls_server *srv);
+
+/* Runs the server handshake on the connected socket fd until deadline_ns
+ * (0: none): a session, or NULL with the reason in err.  The fd stays the
+ * caller's and is switched to non-blocking mode. */
+struct tls_conn *tls_server_accept(struct tls_server *srv, int fd, uint64_t deadline_ns, char *err,
+                                   size_t err_size);
+
+/* 1 when the kernel encrypts what t sends (kTLS: the "tls" module loaded
+ * and a cipher it knows), so tls_sendfile may be used. */
+int tls_ktls_send(const struct tls_conn *t);
+
+/* With kTLS: up to len bytes of file fd from offset sent by SSL_sendfile
+ * (the kernel reads, encrypts and sends them; no copy through user
+ * space).  Bytes sent, or -1 with errno (EAGAIN: wait for POLLOUT, then
+ * call again; ENOTSUP: no kTLS on t). */
+ssize_t tls_sendfile(struct tls_conn *t, int fd, off_t offset, size_t len);
 
 #endif
