@@ -33,6 +33,7 @@ static const struct tool tools[] = {
 	{ &struct_pack_tool, struct_pack_main },
 	{ &tcp_echo_tool, tcp_echo_main },
 	{ &udp_broadcast_tool, udp_broadcast_main },
+	{ &uring_server_tool, uring_server_main },
 	{ NULL, NULL },
 };
 
