@@ -176,6 +176,9 @@ static int open_ring(struct uring_server *s)
 	if (rc < 0)
 		return diag_errnum(-rc, "io_uring_setup");
 	s->ring_open = 1;
+	/* each io_uring_enter then names the ring by an index, not a descriptor to look up */
+	if (io_uring_register_ring_fd(&s->ring) < 0)
+		diag_verbose(1, "io_uring: ring descriptor not registered; each enter looks it up");
 	if (!(s->ring.features & IORING_FEAT_EXT_ARG))
 		return unavailable("the kernel lacks IORING_FEAT_EXT_ARG: it is older than 5.11");
 	diag_verbose(1, "io_uring: %u submission entries, %u completion entries%s%s", p.sq_entries,
@@ -322,33 +325,54 @@ static void cancel_recv(struct uring_server *s, struct conn *c)
 		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | OP_RECV, 0);
 }
 
-/* One send at a time per client keeps its bytes in order; the next is
- * queued when this one completes.  A file region is read first. */
-static int queue_output(struct uring_server *s, struct conn *c)
+/* Queues a read of the next file chunk into c->sending, after the bytes
+ * already there (the response head), and the send of all of them, linked
+ * (IOSQE_IO_LINK): the send starts when the read is done, in the same
+ * trip to the kernel.  A short read breaks the link (the send completes
+ * with -ECANCELED) and what was read is sent next time. */
+static int queue_file_chunk(struct uring_server *s, struct conn *c)
 {
-	struct io_uring_sqe *sqe;
-	ssize_t n = conn_stage(c, &s->mux.svc);
-	size_t chunk;
+	size_t chunk = c->file.left < FILE_CHUNK ? (size_t)c->file.left : FILE_CHUNK;
+	size_t have = buf_readable(&c->sending);
+	struct io_uring_sqe *read_sqe, *send_sqe;
 
-	if (n < 0)
-		return -1;
-	if (n > 0) {
-		sqe = queue_op(s, c, OP_SEND);
-		if (sqe)
-			io_uring_prep_send(sqe, c->fd, buf_head(&c->sending), (size_t)n, MSG_NOSIGNAL);
-		return 0;
-	}
-	if (c->file.left <= 0)
-		return 0;
-	chunk = c->file.left < FILE_CHUNK ? (size_t)c->file.left : FILE_CHUNK;
-	buf_clear(&c->sending);
 	if (buf_reserve(&c->sending, chunk) < 0) {
 		conn_fail(c, ENOMEM);
 		return -1;
 	}
-	sqe = queue_op(s, c, OP_READ);
-	if (sqe)
-		io_uring_prep_read(sqe, c->file.fd, c->sending.data, (unsigned)chunk, (uint64_t)c->file.offset);
+	read_sqe = queue_op(s, c, OP_READ);
+	if (!read_sqe)
+		return 0;
+	io_uring_prep_read(read_sqe, c->file.fd, c->sending.data + c->sending.len, (unsigned)chunk,
+	                   (uint64_t)c->file.offset);
+	read_sqe->flags |= IOSQE_IO_LINK;
+	send_sqe = queue_op(s, c, OP_SEND);
+	if (!send_sqe) {
+		read_sqe->flags &= (__u8)~IOSQE_IO_LINK;
+		return 0;
+	}
+	io_uring_prep_send(send_sqe, c->fd, buf_head(&c->sending), have + chunk, MSG_NOSIGNAL | MSG_WAITALL);
+	return 0;
+}
+
+/* One send at a time per client keeps its bytes in order; the next is
+ * queued when this one completes.  MSG_WAITALL: the kernel itself sends
+ * the rest of a short send, without a completion per part. */
+static int queue_output(struct uring_server *s, struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+	ssize_t n = conn_stage(c, &s->mux.svc);
+
+	if (n < 0)
+		return -1;
+	if (c->file.left > 0)
+		return queue_file_chunk(s, c);
+	if (n > 0) {
+		sqe = queue_op(s, c, OP_SEND);
+		if (sqe)
+			io_uring_prep_send(sqe, c->fd, buf_head(&c->sending), (size_t)n,
+			                   MSG_NOSIGNAL | MSG_WAITALL);
+	}
 	return 0;
 }
 
