@@ -29,6 +29,7 @@
 #include "serve/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <limits.h>
 #include <stdint.h>
@@ -59,20 +60,22 @@ const struct opt_tool uring_server_tool = {
 
 /* The provided buffers multishot receives land in: shared by every
  * client, so memory follows the traffic, not the number of clients. */
-#define BUF_COUNT 256           /* a power of two, as the kernel requires */
-#define BUF_SIZE (32 * 1024)    /* one receive's worth at most */
-#define BUF_GROUP 0             /* the group id receives select from */
-#define FILE_CHUNK (256 * 1024) /* one read of an http file region */
+#define BUF_COUNT 256          /* a power of two, as the kernel requires */
+#define BUF_SIZE (32 * 1024)   /* one receive's worth at most */
+#define BUF_GROUP 0            /* the group id receives select from */
+#define PIPE_SIZE (256 * 1024) /* the splice pipe's capacity (F_SETPIPE_SZ): one chunk of a file */
 
 /* What a completion is for: the low bits of its user_data (a struct conn
  * is 8-aligned, so the pointer keeps the rest). */
-enum op { OP_ACCEPT = 1, OP_RECV, OP_SEND, OP_READ, OP_CANCEL };
+enum op { OP_ACCEPT = 1, OP_RECV, OP_SEND, OP_CANCEL, OP_SPLICE_IN, OP_SPLICE_OUT };
+/* the operations that carry a client's output, at most one chain at a time */
+#define OUTPUT_OPS (ARMED(OP_SEND) | ARMED(OP_SPLICE_IN) | ARMED(OP_SPLICE_OUT))
 #define OP_MASK 7u
 #define ARMED(op) (1u << (op))
 
 /* What one loop turn's completions were, for the -v line. */
 struct turn {
-	unsigned accepts, recvs, buffers, sends, reads, cancels, closed;
+	unsigned accepts, recvs, buffers, sends, splices, cancels, closed;
 };
 
 struct uring_server {
@@ -199,7 +202,7 @@ static int check_operations(struct uring_server *s)
 		{ IORING_OP_ACCEPT, "IORING_OP_ACCEPT" },
 		{ IORING_OP_RECV, "IORING_OP_RECV" },
 		{ IORING_OP_SEND, "IORING_OP_SEND" },
-		{ IORING_OP_READ, "IORING_OP_READ" },
+		{ IORING_OP_SPLICE, "IORING_OP_SPLICE" },
 		{ IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL" },
 	};
 	struct io_uring_probe *probe = io_uring_get_probe_ring(&s->ring);
@@ -325,39 +328,67 @@ static void cancel_recv(struct uring_server *s, struct conn *c)
 		io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | OP_RECV, 0);
 }
 
-/* Queues a read of the next file chunk into c->sending, after the bytes
- * already there (the response head), and the send of all of them, linked
- * (IOSQE_IO_LINK): the send starts when the read is done, in the same
- * trip to the kernel.  A short read breaks the link (the send completes
- * with -ECANCELED) and what was read is sent next time. */
-static int queue_file_chunk(struct uring_server *s, struct conn *c)
+/* The pipe a client's file is spliced through, made on its first file. */
+static int open_pipe(struct conn *c)
 {
-	size_t chunk = c->file.left < FILE_CHUNK ? (size_t)c->file.left : FILE_CHUNK;
-	size_t have = buf_readable(&c->sending);
-	struct io_uring_sqe *read_sqe, *send_sqe;
-
-	if (buf_reserve(&c->sending, chunk) < 0) {
-		conn_fail(c, ENOMEM);
+	if (c->pipe_fds[0] >= 0)
+		return 0;
+	if (pipe2(c->pipe_fds, O_CLOEXEC) < 0) {
+		conn_fail(c, errno);
 		return -1;
 	}
-	read_sqe = queue_op(s, c, OP_READ);
-	if (!read_sqe)
-		return 0;
-	io_uring_prep_read(read_sqe, c->file.fd, c->sending.data + c->sending.len, (unsigned)chunk,
-	                   (uint64_t)c->file.offset);
-	read_sqe->flags |= IOSQE_IO_LINK;
-	send_sqe = queue_op(s, c, OP_SEND);
-	if (!send_sqe) {
-		read_sqe->flags &= (__u8)~IOSQE_IO_LINK;
-		return 0;
-	}
-	io_uring_prep_send(send_sqe, c->fd, buf_head(&c->sending), have + chunk, MSG_NOSIGNAL | MSG_WAITALL);
+	/* a larger pipe moves a larger chunk per pair of splices; the default
+	 * (64 KiB) stays if the system's pipe-max-size refuses */
+	(void)fcntl(c->pipe_fds[1], F_SETPIPE_SZ, PIPE_SIZE);
 	return 0;
 }
 
-/* One send at a time per client keeps its bytes in order; the next is
- * queued when this one completes.  MSG_WAITALL: the kernel itself sends
- * the rest of a short send, without a completion per part. */
+/* Sends a file region with no copy through this process: splice(2) file
+ * to pipe, then pipe to socket, linked (IOSQE_IO_LINK) behind the send
+ * of the response head, all in one trip.  A short splice breaks the link
+ * (what follows completes with -ECANCELED); what stayed in the pipe is
+ * sent first next time. */
+static int queue_file_chunk(struct uring_server *s, struct conn *c)
+{
+	size_t head = buf_readable(&c->sending);
+	unsigned chunk = c->file.left < PIPE_SIZE ? (unsigned)c->file.left : PIPE_SIZE;
+	struct io_uring_sqe *sqe;
+
+	if (open_pipe(c) < 0)
+		return -1;
+	if (c->in_pipe > 0) {
+		sqe = queue_op(s, c, OP_SPLICE_OUT);
+		if (sqe)
+			io_uring_prep_splice(sqe, c->pipe_fds[0], -1, c->fd, -1, (unsigned)c->in_pipe,
+			                     SPLICE_F_MOVE);
+		return 0;
+	}
+	if (head > 0) {
+		sqe = queue_op(s, c, OP_SEND);
+		if (!sqe)
+			return 0;
+		/* MSG_MORE: the file follows, and may share the head's segment */
+		io_uring_prep_send(sqe, c->fd, buf_head(&c->sending), head,
+		                   MSG_NOSIGNAL | MSG_WAITALL | MSG_MORE);
+		sqe->flags |= IOSQE_IO_LINK;
+	}
+	if (c->file.left == 0)
+		return 0;
+	sqe = queue_op(s, c, OP_SPLICE_IN);
+	if (!sqe)
+		return 0;
+	io_uring_prep_splice(sqe, c->file.fd, c->file.offset, c->pipe_fds[1], -1, chunk, SPLICE_F_MOVE);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = queue_op(s, c, OP_SPLICE_OUT);
+	if (sqe)
+		io_uring_prep_splice(sqe, c->pipe_fds[0], -1, c->fd, -1, chunk, SPLICE_F_MOVE);
+	return 0;
+}
+
+/* One send (or send-and-splice chain) at a time per client keeps its
+ * bytes in order; the next is queued when this one completes.
+ * MSG_WAITALL: the kernel itself sends the rest of a short send, without
+ * a completion per part. */
 static int queue_output(struct uring_server *s, struct conn *c)
 {
 	struct io_uring_sqe *sqe;
@@ -365,7 +396,7 @@ static int queue_output(struct uring_server *s, struct conn *c)
 
 	if (n < 0)
 		return -1;
-	if (c->file.left > 0)
+	if (c->file.left > 0 || c->in_pipe > 0)
 		return queue_file_chunk(s, c);
 	if (n > 0) {
 		sqe = queue_op(s, c, OP_SEND);
@@ -382,11 +413,13 @@ static void update_ops(struct uring_server *s, struct conn *c)
 {
 	struct mux *m = &s->mux;
 
-	if (!(c->armed & (ARMED(OP_SEND) | ARMED(OP_READ))) && queue_output(s, c) < 0) {
+	if (!(c->armed & OUTPUT_OPS) && queue_output(s, c) < 0) {
 		mux_drop(m, c, conn_end_reason(c));
 		return;
 	}
-	if (conn_finished(c)) {
+	/* a failed client goes at once (its operations are cancelled); a
+	 * finished one once its last output has completed */
+	if (c->failed || (!(c->armed & OUTPUT_OPS) && conn_finished(c))) {
 		mux_drop(m, c, conn_end_reason(c));
 		return;
 	}
@@ -495,17 +528,27 @@ static void sent(struct uring_server *s, struct conn *c, struct io_uring_cqe *cq
 	             conn_pending(c));
 }
 
-/* A read of the file region completed: its bytes are the next send. */
-static void file_read(struct uring_server *s, struct conn *c, struct io_uring_cqe *cqe)
+/* A splice completed: file to pipe (the region advances), or pipe to
+ * socket (bytes went out). */
+static void spliced(struct uring_server *s, struct conn *c, struct io_uring_cqe *cqe, enum op op)
 {
-	s->turn.reads++;
+	s->turn.splices++;
 	if (cqe->res < 0) {
-		conn_fail(c, -cqe->res);
+		if (cqe->res != -ECANCELED)
+			conn_fail(c, -cqe->res);
 		return;
 	}
-	diag_verbose(2, "fd %d %s: read completed: %d bytes of the file, %lld left", c->fd, c->peer, cqe->res,
-	             (long long)c->file.left - cqe->res);
-	conn_file_read(c, &s->mux.svc, (size_t)cqe->res);
+	if (op == OP_SPLICE_IN) {
+		diag_verbose(2, "fd %d %s: splice completed: %d bytes of the file into the pipe, %lld left",
+		             c->fd, c->peer, cqe->res, (long long)c->file.left - cqe->res);
+		conn_file_spliced(c, &s->mux.svc, (size_t)cqe->res);
+		return;
+	}
+	conn_pipe_sent(c, &s->mux.svc, (size_t)cqe->res);
+	if (cqe->res > 0)
+		mux_touch(&s->mux, c);
+	diag_verbose(2, "fd %d %s: splice completed: %d bytes from the pipe to the socket, %zu left", c->fd,
+	             c->peer, cqe->res, conn_pending(c));
 }
 
 /* One completion, routed by the operation in its user_data. */
@@ -539,8 +582,8 @@ static void serve_completion(struct uring_server *s, struct io_uring_cqe *cqe)
 		received(s, c, cqe);
 	else if (op == OP_SEND)
 		sent(s, c, cqe);
-	else if (op == OP_READ)
-		file_read(s, c, cqe);
+	else if (op == OP_SPLICE_IN || op == OP_SPLICE_OUT)
+		spliced(s, c, cqe, op);
 	if (cqe->flags & IORING_CQE_F_BUFFER)
 		return_buffer(s, cqe); /* the handler copied what it keeps */
 	update_ops(s, c);
@@ -620,8 +663,8 @@ static void narrate_turn(struct uring_server *s, unsigned submitted, unsigned co
 		                        t->buffers == 1 ? "" : "s");
 	if (t->sends && len < sizeof done)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", %u send", t->sends);
-	if (t->reads && len < sizeof done)
-		len += (size_t)snprintf(done + len, sizeof done - len, ", %u read", t->reads);
+	if (t->splices && len < sizeof done)
+		len += (size_t)snprintf(done + len, sizeof done - len, ", %u splice", t->splices);
 	if (t->cancels && len < sizeof done)
 		len += (size_t)snprintf(done + len, sizeof done - len, ", %u cancel", t->cancels);
 	if (t->closed && len < sizeof done)

@@ -28,6 +28,7 @@ struct conn *conn_new(int fd, const struct conn_service *svc, const char *peer)
 	c->fd = fd;
 	snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
 	c->file.fd = -1;
+	c->pipe_fds[0] = c->pipe_fds[1] = -1;
 	handler_init(&c->handler, svc->kind, svc->reply);
 	httpd_conn_init(&c->http, fd);
 	return c;
@@ -48,6 +49,10 @@ void conn_free(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	close_file(c);
+	if (c->pipe_fds[0] >= 0)
+		close(c->pipe_fds[0]);
+	if (c->pipe_fds[1] >= 0)
+		close(c->pipe_fds[1]);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->sending);
@@ -57,7 +62,7 @@ void conn_free(struct conn *c)
 
 size_t conn_pending(const struct conn *c)
 {
-	return buf_readable(&c->out) + buf_readable(&c->sending);
+	return buf_readable(&c->out) + buf_readable(&c->sending) + c->in_pipe;
 }
 
 /* Room left under the bound for new output. */
@@ -189,13 +194,13 @@ static ssize_t send_buffered(struct conn *c)
 	ssize_t n;
 
 	do
-		n = send(c->fd, buf_head(&c->out), conn_pending(c), flags);
+		n = send(c->fd, buf_head(&c->out), buf_readable(&c->out), flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : fail(c);
 	buf_consume(&c->out, (size_t)n);
 	/* once all is sent: a buffer a burst made large is given back */
-	if (conn_pending(c) == 0 && c->out.cap > CONN_KEEP_CAP)
+	if (buf_readable(&c->out) == 0 && c->out.cap > CONN_KEEP_CAP)
 		buf_free(&c->out);
 	return n;
 }
@@ -229,7 +234,7 @@ ssize_t conn_write(struct conn *c, struct conn_service *svc)
 
 	c->write_blocked = 0;
 	for (;;) {
-		if (conn_pending(c) > 0)
+		if (buf_readable(&c->out) > 0)
 			n = send_buffered(c);
 		else if (c->file.left > 0)
 			n = send_file(c);
@@ -286,7 +291,7 @@ void conn_sent(struct conn *c, struct conn_service *svc, size_t n)
 	update_pause(c, svc);
 }
 
-int conn_file_read(struct conn *c, struct conn_service *svc, size_t n)
+int conn_file_spliced(struct conn *c, struct conn_service *svc, size_t n)
 {
 	if (n == 0) {
 		/* the file shrank: the Content-Length sent can no longer be kept */
@@ -294,13 +299,21 @@ int conn_file_read(struct conn *c, struct conn_service *svc, size_t n)
 		fail(c);
 		return -1;
 	}
-	c->sending.len += n;
+	c->in_pipe += n;
 	c->file.offset += (off_t)n;
 	c->file.left -= (off_t)n;
 	if (c->file.left == 0)
 		close_file(c);
 	update_pause(c, svc);
 	return 0;
+}
+
+void conn_pipe_sent(struct conn *c, struct conn_service *svc, size_t n)
+{
+	c->in_pipe -= n;
+	c->bytes_out += (uint64_t)n;
+	svc->bytes_out += (uint64_t)n;
+	update_pause(c, svc);
 }
 
 void conn_fail(struct conn *c, int err)

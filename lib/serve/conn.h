@@ -52,6 +52,8 @@ struct conn {
 	struct buf sending;     /* a completion loop: bytes handed to the kernel in one send, not yet
 	                           completed (the handler appends to out meanwhile); always empty
 	                           for the readiness loops */
+	int pipe_fds[2];        /* a completion loop: the pipe file bytes are spliced through, -1 */
+	size_t in_pipe;         /* bytes of the file in that pipe, not yet sent */
 	struct httpd_file file; /* http: a file region owed once out is sent */
 	struct buf in;          /* http: bytes read and not yet answered */
 	struct handler handler; /* stream handlers */
@@ -115,9 +117,12 @@ ssize_t conn_stage(struct conn *c, struct conn_service *svc);
 /* A send completed: n bytes of c->sending went out (counted, consumed). */
 void conn_sent(struct conn *c, struct conn_service *svc, size_t n);
 
-/* n bytes of the file region were read into c->sending: 0, or -1 when the
- * file shrank under its Content-Length (n == 0, failed set to EPIPE). */
-int conn_file_read(struct conn *c, struct conn_service *svc, size_t n);
+/* n bytes of the file region were spliced into c->pipe_fds: 0, or -1 when
+ * the file shrank under its Content-Length (n == 0, failed set to EPIPE). */
+int conn_file_spliced(struct conn *c, struct conn_service *svc, size_t n);
+
+/* A splice from the pipe to the socket completed: n bytes went out. */
+void conn_pipe_sent(struct conn *c, struct conn_service *svc, size_t n);
 
 /* Marks c failed with err (a completion's error). */
 void conn_fail(struct conn *c, int err);
@@ -131,7 +136,8 @@ int conn_wants_write(const struct conn *c);
 /* 1 when the connection is over: failed, or nothing more to read or send. */
 int conn_finished(const struct conn *c);
 
-/* Unsent bytes in the output buffer and in flight (a pending file not counted). */
+/* Unsent bytes in the output buffer, in flight and in the splice pipe
+ * (a pending file region not counted). */
 size_t conn_pending(const struct conn *c);
 
 /* Why a finished connection ends, for narration ("peer closed", "reset"). */
