@@ -5,8 +5,8 @@
 #      best: sendfile, open_file_cache, no access log), epoll-server,
 #      uring-server, uring-server --sqpoll.  Issue 15's targets: uring at
 #      least 1.2x epoll's requests/s and 2x nginx's, p99 no worse than
-#      epoll's.  Also a 256 KiB file (the path that reads files through the
-#      ring, where epoll-server uses sendfile).
+#      epoll's.  Also a 256 KiB file (the path that splices files through a
+#      pipe, IORING_OP_SPLICE, where epoll-server uses sendfile).
 #   2. echo, driven by `sockbox tcp-echo --bench` (a C client): 256 MiB
 #      through one connection, and 64-byte round trips on 100 connections;
 #      epoll-server, uring-server, uring-server --sqpoll.
