@@ -107,6 +107,27 @@ PY
 	run grep -E "closed \((Connection reset by peer|Broken pipe)\)" "$SERVER_ERR"
 	assert_success
 }
+@test "uring-server http survives a client that resets in the middle of a spliced file, and serves on" {
+	make_root
+	start -vv --handler http --root "$WWW"
+	python3 - "$PORT" <<'PY'
+import socket, struct, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
+got = s.recv(1000)
+assert got.startswith(b"HTTP/1.1 200 OK"), got[:40]
+time.sleep(0.3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+	wait_active 0
+	run -0 curl -sS "http://127.0.0.1:$PORT/hello.txt"
+	assert_output "hello from the root"
+	run grep -E "splice completed: [0-9]+ bytes of the file into the pipe" "$SERVER_ERR"
+	assert_success
+}
 @test "uring-server: a client that never reads holds up no one and grows no memory" { check_never_reader; }
 @test "uring-server closes a silent client after --idle-timeout" { check_idle_timeout_silent; }
 @test "uring-server refuses a client over --max-clients with a line, counted, -v says why" { check_max_clients_refusal; }
