@@ -58,7 +58,7 @@ SUITES      ?= $(sort $(wildcard tests/*.bats))
 # ephemeral ports and descriptors, so they run one after another, beside
 # the rest.  Within a suite, tests never overlap.
 TEST_JOBS   ?= 2
-SERIAL_SUITES = tests/select-server.bats tests/poll-server.bats tests/epoll-server.bats
+SERIAL_SUITES = tests/select-server.bats tests/poll-server.bats tests/epoll-server.bats tests/uring-server.bats
 FORMAT_SRCS = $(sort $(wildcard lib/*/*.[ch] tools/*.[ch] tests/fuzz/*.c))
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))

@@ -39,6 +39,7 @@ static const struct tool tools[] = {
 	{ &tcp_echo_tool, tcp_echo_main },
 	{ &udp_broadcast_tool, udp_broadcast_main },
 	{ &udp_chat_tool, udp_chat_main },
+	{ &uring_server_tool, uring_server_main },
 	{ NULL, NULL },
 };
 /* clang-format on */

@@ -26,6 +26,7 @@ int struct_pack_main(int argc, char **argv);
 int tcp_echo_main(int argc, char **argv);
 int udp_broadcast_main(int argc, char **argv);
 int udp_chat_main(int argc, char **argv);
+int uring_server_main(int argc, char **argv);
 
 extern const struct opt_tool epoll_server_tool;
 extern const struct opt_tool file_copy_tool;
@@ -41,5 +42,6 @@ extern const struct opt_tool struct_pack_tool;
 extern const struct opt_tool tcp_echo_tool;
 extern const struct opt_tool udp_broadcast_tool;
 extern const struct opt_tool udp_chat_tool;
+extern const struct opt_tool uring_server_tool;
 
 #endif

@@ -28,6 +28,7 @@ struct conn *conn_new(int fd, const struct conn_service *svc, const char *peer)
 	c->fd = fd;
 	snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
 	c->file.fd = -1;
+	c->pipe_fds[0] = c->pipe_fds[1] = -1;
 	handler_init(&c->handler, svc->kind, svc->reply);
 	httpd_conn_init(&c->http, fd);
 	return c;
@@ -48,15 +49,20 @@ void conn_free(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	close_file(c);
+	if (c->pipe_fds[0] >= 0)
+		close(c->pipe_fds[0]);
+	if (c->pipe_fds[1] >= 0)
+		close(c->pipe_fds[1]);
 	buf_free(&c->in);
 	buf_free(&c->out);
+	buf_free(&c->sending);
 	handler_free(&c->handler);
 	free(c);
 }
 
 size_t conn_pending(const struct conn *c)
 {
-	return buf_readable(&c->out);
+	return buf_readable(&c->out) + buf_readable(&c->sending) + c->in_pipe;
 }
 
 /* Room left under the bound for new output. */
@@ -158,6 +164,11 @@ ssize_t conn_read(struct conn *c, struct conn_service *svc)
 		}
 		return fail(c);
 	}
+	return conn_take(c, svc, svc->scratch, (size_t)n);
+}
+
+ssize_t conn_take(struct conn *c, struct conn_service *svc, const char *data, size_t n)
+{
 	if (n == 0) {
 		c->read_closed = 1;
 		c->read_drained = 1;
@@ -169,11 +180,10 @@ ssize_t conn_read(struct conn *c, struct conn_service *svc)
 	c->read_drained = 0;
 	c->bytes_in += (uint64_t)n;
 	svc->bytes_in += (uint64_t)n;
-	if (svc->http ? feed_http(c, svc, svc->scratch, (size_t)n) < 0
-	              : handler_input(&c->handler, svc->scratch, (size_t)n, &c->out) < 0)
+	if (svc->http ? feed_http(c, svc, data, n) < 0 : handler_input(&c->handler, data, n, &c->out) < 0)
 		return fail(c);
 	update_pause(c, svc);
-	return n;
+	return (ssize_t)n;
 }
 
 /* One send of the buffered output: bytes sent, 0 on EAGAIN, -1 failed. */
@@ -184,13 +194,13 @@ static ssize_t send_buffered(struct conn *c)
 	ssize_t n;
 
 	do
-		n = send(c->fd, buf_head(&c->out), conn_pending(c), flags);
+		n = send(c->fd, buf_head(&c->out), buf_readable(&c->out), flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : fail(c);
 	buf_consume(&c->out, (size_t)n);
 	/* once all is sent: a buffer a burst made large is given back */
-	if (conn_pending(c) == 0 && c->out.cap > CONN_KEEP_CAP)
+	if (buf_readable(&c->out) == 0 && c->out.cap > CONN_KEEP_CAP)
 		buf_free(&c->out);
 	return n;
 }
@@ -224,7 +234,7 @@ ssize_t conn_write(struct conn *c, struct conn_service *svc)
 
 	c->write_blocked = 0;
 	for (;;) {
-		if (conn_pending(c) > 0)
+		if (buf_readable(&c->out) > 0)
 			n = send_buffered(c);
 		else if (c->file.left > 0)
 			n = send_file(c);
@@ -250,6 +260,65 @@ ssize_t conn_write(struct conn *c, struct conn_service *svc)
 	svc->bytes_out += (uint64_t)total;
 	update_pause(c, svc);
 	return total;
+}
+
+ssize_t conn_stage(struct conn *c, struct conn_service *svc)
+{
+	struct buf drained;
+
+	if (buf_readable(&c->sending) > 0)
+		return (ssize_t)buf_readable(&c->sending);
+	if (buf_readable(&c->out) == 0 && c->file.left == 0 && svc->http && pump_http(c, svc) < 0)
+		return fail(c);
+	if (buf_readable(&c->out) == 0)
+		return 0;
+	/* the two buffers trade places: the kernel reads one while the
+	 * handler appends to the other, and neither moves under a send */
+	drained = c->sending;
+	c->sending = c->out;
+	c->out = drained;
+	buf_clear(&c->out);
+	return (ssize_t)buf_readable(&c->sending);
+}
+
+void conn_sent(struct conn *c, struct conn_service *svc, size_t n)
+{
+	buf_consume(&c->sending, n);
+	if (buf_readable(&c->sending) == 0 && c->sending.cap > CONN_KEEP_CAP)
+		buf_free(&c->sending);
+	c->bytes_out += (uint64_t)n;
+	svc->bytes_out += (uint64_t)n;
+	update_pause(c, svc);
+}
+
+int conn_file_spliced(struct conn *c, struct conn_service *svc, size_t n)
+{
+	if (n == 0) {
+		/* the file shrank: the Content-Length sent can no longer be kept */
+		errno = EPIPE;
+		fail(c);
+		return -1;
+	}
+	c->in_pipe += n;
+	c->file.offset += (off_t)n;
+	c->file.left -= (off_t)n;
+	if (c->file.left == 0)
+		close_file(c);
+	update_pause(c, svc);
+	return 0;
+}
+
+void conn_pipe_sent(struct conn *c, struct conn_service *svc, size_t n)
+{
+	c->in_pipe -= n;
+	c->bytes_out += (uint64_t)n;
+	svc->bytes_out += (uint64_t)n;
+	update_pause(c, svc);
+}
+
+void conn_fail(struct conn *c, int err)
+{
+	c->failed = err ? err : EIO;
 }
 
 int conn_wants_read(const struct conn *c)

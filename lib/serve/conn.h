@@ -49,6 +49,11 @@ struct conn {
 	int fd;
 	char peer[ADDR_TEXT_MAX];
 	struct buf out;         /* bytes owed to the client, its offset at the first unsent one */
+	struct buf sending;     /* a completion loop: bytes handed to the kernel in one send, not yet
+	                           completed (the handler appends to out meanwhile); always empty
+	                           for the readiness loops */
+	int pipe_fds[2];        /* a completion loop: the pipe file bytes are spliced through, -1 */
+	size_t in_pipe;         /* bytes of the file in that pipe, not yet sent */
 	struct httpd_file file; /* http: a file region owed once out is sent */
 	struct buf in;          /* http: bytes read and not yet answered */
 	struct handler handler; /* stream handlers */
@@ -65,6 +70,9 @@ struct conn {
 	unsigned watched;           /* events the kernel was last told to watch */
 	uint64_t deadline_ns;       /* idle deadline, 0 for none */
 	struct conn *older, *newer; /* the idle list, oldest first */
+	unsigned ops;               /* io_uring: operations in flight, each owing a completion */
+	unsigned armed;             /* io_uring: which kinds of operation are in flight (a mask) */
+	int dying;                  /* io_uring: dropped, freed once ops reaches 0 */
 };
 
 /* A new connection for fd (non-blocking, already accepted); NULL on ENOMEM. */
@@ -89,6 +97,36 @@ ssize_t conn_read(struct conn *c, struct conn_service *svc);
  */
 ssize_t conn_write(struct conn *c, struct conn_service *svc);
 
+/*
+ * The completion loops' steps, where the kernel has already done the IO:
+ *
+ * conn_take feeds n bytes the kernel received (n > 0), or the end of the
+ * stream (n == 0), to the handler, exactly as conn_read does after its
+ * recv: the same return values, minus EAGAIN.
+ */
+ssize_t conn_take(struct conn *c, struct conn_service *svc, const char *data, size_t n);
+
+/*
+ * Nothing is in flight: moves the bytes owed (out) into c->sending for the
+ * next send, answering buffered pipelined http requests first when out is
+ * empty.  Bytes now in c->sending (0: nothing to send; a file region may
+ * be owed), or -1 when the connection failed (ENOMEM).
+ */
+ssize_t conn_stage(struct conn *c, struct conn_service *svc);
+
+/* A send completed: n bytes of c->sending went out (counted, consumed). */
+void conn_sent(struct conn *c, struct conn_service *svc, size_t n);
+
+/* n bytes of the file region were spliced into c->pipe_fds: 0, or -1 when
+ * the file shrank under its Content-Length (n == 0, failed set to EPIPE). */
+int conn_file_spliced(struct conn *c, struct conn_service *svc, size_t n);
+
+/* A splice from the pipe to the socket completed: n bytes went out. */
+void conn_pipe_sent(struct conn *c, struct conn_service *svc, size_t n);
+
+/* Marks c failed with err (a completion's error). */
+void conn_fail(struct conn *c, int err);
+
 /* 1 when the loop should watch for readability: not closed, not paused. */
 int conn_wants_read(const struct conn *c);
 
@@ -98,7 +136,8 @@ int conn_wants_write(const struct conn *c);
 /* 1 when the connection is over: failed, or nothing more to read or send. */
 int conn_finished(const struct conn *c);
 
-/* Unsent bytes in the output buffer (a pending file not counted). */
+/* Unsent bytes in the output buffer, in flight and in the splice pipe
+ * (a pending file region not counted). */
 size_t conn_pending(const struct conn *c);
 
 /* Why a finished connection ends, for narration ("peer closed", "reset"). */

@@ -1,5 +1,5 @@
 /*
- * mux.c - the shared frame of the select, poll and epoll servers.
+ * mux.c - the shared frame of the select, poll, epoll and io_uring servers.
  */
 #include "serve/mux.h"
 
@@ -224,6 +224,11 @@ static void touch(struct mux *m, struct conn *c)
 		m->oldest = c;
 }
 
+void mux_touch(struct mux *m, struct conn *c)
+{
+	touch(m, c);
+}
+
 /* ---- the table ---- */
 
 static int table_add(struct mux *m, struct conn *c)
@@ -258,8 +263,12 @@ void mux_drop(struct mux *m, struct conn *c, const char *why)
 	table_remove(m, c);
 	m->counters.active--;
 	m->round.closed++;
-	/* close(2) also takes the descriptor out of an epoll set */
-	conn_free(c);
+	/* close(2) also takes the descriptor out of an epoll set; a completion
+	 * loop's release hook first cancels what the kernel still holds */
+	if (m->release)
+		m->release(m->release_ctx, c);
+	else
+		conn_free(c);
 }
 
 /* ---- accepting ---- */
@@ -315,8 +324,6 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	char peer[ADDR_TEXT_MAX], why[160];
-	struct conn *c;
 	int fd;
 
 	*out = NULL;
@@ -325,14 +332,41 @@ int mux_accept(struct mux *m, int fd_limit, struct conn **out)
 		return -1;
 	}
 	fd = sock_accept(m->server.listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK);
-	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE)
-			return refuse_without_descriptor(m, errno);
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			diag_errno("accept");
-		return -1;
+	if (fd < 0)
+		return mux_accept_failed(m, errno);
+	return mux_admit(m, fd, (struct sockaddr *)&ss, len, fd_limit, out);
+}
+
+int mux_accept_failed(struct mux *m, int err)
+{
+	if (err == EMFILE || err == ENFILE)
+		return refuse_without_descriptor(m, err);
+	if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+		errno = err;
+		diag_errno("accept");
 	}
-	addr_format((struct sockaddr *)&ss, len, peer, sizeof peer);
+	errno = err;
+	return -1;
+}
+
+int mux_admit(struct mux *m, int fd, const struct sockaddr *sa, socklen_t len, int fd_limit, struct conn **out)
+{
+	struct sockaddr_storage ss;
+	char peer[ADDR_TEXT_MAX], why[160];
+	struct conn *c;
+
+	*out = NULL;
+	if (!sa) {
+		/* accepted without its address (io_uring's multishot accept) */
+		len = sizeof ss;
+		if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+			len = 0;
+		sa = (struct sockaddr *)&ss;
+	}
+	if (len > 0)
+		addr_format(sa, len, peer, sizeof peer);
+	else
+		snprintf(peer, sizeof peer, "unix:");
 	if (strcmp(peer, "unix:") == 0)
 		snprintf(peer, sizeof peer, "unix:(unnamed)");
 	if (fd >= fd_limit) {

@@ -1,6 +1,7 @@
 /*
- * mux.h - what the three multiplexing servers (select-server, poll-server,
- * epoll-server) share around their event loops.
+ * mux.h - what the multiplexing servers (select-server, poll-server,
+ * epoll-server, and uring-server on completions) share around their event
+ * loops.
  *
  * Promise: the options they have in common beyond the server block
  * (--handler, --reply, --root, --index, --max-clients, --idle-timeout), the table
@@ -106,6 +107,10 @@ struct mux {
 	int running;     /* mux_open succeeded: the summary is owed */
 	struct mux_counters counters;
 	struct mux_round round;
+	/* a completion loop's way to free a dropped connection (cancel what the
+	 * kernel still holds first); NULL: conn_free at once.  Set after mux_open. */
+	void (*release)(void *ctx, struct conn *c);
+	void *release_ctx;
 };
 
 /* Defaults: echo, no limits, bind 127.0.0.1, port 0. */
@@ -139,6 +144,17 @@ int mux_open(struct mux *m, const struct mux_config *cfg, const char *call);
 int mux_accept(struct mux *m, int fd_limit, struct conn **out);
 
 /*
+ * The kernel accepted fd already (io_uring's multishot accept): the same
+ * checks and refusals as mux_accept, with the same results.  sa may be
+ * NULL: the peer's address is then asked of the socket (getpeername).
+ */
+int mux_admit(struct mux *m, int fd, const struct sockaddr *sa, socklen_t len, int fd_limit, struct conn **out);
+
+/* An accept failed with err: out of descriptors takes one waiting client
+ * and refuses it (0), anything else but EAGAIN is reported (-1). */
+int mux_accept_failed(struct mux *m, int err);
+
+/*
  * The client is readable: reads (once, or until EAGAIN when until_eagain),
  * answers, and sends what it can.  1 when the connection ended and was
  * closed (c is gone), 0 when it stays.
@@ -147,6 +163,10 @@ int mux_serve_readable(struct mux *m, struct conn *c, int until_eagain);
 
 /* The client is writable: sends what is owed.  1 closed, 0 stays. */
 int mux_serve_writable(struct mux *m, struct conn *c);
+
+/* Progress on c (bytes moved, a request answered): its idle deadline
+ * moves.  The readiness steps above call it themselves. */
+void mux_touch(struct mux *m, struct conn *c);
 
 /* Closes c and forgets it, narrating why. */
 void mux_drop(struct mux *m, struct conn *c, const char *why);
