@@ -72,7 +72,7 @@ static const struct opt_spec options[] = {
 	{ OPT_ORDERED, "ordered", NULL, "the two accounts, locked in one global order: no deadlock" },
 	{ OPT_TIMEOUT, "timeout", "SECS", "how long a worker waits for a lock (default 1)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per row" },
-	{ OPT_HISTOGRAM, "histogram", NULL, "print each row's log-scale latency histogram after it" },
+	{ OPT_HISTOGRAM, "histogram", NULL, "after each row, print its log-scale latency histogram" },
 	{ OPT_SVG, "svg", "FILE", "draw the latency histogram as SVG in FILE (rows: FILE-MECH-SIZE.svg)" },
 	{ OPT_EXPLAIN, "explain", NULL, "print what each mechanism costs per message, and exit" },
 	{ 'v', "verbose", NULL, "narrate one message's path, the processes and the limits on stderr" },
