@@ -10,7 +10,7 @@ _sockbox_words() {
 	ftp-client) echo "-o --output -C --continue --segments --active --tls -k --insecure --cacert -u --user --netrc --sha256 --verify --json -4 --ipv4 -6 --ipv6 --connect-timeout --timeout --progress --no-progress -v --verbose -h --help --version" ;;
 	ftp-server) echo "-r --root -w --writable --anonymous --passwd --max-login-failures --login-delay --keep-partial --max-clients --max-per-ip --idle-timeout --data-timeout --pasv-ports --pasv-address --cert --key --require-tls --require-reuse --json -v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration -h --help --version" ;;
 	http-probe) echo "-X --request -H --header -d --data -I --head -A --user-agent -L --location --max-redirs -4 --ipv4 -6 --ipv6 --resolve --unix-socket -k --insecure --cacert --cert-warn-days --expect --expect-header --expect-body --max-time --connect-timeout --retry --retry-delay -n --count --interval --no-reuse --body -o --output --json --max-header-size --svg -v --verbose -h --help --version" ;;
-	ipc-bench) echo "--mech --sync -s --size -c --count -d --duration --warmup -t --threads --pin -w --workers --deadlock --ordered --timeout --json --explain -v --verbose -h --help --version" ;;
+	ipc-bench) echo "--mech --sync -s --size -c --count -d --duration --warmup -t --threads --pin -w --workers --deadlock --ordered --timeout --json --histogram --svg --explain -v --verbose -h --help --version" ;;
 	log-writer) echo "-u --utc -i --iso -f --format -t --tick -c --count -s --sync -m --max-size -k --keep -v --verbose -h --help --version" ;;
 	poll-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
 	select-server) echo "-v --verbose -b --bind -p --port -4 --ipv4 -6 --ipv6 --backlog --port-file --pid-file --max-conns --duration --handler --reply --root --index --max-clients --idle-timeout -h --help --version" ;;
@@ -106,6 +106,7 @@ _sockbox_values() {
 	"ipc-bench --pin") echo "same cross none" ;;
 	"ipc-bench --workers"|"ipc-bench -w") echo "@none" ;;
 	"ipc-bench --timeout") echo "@none" ;;
+	"ipc-bench --svg") echo "@file" ;;
 	"log-writer --format"|"log-writer -f") echo "@none" ;;
 	"log-writer --tick"|"log-writer -t") echo "@none" ;;
 	"log-writer --count"|"log-writer -c") echo "@none" ;;

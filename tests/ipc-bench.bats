@@ -256,3 +256,140 @@ check_pingpong_rows() {
 	[ -z "$(ls /dev/shm | grep '^sockbox-ipc-' || true)" ]
 	[ -z "$(ls /tmp | grep -E '^sockbox-(ipc|lock)-' || true)" ]
 }
+
+# ---- pingpong --histogram and --svg (issue 16) ----------------------------
+
+# check_histograms N: $output is pingpong's table with --histogram under
+# LC_ALL=C NO_COLOR=1: the header, then per row the row, its histogram
+# headed with the row's mech, sync and size, bars whose counts add up to N
+# with p50 and p99 each marked once, the summary, a blank line before the
+# next row.  Prints "MECH SYNC SIZE" per row, or what broke the grammar.
+check_histograms() {
+	printf '%s\n' "$output" | awk -v n="$1" '
+	function bad(why) { print "line " NR ": " why ": " $0; err = 1; exit 1 }
+	NR == 1 { if ($0 !~ /^MODE +MECH +SYNC +SIZE +COUNT +RT\/S /) bad("header"); want = "row"; next }
+	want == "row" {
+		if ($1 != "pingpong" || NF != 11) bad("row")
+		head = "latency of " n " round trips of " $2 ($3 == "-" ? "" : " with " $3) ", " $4 " bytes (log scale: "
+		rows[++r] = $2 " " $3 " " $4; want = "head"; next
+	}
+	want == "head" {
+		if (index($0, head) != 1 || $0 !~ /[124] rows? per doubling, each from the time shown\)$/) bad("heading")
+		sum = p50 = p99 = bars = 0; want = "bar"; next
+	}
+	want == "bar" && /^p50 / {
+		if ($0 !~ /^p50 [0-9.]+ (ns|us|ms), p99 [0-9.]+ (ns|us|ms|s), p99\.9 [0-9.]+ (ns|us|ms|s), max [0-9.]+ (ns|us|ms|s), mean [0-9.]+ (ns|us|ms)$/) bad("summary")
+		if (sum != n || p50 != 1 || p99 != 1 || bars < 1) bad("counts " sum " p50 " p50 " p99 " p99)
+		want = "blank"; next
+	}
+	want == "bar" {
+		if ($0 !~ /^ *[0-9.]+ (ns|us|ms|s) \|#* *\| +[0-9]+ +[0-9.]+%( p50)?( p99)?( p99\.9)?$/) bad("bar")
+		split($0, f, "|"); split(f[3], c, " "); sum += c[1]; bars++
+		p50 += / p50( |$)/; p99 += / p99( |$)/; next
+	}
+	want == "blank" { if ($0 != "") bad("no blank line between rows"); want = "row"; next }
+	END { if (err) exit 1; if (want != "blank") { print "ends inside a row (" want ")"; exit 1 }
+	      for (i = 1; i <= r; i++) print rows[i] }'
+}
+
+# on_tty CMD...: CMD with stdout on a pseudo-terminal (script(1)); its output in $output.
+on_tty() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	run timeout 60 script -qec "$cmd" /dev/null
+}
+
+@test "ipc-bench pingpong --histogram under LC_ALL=C NO_COLOR=1 prints each row's ASCII histogram after it" {
+	LC_ALL=C NO_COLOR=1 run -0 --separate-stderr ib pingpong --mech pipe,shm,signal --sync futex -s 64,4K \
+		-c 300 --warmup 10 --histogram
+	assert_equal "$stderr" ""
+	run -0 check_histograms 300
+	assert_output "pipe - 64
+pipe - 4096
+shm futex 64
+shm futex 4096
+signal - 8"
+	LC_ALL=C NO_COLOR=1 run -0 --separate-stderr ib pingpong --mech unix -c 200 --warmup 10 --histogram
+	run -0 check_histograms 200
+	assert_output "unix - 64"
+	# nothing but printable ASCII and newlines
+	LC_ALL=C NO_COLOR=1 run -0 --separate-stderr ib pingpong --mech pipe -c 100 --warmup 10 --histogram
+	run bash -c 'LC_ALL=C grep -c "[^ -~]" <<<"$1"' _ "$output"
+	assert_output 0
+}
+
+@test "ipc-bench pingpong prints no histogram unless asked, on a pipe and on a terminal" {
+	run -0 --separate-stderr ib pingpong --mech pipe,shm --sync futex -c 100 --warmup 10
+	refute_output --partial "latency of"
+	assert_equal "${#lines[@]}" 3
+	on_tty "$SOCKBOX" ipc-bench pingpong --mech pipe -c 100 --warmup 10
+	assert_success
+	refute_output --partial "latency of"
+	# --svg alone draws the picture and adds nothing to stdout
+	run -0 --separate-stderr ib pingpong --mech pipe -c 100 --warmup 10 --svg "$TMP/h.svg"
+	refute_output --partial "latency of"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" ""
+	xmllint --noout "$TMP/h.svg"
+}
+
+@test "ipc-bench pingpong --svg FILE: one row draws FILE, several rows FILE-MECH[-SYNC]-SIZE.svg, all well-formed" {
+	run -0 --separate-stderr ib pingpong --mech pipe -c 200 --warmup 10 --json --svg "$TMP/one.svg"
+	assert_equal "${#lines[@]}" 1 # the JSON alone on stdout
+	xmllint --noout "$TMP/one.svg"
+	grep -q '<title>ipc-bench pingpong --mech pipe --size 64</title>' "$TMP/one.svg"
+	run -0 grep -o '>p[0-9.]* [0-9.]* [mun]*s<' "$TMP/one.svg"
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --regexp '^>p50 '
+	assert_line --index 1 --regexp '^>p99 '
+	assert_line --index 2 --regexp '^>p99\.9 '
+	mkdir "$TMP/rows" "$TMP/d.x"
+	run -0 --separate-stderr ib pingpong --mech pipe,shm,signal --sync futex,sem -s 64,128 -c 100 --warmup 10 \
+		--svg "$TMP/rows/lat.svg"
+	assert_equal "${#lines[@]}" 8 # the header, 7 rows
+	run -0 ls "$TMP/rows"
+	assert_output "lat-pipe-128.svg
+lat-pipe-64.svg
+lat-shm-futex-128.svg
+lat-shm-futex-64.svg
+lat-shm-sem-128.svg
+lat-shm-sem-64.svg
+lat-signal-8.svg"
+	for f in "$TMP"/rows/*.svg; do
+		xmllint --noout "$f"
+	done
+	grep -q '<title>ipc-bench pingpong --mech shm --sync sem --size 128</title>' "$TMP/rows/lat-shm-sem-128.svg"
+	# no extension: the row is appended; a dot in a directory is no extension
+	run -0 --separate-stderr ib pingpong --mech pipe,unix -c 50 --warmup 10 --json --svg "$TMP/d.x/lat"
+	run -0 ls "$TMP/d.x"
+	assert_output "lat-pipe-64
+lat-unix-64"
+}
+
+@test "ipc-bench --histogram and --svg are refused where they draw nothing, with exit 2" {
+	run -2 --separate-stderr ib pingpong --json --histogram
+	assert_equal "$stderr" "sockbox ipc-bench: choose --json or --histogram (--svg draws it beside the JSON) (see 'sockbox ipc-bench --help')"
+	run -2 --separate-stderr ib stream --histogram
+	assert_equal "$stderr" "sockbox ipc-bench: --histogram goes with 'pingpong', not 'stream' (see 'sockbox ipc-bench --help')"
+	run -2 --separate-stderr ib stream --mech pipe --svg "$TMP/x.svg"
+	assert_equal "$stderr" "sockbox ipc-bench: --svg goes with 'pingpong', not 'stream' (see 'sockbox ipc-bench --help')"
+	run -2 --separate-stderr ib lock --histogram
+	assert_equal "$stderr" "sockbox ipc-bench: --histogram goes with 'pingpong', not 'lock' (see 'sockbox ipc-bench --help')"
+	run -2 --separate-stderr ib pingpong --mech pipe,shm --svg -
+	assert_equal "$stderr" "sockbox ipc-bench: --svg - draws one picture: choose one row (one --mech, --size and --sync) (see 'sockbox ipc-bench --help')"
+	assert_equal "$output" ""
+	assert_not_exist "$TMP/x.svg"
+}
+
+@test "ipc-bench pingpong --svg into a missing directory fails with exit 1 after the first row, leaving nothing" {
+	run -1 --separate-stderr ib pingpong --mech pipe,unix -c 50 --warmup 10 --svg "$TMP/no/lat.svg"
+	assert_equal "$stderr" "sockbox ipc-bench: write $TMP/no/lat-pipe-64.svg: No such file or directory"
+	assert_equal "${#lines[@]}" 2 # the header and pipe's row; unix never ran
+	assert_line --index 1 --regexp '^pingpong +pipe '
+	assert_not_exist "$TMP/no"
+	# one row, on standard output
+	run -0 --separate-stderr ib pingpong --mech pipe -c 50 --warmup 10 --json --svg -
+	assert_line --index 0 --regexp '^\{"mode":"pingpong"'
+	printf '%s\n' "${lines[@]:1}" >"$TMP/out.svg"
+	xmllint --noout "$TMP/out.svg"
+}

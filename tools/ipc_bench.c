@@ -20,6 +20,8 @@
 #include "cli/diag.h"
 #include "cli/opt.h"
 #include "cli/parse.h"
+#include "draw/histbar.h"
+#include "draw/term.h"
 #include "ipc/limits.h"
 #include "ipc/list.h"
 #include "ipc/lock.h"
@@ -29,6 +31,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -51,6 +54,8 @@ enum {
 	OPT_DEADLOCK,
 	OPT_ORDERED,
 	OPT_TIMEOUT,
+	OPT_HISTOGRAM,
+	OPT_SVG,
 };
 
 static const struct opt_spec options[] = {
@@ -67,6 +72,8 @@ static const struct opt_spec options[] = {
 	{ OPT_ORDERED, "ordered", NULL, "the two accounts, locked in one global order: no deadlock" },
 	{ OPT_TIMEOUT, "timeout", "SECS", "how long a worker waits for a lock (default 1)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per row" },
+	{ OPT_HISTOGRAM, "histogram", NULL, "after each row, print its log-scale latency histogram" },
+	{ OPT_SVG, "svg", "FILE", "draw the latency histogram as SVG in FILE (rows: FILE-MECH-SIZE.svg)" },
 	{ OPT_EXPLAIN, "explain", NULL, "print what each mechanism costs per message, and exit" },
 	{ 'v', "verbose", NULL, "narrate one message's path, the processes and the limits on stderr" },
 	{ 0, NULL, NULL, NULL },
@@ -75,11 +82,10 @@ static const struct opt_spec options[] = {
 static const char *const commands[] = { "pingpong", "stream", "lock", NULL };
 
 static const struct opt_bind bindings[] = {
-	{ OPT_SYNC, "pingpong|stream" }, { 's', "pingpong|stream" },
-	{ 'd', "pingpong|stream" },      { OPT_WARMUP, "pingpong|stream" },
-	{ OPT_PIN, "pingpong|stream" },  { 'w', "lock" },
-	{ OPT_DEADLOCK, "lock" },        { OPT_ORDERED, "lock" },
-	{ OPT_TIMEOUT, "lock" },         { 0, NULL },
+	{ OPT_SYNC, "pingpong|stream" },   { 's', "pingpong|stream" },     { 'd', "pingpong|stream" },
+	{ OPT_WARMUP, "pingpong|stream" }, { OPT_PIN, "pingpong|stream" }, { 'w', "lock" },
+	{ OPT_DEADLOCK, "lock" },          { OPT_ORDERED, "lock" },        { OPT_TIMEOUT, "lock" },
+	{ OPT_HISTOGRAM, "pingpong" },     { OPT_SVG, "pingpong" },        { 0, NULL },
 };
 
 const struct opt_tool ipc_bench_tool = {
@@ -116,12 +122,17 @@ struct ipc_bench {
 	double duration;
 	uint64_t warmup;
 	int threads, pin, json, explain, deadlock, ordered;
+	int histogram;   /* --histogram */
+	const char *svg; /* --svg FILE */
+	size_t rows;     /* rows the run will print */
 	unsigned workers;
 	double timeout;
 	/* run state */
 	int cpu[2]; /* where --pin puts side A and side B */
 	int header_done;
+	size_t rows_done;
 	int failed;
+	int svg_failed; /* an SVG could not be written: the rest would fail alike */
 	struct buf line;
 	struct session_result result; /* the last row's */
 };
@@ -177,6 +188,12 @@ static int parse_option(struct ipc_bench *ib, int key, const char *arg)
 		break;
 	case OPT_JSON:
 		ib->json = 1;
+		break;
+	case OPT_HISTOGRAM:
+		ib->histogram = 1;
+		break;
+	case OPT_SVG:
+		ib->svg = arg;
 		break;
 	case OPT_EXPLAIN:
 		ib->explain = 1;
@@ -234,6 +251,19 @@ static int check_command(struct ipc_bench *ib, const char *mech_text, int argc, 
 	return EXIT_OK;
 }
 
+/* The rows pingpong and stream print: a row per mechanism, size and (for
+ * shm) sync; signal carries one 8-byte value, whatever the size: one row. */
+static size_t count_rows(const struct ipc_bench *ib)
+{
+	size_t rows = 0;
+
+	for (size_t m = 0; m < ib->nmechs; m++) {
+		int flags = ipc_mechs[ib->mechs[m]].flags;
+		rows += ((flags & IPC_FIXED_SIZE) ? 1 : ib->nsizes) * ((flags & IPC_SYNCED) ? ib->nsyncs : 1);
+	}
+	return rows;
+}
+
 static int check_conflicts(struct ipc_bench *ib, int count_given)
 {
 	if (ib->duration > 0 && count_given)
@@ -251,6 +281,12 @@ static int check_conflicts(struct ipc_bench *ib, int count_given)
 			ib->syncs[s] = s;
 		ib->nsyncs = 4;
 	}
+	if (ib->histogram && ib->json)
+		return diag_usage("choose --json or --histogram (--svg draws it beside the JSON)");
+	ib->rows = ib->command == CMD_LOCK ? 0 : count_rows(ib);
+	if (ib->svg && strcmp(ib->svg, "-") == 0 && ib->rows > 1)
+		return diag_usage(
+		    "--svg - draws one picture: choose one row (one --mech, --size and --sync)");
 	if (!ib->count)
 		ib->count = ib->deadlock || ib->ordered ? 1000u
 		            : ib->command == CMD_LOCK   ? DEFAULT_LOCK_COUNT
@@ -336,11 +372,19 @@ static void print_pingpong(struct ipc_bench *ib, const char *mech, const char *s
 
 	print_header(ib);
 	if (!ib->json) {
-		buf_printf(&ib->line, "%-9s %-20s %-7s %7zu %9" PRIu64 " %10.0f", "pingpong", mech,
-		           sync ? sync : "-", size, h->count, rate);
+		/* with --histogram, a blank line ends the row's histogram before the next row */
+		buf_printf(&ib->line, "%s%-9s %-20s %-7s %7zu %9" PRIu64 " %10.0f",
+		           ib->histogram && ib->rows_done ? "\n" : "", "pingpong", mech, sync ? sync : "-",
+		           size, h->count, rate);
 		for (int i = 0; i < 5; i++)
 			buf_printf(&ib->line, " %8.1f", (double)lat[i] / 1000.0);
 		buf_append_str(&ib->line, "\n");
+		if (ib->histogram) {
+			char what[96];
+			snprintf(what, sizeof what, "round trips of %s%s%s, %zu bytes", mech,
+			         sync ? " with " : "", sync ? sync : "", size);
+			histbar_text(&ib->line, h, what, term_caps(STDOUT_FILENO));
+		}
 		flush_line(ib);
 		return;
 	}
@@ -392,6 +436,31 @@ static void print_stream(struct ipc_bench *ib, const char *mech, const char *syn
 }
 
 /* ---- one row ---- */
+
+/* --svg FILE for one row: FILE itself when the run has one row, else FILE
+ * with -MECH[-SYNC]-SIZE before its extension (lat.svg: lat-pipe-64.svg). */
+static void draw_svg(struct ipc_bench *ib, const char *mech, const char *sync, size_t size)
+{
+	char path[PATH_MAX], title[128];
+	const char *base = strrchr(ib->svg, '/');
+	const char *dot = strrchr(base ? base + 1 : ib->svg, '.');
+	int stem = dot && dot != (base ? base + 1 : ib->svg) ? (int)(dot - ib->svg) : (int)strlen(ib->svg);
+
+	snprintf(title, sizeof title, "ipc-bench pingpong --mech %s%s%s --size %zu", mech,
+	         sync ? " --sync " : "", sync ? sync : "", size);
+	if (ib->rows <= 1)
+		snprintf(path, sizeof path, "%s", ib->svg);
+	else if (snprintf(path, sizeof path, "%.*s-%s%s%s-%zu%s", stem, ib->svg, mech, sync ? "-" : "",
+	                  sync ? sync : "", size, ib->svg + stem) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		ib->failed = ib->svg_failed = diag_errno("write %s", ib->svg);
+		return;
+	}
+	if (histbar_svg_file(&ib->result.lat, "round trips", title, path) < 0)
+		ib->failed = ib->svg_failed = diag_errno("write %s", path);
+	else
+		diag_verbose(1, "drew the latency histogram in %s", path);
+}
 
 static void narrate(enum ipc_mech_id mech, int sync, size_t size, unsigned slots)
 {
@@ -465,9 +534,12 @@ static void run_one(struct ipc_bench *ib, enum ipc_mech_id mech, int sync, size_
 			          " round trips lost (no echo within %d ms), left out",
 			          ipc_mechs[mech].name, res->lost, res->sent, IPC_LOSS_TIMEOUT_MS);
 		print_pingpong(ib, ipc_mechs[mech].name, sync_text, size);
+		if (ib->svg)
+			draw_svg(ib, ipc_mechs[mech].name, sync_text, size);
 	} else {
 		print_stream(ib, ipc_mechs[mech].name, sync_text, size);
 	}
+	ib->rows_done++;
 }
 
 /* Every mechanism, size and (for shm) sync of the command. */
@@ -481,7 +553,8 @@ static void run_messages(struct ipc_bench *ib)
 			if ((ipc_mechs[mech].flags & IPC_FIXED_SIZE) && s > 0)
 				break;
 			size_t size = (ipc_mechs[mech].flags & IPC_FIXED_SIZE) ? 8 : (size_t)ib->sizes[s];
-			for (size_t y = 0; y < (synced ? ib->nsyncs : 1) && !sig_stop_requested(); y++)
+			for (size_t y = 0;
+			     y < (synced ? ib->nsyncs : 1) && !sig_stop_requested() && !ib->svg_failed; y++)
 				run_one(ib, mech, synced ? ib->syncs[y] : 0, size);
 		}
 	}
