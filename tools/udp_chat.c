@@ -279,16 +279,13 @@ static int parse_args(struct udp_chat *c, int argc, char **argv)
 /* Writes c->out to stdout; a closed pipe ends the client quietly. */
 static int flush_out(struct udp_chat *c)
 {
-	if (c->stdout_closed || c->out.len == 0)
-		return EXIT_OK;
-	if (io_write_full(STDOUT_FILENO, c->out.data, c->out.len) < 0) {
-		if (errno != EPIPE)
-			return diag_errno("write stdout");
-		c->stdout_closed = 1;
+	int was_closed = c->stdout_closed;
+	int status = diag_write_stdout(c->out.data, c->out.len, &c->stdout_closed);
+
+	if (c->stdout_closed && !was_closed)
 		sig_request_stop();
-	}
 	buf_clear(&c->out);
-	return EXIT_OK;
+	return status;
 }
 
 /* ---- serve ---- */

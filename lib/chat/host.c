@@ -19,15 +19,10 @@
 /* Writes c->out to stdout; a closed pipe ends output quietly. */
 static int flush_events(struct chat_host *c)
 {
-	if (c->stdout_closed || c->out.len == 0)
-		return EXIT_OK;
-	if (io_write_full(STDOUT_FILENO, c->out.data, c->out.len) < 0) {
-		if (errno != EPIPE)
-			return diag_errno("write stdout");
-		c->stdout_closed = 1;
-	}
+	int status = diag_write_stdout(c->out.data, c->out.len, &c->stdout_closed);
+
 	buf_clear(&c->out);
-	return EXIT_OK;
+	return status;
 }
 
 /* One server event on stdout (chat/event.h has the format). */

@@ -153,3 +153,24 @@ int diag_finish_stdout(int status)
 	diag_errno("write stdout");
 	return EXIT_FAIL;
 }
+
+int diag_write_stdout(const void *data, size_t len, int *closed)
+{
+	const char *p = data;
+
+	while (!*closed && len > 0) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE) {
+			*closed = 1;
+			break;
+		}
+		if (n < 0)
+			return diag_errno("write stdout");
+		p += n;
+		len -= (size_t)n;
+	}
+	return EXIT_OK;
+}

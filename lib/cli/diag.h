@@ -15,6 +15,8 @@
 #ifndef SOCKBOX_DIAG_H
 #define SOCKBOX_DIAG_H
 
+#include <stddef.h>
+
 /* Exit statuses shared by every tool; a tool's own codes start at 3. */
 enum {
 	EXIT_OK = 0,    /* success */
@@ -59,5 +61,13 @@ void diag_signal_safe(const char *text);
  * Unix filters end.  Returns the status to exit with.
  */
 int diag_finish_stdout(int status);
+
+/*
+ * Writes data[0..len) to stdout with write(2), for tools that keep their
+ * output in a buffer.  Once *closed is set (a reader that went away:
+ * EPIPE) nothing more is written and EXIT_OK is returned quietly, the way
+ * Unix filters end; any other failure is reported and gives EXIT_FAIL.
+ */
+int diag_write_stdout(const void *data, size_t len, int *closed);
 
 #endif

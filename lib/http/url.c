@@ -3,6 +3,8 @@
  */
 #include "http/url.h"
 
+#include "base/escape.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -340,17 +342,6 @@ int url_same_origin(const struct url *a, const struct url *b)
 
 /* ---- ftp URLs ---- */
 
-static int hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes in[0..len) into out (size bytes): 0, or -1 with *why. */
 static int percent_decode(const char *in, size_t len, char *out, size_t size, const char **why)
 {
@@ -363,7 +354,7 @@ static int percent_decode(const char *in, size_t len, char *out, size_t size, co
 				*why = "malformed percent-encoding";
 				return -1;
 			}
-			int h = hex_value((unsigned char)in[i + 1]), l = hex_value((unsigned char)in[i + 2]);
+			int h = escape_hex_value(in[i + 1]), l = escape_hex_value(in[i + 2]);
 			if (h < 0 || l < 0) {
 				*why = "malformed percent-encoding";
 				return -1;
