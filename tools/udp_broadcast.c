@@ -14,15 +14,12 @@
  */
 #include "tools.h"
 #include "net/addr.h"
-#include "base/buf.h"
 #include "base/clock.h"
+#include "net/beacon.h"
 #include "net/dest.h"
+#include "net/dgrecord.h"
 #include "net/dgram.h"
 #include "cli/diag.h"
-#include "base/escape.h"
-#include "net/iface.h"
-#include "base/io.h"
-#include "base/json.h"
 #include "cli/opt.h"
 #include "cli/parse.h"
 #include "serve/server.h"
@@ -115,7 +112,7 @@ enum { EXIT_NO_REPLY = 3 };
 
 #define DEFAULT_PORT "9999"
 #define LIMITED_BROADCAST "255.255.255.255"
-#define MAX_DATAGRAM 65536u /* more than any UDP payload (65507 bytes on IPv4, 65527 on IPv6) */
+#define MAX_DATAGRAM BEACON_MAX_DATAGRAM /* more than any UDP payload */
 
 struct udp_broadcast {
 	int command; /* CMD_SEND or CMD_LISTEN */
@@ -142,13 +139,9 @@ struct udp_broadcast {
 	struct addrinfo *group_ai; /* --group, resolved */
 	unsigned ifindex;          /* -i, resolved */
 	struct dest_list dests;
-	struct iface_list ifaces;
-	uint64_t ifaces_loaded_ns;
-	unsigned char *datagram; /* receive buffer, max_size bytes */
-	struct buf record;       /* one output record */
-	struct buf pending;      /* stdin bytes not yet sent */
-	int stdout_closed;       /* EPIPE: the reader went away */
-	uint64_t received, received_bytes, truncated, replies, sent;
+	struct dgrecord rx; /* what listen (and send --wait) receives and prints */
+	struct beacon tx;   /* what send sends */
+	uint64_t replies;
 };
 
 static int bad_value(int key, const char *arg, const char *expected)
@@ -303,95 +296,6 @@ static int parse_args(struct udp_broadcast *u, int argc, char **argv)
 	return rc == EXIT_OK ? OPT_GO_ON : rc;
 }
 
-/* ---- output: one record per datagram received ---- */
-
-/* A snapshot of the interfaces at most a second old: addresses change. */
-static const struct iface_list *interfaces(struct udp_broadcast *u)
-{
-	uint64_t now = clock_now_ns();
-
-	if (u->ifaces_loaded_ns && now - u->ifaces_loaded_ns < 1000000000u)
-		return &u->ifaces;
-	iface_list_free(&u->ifaces);
-	if (iface_list_load(&u->ifaces) < 0)
-		diag_verbose(1, "getifaddrs: %s", strerror(errno));
-	u->ifaces_loaded_ns = now;
-	return &u->ifaces;
-}
-
-/* Writes the record for one datagram: EXIT_OK, or EXIT_FAIL after a message. */
-static int print_datagram(struct udp_broadcast *u, const unsigned char *data, size_t kept,
-                          const struct dgram_info *info)
-{
-	int rc;
-
-	if (u->stdout_closed)
-		return EXIT_OK;
-	buf_clear(&u->record);
-	if (u->raw)
-		rc = buf_append(&u->record, data, kept);
-	else if (u->json)
-		rc = dgram_format_json(&u->record, info, data, kept, interfaces(u));
-	else
-		rc = dgram_format_line(&u->record, info, data, kept);
-	if (rc < 0)
-		return diag_errno("format datagram");
-	if (io_write_full(STDOUT_FILENO, u->record.data, u->record.len) < 0) {
-		if (errno != EPIPE)
-			return diag_errno("write stdout");
-		u->stdout_closed = 1; /* the reader went away: end quietly, as filters do */
-		sig_request_stop();
-	}
-	return EXIT_OK;
-}
-
-/* -v: where a datagram came from and where it was going. */
-static void narrate_datagram(struct udp_broadcast *u, const struct dgram_info *info, const char *what)
-{
-	char source[ADDR_TEXT_MAX], dest[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
-	const char *name;
-
-	if (diag_verbosity() < 1)
-		return;
-	addr_format((const struct sockaddr *)&info->source, info->source_len, source, sizeof source);
-	if (!info->has_pktinfo) {
-		diag_verbose(1, "%s of %zu bytes from %s", what, info->length, source);
-		return;
-	}
-	name = iface_name(interfaces(u), info->ifindex, ifname);
-	diag_verbose(1, "%s of %zu bytes from %s to %s (%s) on %s", what, info->length, source,
-	             addr_format_host((const struct sockaddr *)&info->destination, dest, sizeof dest),
-	             dgram_kind(info, interfaces(u)), name ? name : "?");
-}
-
-/*
- * Reads one datagram and prints it.  Sets *got to 1 when one was read
- * (0 on a spurious wake-up).  EXIT_OK or EXIT_FAIL.
- */
-static int receive_datagram(struct udp_broadcast *u, const char *what, struct dgram_info *info, int *got)
-{
-	char source[ADDR_TEXT_MAX];
-	ssize_t kept = dgram_recv(u->fd, u->datagram, u->max_size, info);
-
-	*got = 0;
-	if (kept < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return EXIT_OK;
-		return diag_errno("receive");
-	}
-	*got = 1;
-	u->received++;
-	u->received_bytes += info->length;
-	narrate_datagram(u, info, what);
-	if (info->truncated) {
-		u->truncated++;
-		addr_format((const struct sockaddr *)&info->source, info->source_len, source, sizeof source);
-		diag_info("receive from %s: datagram of %zu bytes truncated to %zu (--max-size)", source,
-		          info->length, (size_t)kept);
-	}
-	return print_datagram(u, u->datagram, (size_t)kept, info);
-}
-
 /* ---- listen ---- */
 
 /* --group ADDR, with port (listen: "0", the bound port decides). */
@@ -486,8 +390,8 @@ static int send_reply(struct udp_broadcast *u, const struct dgram_info *info)
 static void print_summary(const struct udp_broadcast *u)
 {
 	diag_info("received %llu datagrams (%llu bytes), %llu truncated, %llu replies sent",
-	          (unsigned long long)u->received, (unsigned long long)u->received_bytes,
-	          (unsigned long long)u->truncated, (unsigned long long)u->replies);
+	          (unsigned long long)u->rx.received, (unsigned long long)u->rx.received_bytes,
+	          (unsigned long long)u->rx.truncated, (unsigned long long)u->replies);
 }
 
 /* Milliseconds poll may sleep: until --duration or the --timeout idle limit. */
@@ -509,7 +413,7 @@ static int run_listener(struct udp_broadcast *u)
 	uint64_t idle_deadline = u->timeout > 0 ? clock_now_ns() + timeout_ns : 0;
 	struct pollfd pfd = { .fd = u->fd, .events = POLLIN, .revents = 0 };
 
-	while (!sig_stop_requested() && !server_expired(&u->srv) && !(u->count && u->received >= u->count)) {
+	while (!sig_stop_requested() && !server_expired(&u->srv) && !(u->count && u->rx.received >= u->count)) {
 		struct dgram_info info;
 		int ready, got, rc;
 
@@ -524,7 +428,7 @@ static int run_listener(struct udp_broadcast *u)
 			return diag_errno("poll");
 		if (ready <= 0)
 			continue;
-		rc = receive_datagram(u, "datagram", &info, &got);
+		rc = dgrecord_receive(&u->rx, u->fd, "datagram", &info, &got);
 		if (rc != EXIT_OK)
 			return rc;
 		if (!got)
@@ -593,7 +497,7 @@ static int resolve_destinations(struct udp_broadcast *u)
 	int rc, added;
 
 	if (u->all_interfaces) {
-		added = dest_add_every_interface(&u->dests, interfaces(u), (unsigned)atoi(port));
+		added = dest_add_every_interface(&u->dests, dgrecord_interfaces(&u->rx), (unsigned)atoi(port));
 		if (added < 0)
 			return diag_errno("list destinations");
 		if (added == 0)
@@ -602,7 +506,8 @@ static int resolve_destinations(struct udp_broadcast *u)
 		return EXIT_OK;
 	}
 	if (u->ifname && !u->group && !u->to) {
-		if (dest_add_interface(&u->dests, interfaces(u), u->ifname, (unsigned)atoi(port)) == 0)
+		if (dest_add_interface(&u->dests, dgrecord_interfaces(&u->rx), u->ifname,
+		                       (unsigned)atoi(port)) == 0)
 			return EXIT_OK;
 		if (errno == EADDRNOTAVAIL)
 			return diag_error("interface %s: no IPv4 broadcast address", u->ifname);
@@ -613,9 +518,10 @@ static int resolve_destinations(struct udp_broadcast *u)
 		return rc;
 	if (u->group)
 		rc = dest_add(&u->dests, u->group_ai->ai_addr, u->group_ai->ai_addrlen, u->ifname,
-		              interfaces(u));
+		              dgrecord_interfaces(&u->rx));
 	else
-		rc = dest_add(&u->dests, list->ai_addr, list->ai_addrlen, u->ifname, interfaces(u));
+		rc = dest_add(&u->dests, list->ai_addr, list->ai_addrlen, u->ifname,
+		              dgrecord_interfaces(&u->rx));
 	addr_free(list);
 	if (rc < 0)
 		return errno == ENODEV ? diag_errno("interface %s", u->ifname)
@@ -682,181 +588,30 @@ static int open_sender(struct udp_broadcast *u)
 }
 
 /* One datagram to every destination.  EXIT_OK or EXIT_FAIL after a message. */
-static int send_round(struct udp_broadcast *u, const void *data, size_t len)
+/* The beacon's on_reply: a reply arrived during --wait, printed as listen prints. */
+static int receive_reply(void *ctx)
 {
-	char text[ADDR_TEXT_MAX], local[ADDR_TEXT_MAX];
+	struct udp_broadcast *u = ctx;
+	struct dgram_info info;
+	int got;
 
-	for (size_t i = 0; i < u->dests.count; i++) {
-		const struct dest *d = &u->dests.items[i];
-		addr_format((const struct sockaddr *)&d->addr, d->len, text, sizeof text);
-		if (dgram_send(u->fd, data, len, (const struct sockaddr *)&d->addr, d->len, d->ifindex, NULL) <
-		    0)
-			return diag_errno("send to %s", text);
-		if (u->sent++ == 0)
-			diag_verbose(
-			    1,
-			    "first datagram sent: the kernel bound the socket to %s, where replies come back",
-			    sock_local_text(u->fd, local, sizeof local));
-		if (d->ifindex)
-			diag_verbose(1, "sent %zu bytes to %s (%s) through %s", len, text, d->kind, d->ifname);
-		else
-			diag_verbose(1, "sent %zu bytes to %s (%s)", len, text, d->kind);
-	}
-	return EXIT_OK;
+	return dgrecord_receive(&u->rx, u->fd, "reply", &info, &got);
 }
 
-/*
- * Sends what stdin brought: each complete line (or, with --raw, nothing
- * until end of file).  at_eof sends the rest.  EXIT_OK or EXIT_FAIL.
- */
-static int send_pending(struct udp_broadcast *u, int at_eof)
-{
-	struct buf *q = &u->pending;
-	char *nl;
-
-	if (u->raw) {
-		if (buf_readable(q) > MAX_DATAGRAM)
-			return diag_error("read stdin: more than %u bytes: one datagram cannot hold it",
-			                  MAX_DATAGRAM);
-		return at_eof ? send_round(u, buf_head(q), buf_readable(q)) : EXIT_OK;
-	}
-	while (buf_readable(q) > 0 && (nl = memchr(buf_head(q), '\n', buf_readable(q))) != NULL) {
-		size_t line = (size_t)(nl - buf_head(q));
-		if (send_round(u, buf_head(q), line) != EXIT_OK)
-			return EXIT_FAIL;
-		buf_consume(q, line + 1);
-	}
-	if (buf_readable(q) > MAX_DATAGRAM)
-		return diag_error("read stdin: a line longer than %u bytes: one datagram cannot hold it",
-		                  MAX_DATAGRAM);
-	if (at_eof && buf_readable(q) > 0) {
-		if (send_round(u, buf_head(q), buf_readable(q)) != EXIT_OK)
-			return EXIT_FAIL;
-		buf_clear(&u->pending);
-	}
-	return EXIT_OK;
-}
-
-/* Reads what stdin has; *eof set at its end.  EXIT_OK or EXIT_FAIL. */
-static int read_stdin(struct udp_broadcast *u, int *eof)
-{
-	char chunk[16384];
-	ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
-
-	*eof = 0;
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? EXIT_OK : diag_errno("read stdin");
-	if (n == 0) {
-		*eof = 1;
-		return send_pending(u, 1);
-	}
-	if (buf_append(&u->pending, chunk, (size_t)n) < 0)
-		return diag_errno("read stdin");
-	return send_pending(u, 0);
-}
-
-/* The state of a send run: rounds of MESSAGE, or stdin; then the wait for replies. */
-struct send_clock {
-	int sending;            /* rounds (or stdin) still to go */
-	uint64_t rounds;        /* rounds sent */
-	uint64_t next_round_ns; /* when the next round of MESSAGE is due */
-	uint64_t wait_until_ns; /* once sending is over: when --wait ends */
-	uint64_t deadline_ns;   /* --duration, 0 for none */
-};
-
-static void finish_sending(struct udp_broadcast *u, struct send_clock *sc)
-{
-	sc->sending = 0;
-	sc->wait_until_ns = clock_now_ns() + clock_seconds_to_ns(u->wait);
-	if (u->wait > 0)
-		diag_verbose(1, "waiting %g s for replies", u->wait);
-}
-
-/* A round of MESSAGE when one is due. */
-static int send_due_round(struct udp_broadcast *u, struct send_clock *sc, uint64_t now)
-{
-	uint64_t interval_ns = clock_seconds_to_ns(u->interval > 0 ? u->interval : 1.0);
-
-	if (send_round(u, u->message, strlen(u->message)) != EXIT_OK)
-		return EXIT_FAIL;
-	sc->rounds++;
-	if (u->count && sc->rounds >= u->count) {
-		finish_sending(u, sc);
-		return EXIT_OK;
-	}
-	/* keep the cadence, but never try to catch up on missed rounds */
-	sc->next_round_ns += interval_ns;
-	if (sc->next_round_ns <= now)
-		sc->next_round_ns = now + interval_ns;
-	return EXIT_OK;
-}
-
-/* How long poll may sleep: until the next round, the end of --wait, or --duration. */
-static int send_wait_ms(const struct udp_broadcast *u, const struct send_clock *sc)
-{
-	int ms = -1;
-
-	if (sc->sending && u->message)
-		ms = clock_ms_until(sc->next_round_ns);
-	if (!sc->sending)
-		ms = clock_ms_until(sc->wait_until_ns);
-	if (sc->deadline_ns) {
-		int left = clock_ms_until(sc->deadline_ns);
-		if (ms < 0 || left < ms)
-			ms = left;
-	}
-	return ms;
-}
-
+/* Rounds of MESSAGE (or stdin's lines) to every destination, then --wait. */
 static int run_sender(struct udp_broadcast *u)
 {
-	struct send_clock sc = { 1, 0, clock_now_ns(), 0, 0 };
-	struct pollfd pfd[2];
-
-	if (u->server.duration > 0)
-		sc.deadline_ns = clock_now_ns() + clock_seconds_to_ns(u->server.duration);
-	while (!sig_stop_requested()) {
-		uint64_t now = clock_now_ns();
-		nfds_t n = 0;
-		int ready, rc = EXIT_OK, stdin_slot = -1, sock_slot = -1;
-
-		if (sc.deadline_ns && now >= sc.deadline_ns)
-			break;
-		if (sc.sending && u->message && now >= sc.next_round_ns) {
-			if (send_due_round(u, &sc, now) != EXIT_OK)
-				return EXIT_FAIL;
-			continue;
-		}
-		if (!sc.sending && now >= sc.wait_until_ns)
-			break;
-		if (sc.sending && !u->message) {
-			pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 };
-			stdin_slot = (int)n++;
-		}
-		if (u->wait > 0) {
-			pfd[n] = (struct pollfd){ .fd = u->fd, .events = POLLIN, .revents = 0 };
-			sock_slot = (int)n++;
-		}
-		ready = poll(pfd, n, send_wait_ms(u, &sc));
-		if (ready < 0 && errno != EINTR)
-			return diag_errno("poll");
-		if (ready <= 0)
-			continue;
-		if (stdin_slot >= 0 && pfd[stdin_slot].revents) {
-			int eof;
-			rc = read_stdin(u, &eof);
-			if (rc == EXIT_OK && eof)
-				finish_sending(u, &sc);
-		}
-		if (rc == EXIT_OK && sock_slot >= 0 && (pfd[sock_slot].revents & POLLIN)) {
-			struct dgram_info info;
-			int got;
-			rc = receive_datagram(u, "reply", &info, &got);
-		}
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	return EXIT_OK;
+	u->tx.fd = u->fd;
+	u->tx.dests = &u->dests;
+	u->tx.message = u->message;
+	u->tx.raw = u->raw;
+	u->tx.count = u->count;
+	u->tx.interval = u->interval;
+	u->tx.wait = u->wait;
+	u->tx.duration = u->server.duration;
+	u->tx.on_reply = receive_reply;
+	u->tx.ctx = u;
+	return beacon_run(&u->tx);
 }
 
 static int send_main(struct udp_broadcast *u)
@@ -870,7 +625,7 @@ static int send_main(struct udp_broadcast *u)
 	rc = open_sender(u);
 	if (rc == EXIT_OK)
 		rc = run_sender(u);
-	if (rc == EXIT_OK && u->wait > 0 && u->received == 0) {
+	if (rc == EXIT_OK && u->wait > 0 && u->rx.received == 0) {
 		diag_info("no reply within %g s", u->wait);
 		rc = EXIT_NO_REPLY;
 	}
@@ -883,8 +638,8 @@ static void udp_broadcast_init(struct udp_broadcast *u)
 	u->ttl = -1;
 	u->max_size = MAX_DATAGRAM;
 	u->fd = -1;
-	u->record = (struct buf)BUF_INIT;
-	u->pending = (struct buf)BUF_INIT;
+	dgrecord_init(&u->rx, MAX_DATAGRAM);
+	beacon_init(&u->tx);
 	server_config_init(&u->server, DEFAULT_PORT);
 	/* a broadcast never arrives at 127.0.0.1: listen on every address */
 	u->server.default_bind = "0.0.0.0";
@@ -897,10 +652,8 @@ static void udp_broadcast_free(struct udp_broadcast *u)
 	if (u->group_ai)
 		addr_free(u->group_ai);
 	dest_list_free(&u->dests);
-	free(u->datagram);
-	iface_list_free(&u->ifaces);
-	buf_free(&u->record);
-	buf_free(&u->pending);
+	dgrecord_free(&u->rx);
+	beacon_free(&u->tx);
 }
 
 int udp_broadcast_main(int argc, char **argv)
@@ -914,8 +667,10 @@ int udp_broadcast_main(int argc, char **argv)
 		udp_broadcast_free(&u);
 		return rc;
 	}
-	u.datagram = malloc(u.max_size);
-	rc = u.datagram ? EXIT_OK : diag_errno("allocate receive buffer");
+	u.rx.raw = u.raw;
+	u.rx.json = u.json;
+	u.rx.max_size = u.max_size;
+	rc = dgrecord_alloc(&u.rx) == 0 ? EXIT_OK : diag_errno("allocate receive buffer");
 	if (rc == EXIT_OK)
 		rc = u.command == CMD_SEND ? send_main(&u) : listen_main(&u);
 	udp_broadcast_free(&u);
