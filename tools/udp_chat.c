@@ -8,7 +8,8 @@
  * address is a claim, not a proof (spoofing); why 1200 bytes; one poll(2)
  * loop over stdin and a socket instead of a forked sender and receiver.
  * The wire protocol is the course's, byte for byte (the table is in
- * sockbox-udp-chat(1)); lib/chat parses it, keeps the members, fans out.
+ * sockbox-udp-chat(1)); lib/chat parses it, keeps the members, fans out,
+ * and plays one member (chat/client; chat/group without a server).
  * References: RFC 768 (UDP), RFC 8085 (UDP usage guidelines: message
  * sizes, congestion, keep-alives), RFC 3629 (UTF-8); udp(7), socket(7),
  * sendmmsg(2), poll(2).
@@ -17,7 +18,8 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/io.h"
-#include "chat/event.h"
+#include "chat/client.h"
+#include "chat/group.h"
 #include "chat/host.h"
 #include "chat/proto.h"
 #include "chat/room.h"
@@ -31,7 +33,6 @@
 #include "sig/sig.h"
 
 #include <errno.h>
-#include <arpa/inet.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,7 +107,6 @@ enum { CMD_SERVE = 1, CMD_JOIN = 2 };
 
 #define DEFAULT_PORT "9999"
 #define DEFAULT_MAX_SIZE 1200 /* one datagram crosses any path unfragmented (RFC 8085) */
-#define MAX_DATAGRAM 65536u
 
 struct udp_chat {
 	int command;
@@ -115,8 +115,6 @@ struct udp_chat {
 	const char *target;
 	const char *group;
 	struct addrinfo *group_ai;
-	char last_join[CHAT_NAME_BYTES + 1]; /* serverless: the last claim heard, and when */
-	uint64_t last_join_ns;
 	double timeout; /* serve: 0 = never; join: the wait for OK */
 	const char *timeout_arg;
 	double linger;
@@ -132,15 +130,9 @@ struct udp_chat {
 	struct server srv;
 	struct chat_host host; /* serve: the room */
 	unsigned char *datagram;
-	struct buf out;   /* one stdout record */
-	struct buf line;  /* one datagram to send */
 	struct buf input; /* stdin bytes not yet a whole line */
 	int stdin_open;
-	int stdout_closed;
-	/* join */
-	unsigned heartbeat; /* seconds, from the OK reply */
-	char peer[ADDR_TEXT_MAX];
-	int prompt; /* stdin and stderr are terminals */
+	struct chat_client cl; /* join: the member we are */
 };
 
 static int bad_value(int key, const char *arg, const char *expected)
@@ -274,20 +266,6 @@ static int parse_args(struct udp_chat *c, int argc, char **argv)
 	return rc == EXIT_OK ? OPT_GO_ON : rc;
 }
 
-/* ---- output ---- */
-
-/* Writes c->out to stdout; a closed pipe ends the client quietly. */
-static int flush_out(struct udp_chat *c)
-{
-	int was_closed = c->stdout_closed;
-	int status = diag_write_stdout(c->out.data, c->out.len, &c->stdout_closed);
-
-	if (c->stdout_closed && !was_closed)
-		sig_request_stop();
-	buf_clear(&c->out);
-	return status;
-}
-
 /* ---- serve ---- */
 
 /* Reads what the socket holds (at most a batch, so stdin gets its turn). */
@@ -343,7 +321,7 @@ static int read_lines(struct udp_chat *c, int (*fn)(struct udp_chat *, const cha
 	if (*eof && buf_readable(&c->input) > 0 &&
 	    fn(c, buf_head(&c->input), buf_readable(&c->input)) != EXIT_OK)
 		return EXIT_FAIL;
-	if (*eof || buf_readable(&c->input) > MAX_DATAGRAM)
+	if (*eof || buf_readable(&c->input) > CHAT_DATAGRAM_MAX)
 		buf_clear(&c->input);
 	else
 		buf_compact(&c->input);
@@ -448,129 +426,13 @@ static int serve_main(struct udp_chat *c)
 
 /* ---- join ---- */
 
-/* Sends "VERB NAME" (text NULL) or "VERB NAME TEXT" on the connected
- * socket: EXIT_OK or EXIT_FAIL. */
-static int send_request(struct udp_chat *c, char verb, const char *text, size_t len)
-{
-	buf_clear(&c->line);
-	if (buf_printf(&c->line, "%c %s", verb, c->name) < 0 ||
-	    (text && (buf_append_byte(&c->line, ' ') < 0 || buf_append(&c->line, text, len) < 0)))
-		return diag_errno("format request");
-	if (c->group_ai ? dgram_send(c->fd, c->line.data, c->line.len, c->group_ai->ai_addr,
-	                             c->group_ai->ai_addrlen, 0, NULL)
-	    : sock_send(c->fd, c->line.data, c->line.len) < 0 ? -1
-	                                                      : 0)
-		return diag_errno("send to %s", c->peer);
-	return EXIT_OK;
-}
-
-/* Erases the prompt before a line is printed, and draws it again after. */
-static void prompt(const struct udp_chat *c, int draw)
-{
-	char text[CHAT_NAME_BYTES + 8];
-	int n;
-
-	if (!c->prompt)
-		return;
-	if (!draw) {
-		(void)!write(STDERR_FILENO, "\r\033[K", 4);
-		return;
-	}
-	n = snprintf(text, sizeof text, "%s> ", c->name);
-	(void)!write(STDERR_FILENO, text, (size_t)n);
-}
-
-/* Prints one line from the server (chat/event.h says what and how); ERR
- * also as a message on stderr. */
-static int print_line(struct udp_chat *c, const struct chat_line *l, const void *data, size_t len)
-{
-	int rc;
-
-	if (l->kind == CHAT_LINE_ERR)
-		diag_error("%s says: %.*s", c->peer, (int)l->text_len, l->text);
-	if (chat_line_format(&c->out, c->json, c->peer, l, data, len) < 0)
-		return diag_errno("format line");
-	if (c->out.len == 0)
-		return EXIT_OK;
-	prompt(c, 0);
-	rc = flush_out(c);
-	prompt(c, 1);
-	return rc;
-}
-
-/*
- * Waits up to ms for one datagram from the server and classifies it into
- * *l (the bytes in c->datagram, *len).  1 got one, 0 none in time, or
- * -1 after a diagnostic (ECONNREFUSED: nobody at that port).
- */
-static int receive_line(struct udp_chat *c, int ms, struct chat_line *l, size_t *len)
-{
-	short revents;
-	ssize_t n;
-
-	if (ms >= 0 && sock_wait(c->fd, POLLIN, ms, &revents) <= 0)
-		return 0;
-	n = recv(c->fd, c->datagram, MAX_DATAGRAM, MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		diag_errno("receive from %s", c->peer);
-		return -1;
-	}
-	*len = (size_t)n;
-	chat_parse_line(c->datagram, *len, l);
-	diag_verbose(2, "datagram of %zd bytes from %s", n, c->peer);
-	return 1;
-}
-
-/* L NAME until OK, a refusal, or --timeout; the wait doubles after each try. */
-static int handshake(struct udp_chat *c)
-{
-	uint64_t deadline = clock_now_ns() + clock_seconds_to_ns(c->timeout);
-	int wait_ms = 250, tries = 0;
-
-	while (!sig_stop_requested()) {
-		uint64_t try_end;
-		int left = clock_ms_until(deadline);
-		if (left <= 0)
-			break;
-		if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
-			return EXIT_FAIL;
-		tries++;
-		diag_verbose(1, "sent L %s to %s (try %d)", c->name, c->peer, tries);
-		try_end = clock_now_ns() + clock_seconds_to_ns((wait_ms < left ? wait_ms : left) / 1000.0);
-		while (clock_ms_until(try_end) > 0) {
-			struct chat_line l;
-			size_t len;
-			int got = receive_line(c, clock_ms_until(try_end), &l, &len);
-			if (got < 0)
-				return EXIT_FAIL;
-			if (got == 0)
-				continue;
-			if (l.kind == CHAT_LINE_OK) {
-				c->heartbeat = l.heartbeat;
-				diag_verbose(1, "joined %s as %s: protocol %u, heartbeat every %u s", c->peer,
-				             c->name, l.version, l.heartbeat);
-				return print_line(c, &l, c->datagram, len);
-			}
-			if (l.kind == CHAT_LINE_ERR)
-				return diag_error("join %s as %s: %.*s", c->peer, c->name, (int)l.text_len,
-				                  l.text);
-		}
-		wait_ms *= 2;
-	}
-	if (sig_stop_requested())
-		return EXIT_FAIL;
-	return diag_error("join %s: no answer within %g s (%d tries)", c->peer, c->timeout, tries);
-}
-
 /* One stdin line: "/who", "/quit", or a message. */
 static int say(struct udp_chat *c, const char *text, size_t len)
 {
 	if (len && text[len - 1] == '\r')
 		len--;
 	if (len == 4 && memcmp(text, "/who", 4) == 0)
-		return send_request(c, CHAT_WHO, NULL, 0);
+		return chat_client_send(&c->cl, CHAT_WHO, NULL, 0);
 	if (len == 5 && memcmp(text, "/quit", 5) == 0) {
 		sig_request_stop();
 		return EXIT_OK;
@@ -579,7 +441,7 @@ static int say(struct udp_chat *c, const char *text, size_t len)
 		diag_error("not sent: a line that is not UTF-8 text");
 		return EXIT_OK;
 	}
-	return send_request(c, CHAT_SAY, text, len);
+	return chat_client_send(&c->cl, CHAT_SAY, text, len);
 }
 
 struct join_clock {
@@ -606,18 +468,18 @@ static int leave(struct udp_chat *c, struct join_clock *k)
 	k->linger_until = clock_now_ns() + clock_seconds_to_ns(c->linger);
 	k->next_heartbeat = 0;
 	diag_verbose(1, "leaving: Q %s, then up to %g s for EXIT", c->name, c->linger);
-	return send_request(c, CHAT_QUIT, NULL, 0);
+	return chat_client_send(&c->cl, CHAT_QUIT, NULL, 0);
 }
 
 static int run_client(struct udp_chat *c)
 {
 	struct join_clock k = { 0, 0 };
-	uint64_t beat = clock_seconds_to_ns(c->heartbeat);
+	uint64_t beat = clock_seconds_to_ns(c->cl.heartbeat);
 
 	if (beat)
 		k.next_heartbeat = clock_now_ns() + beat;
 	c->stdin_open = 1;
-	prompt(c, 1);
+	chat_client_prompt(&c->cl, 1);
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN, .revents = 0 },
 			                 { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 } };
@@ -630,7 +492,7 @@ static int run_client(struct udp_chat *c)
 			return EXIT_OK;
 		}
 		if (k.next_heartbeat && clock_now_ns() >= k.next_heartbeat) {
-			if (send_request(c, CHAT_HEARTBEAT, NULL, 0) != EXIT_OK)
+			if (chat_client_send(&c->cl, CHAT_HEARTBEAT, NULL, 0) != EXIT_OK)
 				return EXIT_FAIL;
 			k.next_heartbeat += beat;
 			continue;
@@ -643,10 +505,10 @@ static int run_client(struct udp_chat *c)
 		if (pfd[0].revents) {
 			struct chat_line l;
 			size_t len;
-			int got = receive_line(c, -1, &l, &len);
+			int got = chat_client_receive(&c->cl, -1, &l, &len);
 			if (got < 0)
 				return EXIT_FAIL;
-			if (got && print_line(c, &l, c->datagram, len) != EXIT_OK)
+			if (got && chat_client_print(&c->cl, &l, c->datagram, len) != EXIT_OK)
 				return EXIT_FAIL;
 			if (got && l.kind == CHAT_LINE_EXIT)
 				return EXIT_OK;
@@ -677,11 +539,11 @@ static int connect_server(struct udp_chat *c)
 	                  SOCK_DGRAM, 0, &list);
 	if (rc != 0)
 		return diag_error("resolve %s: %s", c->target, addr_strerror(rc));
-	addr_format(list->ai_addr, list->ai_addrlen, c->peer, sizeof c->peer);
+	addr_format(list->ai_addr, list->ai_addrlen, c->cl.peer, sizeof c->cl.peer);
 	c->fd = dgram_socket(list->ai_family, 0);
 	if (c->fd < 0 || connect(c->fd, list->ai_addr, list->ai_addrlen) < 0) {
 		addr_free(list);
-		return diag_errno("connect %s", c->peer);
+		return diag_errno("connect %s", c->cl.peer);
 	}
 	addr_free(list);
 	size_rcvbuf(c->fd, c->rcvbuf);
@@ -690,14 +552,12 @@ static int connect_server(struct udp_chat *c)
 
 /* ---- serverless: every peer on a multicast group ---- */
 
-/* Binds the group's port on the wildcard address, joins the group, loops
- * our own datagrams back (peers on this host hear us too). */
+/* Resolves --group (a multicast address, the port from -p) and joins it
+ * (chat/group.h: no server, every peer hears every datagram). */
 static int open_group(struct udp_chat *c)
 {
 	struct addr_spec spec;
-	struct sockaddr_storage any;
-	socklen_t any_len;
-	int one = 1, rc;
+	int rc;
 
 	if (addr_parse(c->group, 1, &spec) < 0 || spec.is_unix || spec.port[0])
 		return bad_value('g', c->group, "a multicast address, such as 239.1.2.3 or ff02::1234");
@@ -707,120 +567,19 @@ static int open_group(struct udp_chat *c)
 		return diag_error("resolve %s: %s", c->group, addr_strerror(rc));
 	if (!dgram_is_multicast(c->group_ai->ai_addr))
 		return bad_value('g', c->group, "a multicast address (224.0.0.0/4 or ff00::/8)");
-	addr_format(c->group_ai->ai_addr, c->group_ai->ai_addrlen, c->peer, sizeof c->peer);
-	memset(&any, 0, sizeof any);
-	memcpy(&any, c->group_ai->ai_addr, c->group_ai->ai_addrlen);
-	any_len = c->group_ai->ai_addrlen;
-	if (any.ss_family == AF_INET6)
-		memset(&((struct sockaddr_in6 *)(void *)&any)->sin6_addr, 0, sizeof(struct in6_addr));
-	else
-		((struct sockaddr_in *)(void *)&any)->sin_addr.s_addr = htonl(INADDR_ANY);
-	c->fd = dgram_socket(any.ss_family, 0);
-	if (c->fd < 0)
-		return diag_errno("socket");
-	/* every peer of this host binds the same port */
-	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(c->fd, (struct sockaddr *)&any, any_len) < 0)
-		return diag_errno("bind port %u", addr_port((struct sockaddr *)&any));
-	if (dgram_own_groups_only(c->fd, any.ss_family) < 0 ||
-	    dgram_set_multicast(c->fd, any.ss_family, 1, 1) < 0 ||
-	    dgram_join_group(c->fd, c->group_ai->ai_addr, 0) < 0)
-		return diag_errno("join group %s", c->peer);
+	rc = chat_group_open(&c->cl, c->group_ai->ai_addr, c->group_ai->ai_addrlen);
+	c->fd = c->cl.fd;
+	if (rc != EXIT_OK)
+		return rc;
 	size_rcvbuf(c->fd, c->rcvbuf);
-	diag_verbose(1, "joined group %s: no server, every peer hears every datagram", c->peer);
+	diag_verbose(1, "joined group %s: no server, every peer hears every datagram", c->cl.peer);
 	return EXIT_OK;
-}
-
-/* Receives one datagram from the group: 1 with its request in *req, 0
- * none or not a request, -1 after a diagnostic.  *from is its source. */
-static int receive_group(struct udp_chat *c, struct chat_request *req, struct dgram_info *info)
-{
-	ssize_t n = dgram_recv(c->fd, c->datagram, MAX_DATAGRAM, info);
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : (diag_errno("receive from %s", c->peer), -1);
-	if (chat_parse_request(c->datagram, (size_t)n, req) != CHAT_OK || !req->name)
-		return 0;
-	return 1;
-}
-
-static int is_me(const struct udp_chat *c, const struct chat_request *req)
-{
-	return req->name_len == strlen(c->name) && memcmp(req->name, c->name, req->name_len) == 0;
-}
-
-/* Announces the name (L, twice) and waits 300 ms for a peer that holds it
- * to answer "T NAME" (taken): EXIT_OK to go on, EXIT_FAIL if taken. */
-static int claim_name(struct udp_chat *c)
-{
-	uint64_t start = clock_now_ns(), until = start + 300000000u;
-	int sent_again = 0;
-
-	if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
-		return EXIT_FAIL;
-	while (!sig_stop_requested() && clock_ms_until(until) > 0) {
-		struct chat_request req;
-		struct dgram_info info;
-		short revents;
-		int got;
-
-		if (!sent_again && clock_now_ns() - start >= 150000000u) {
-			sent_again = 1; /* UDP may lose the first */
-			if (send_request(c, CHAT_JOIN, NULL, 0) != EXIT_OK)
-				return EXIT_FAIL;
-		}
-		if (sock_wait(c->fd, POLLIN, sent_again ? clock_ms_until(until) : 150, &revents) <= 0)
-			continue;
-		got = receive_group(c, &req, &info);
-		if (got < 0)
-			return EXIT_FAIL;
-		if (got && req.verb == CHAT_TAKEN && is_me(c, &req))
-			return diag_error("join group %s as %s: name taken", c->peer, c->name);
-	}
-	diag_verbose(1, "no peer answered T %s within 300 ms: the name is ours", c->name);
-	return EXIT_OK;
-}
-
-/* One datagram from a peer: a notice, a message, or a claim on our name. */
-static int group_datagram(struct udp_chat *c, const struct chat_request *req, const struct dgram_info *info)
-{
-	if (is_me(c, req)) {
-		if (req->verb != CHAT_JOIN)
-			return EXIT_OK; /* our own datagram, looped back */
-		/* someone claims our name: say it is taken, to the group (it may not hear unicast yet) */
-		diag_verbose(1, "a peer claims our name: T %s to the group", c->name);
-		return send_request(c, CHAT_TAKEN, NULL, 0);
-	}
-	struct chat_line l;
-	uint64_t now = clock_now_ns();
-
-	(void)info;
-	if (req->verb == CHAT_JOIN) {
-		/* a claim comes twice (UDP may lose one): one notice */
-		if (req->name_len == strlen(c->last_join) &&
-		    memcmp(req->name, c->last_join, req->name_len) == 0 && now - c->last_join_ns < 1000000000u)
-			return EXIT_OK;
-		memcpy(c->last_join, req->name, req->name_len);
-		c->last_join[req->name_len] = '\0';
-		c->last_join_ns = now;
-	}
-	buf_clear(&c->line);
-	if (req->verb == CHAT_JOIN || req->verb == CHAT_QUIT)
-		buf_printf(&c->line, "%.*s %s", (int)req->name_len, req->name,
-		           req->verb == CHAT_JOIN ? "joined" : "left");
-	else if (req->verb == CHAT_SAY)
-		buf_printf(&c->line, "%.*s: %.*s", (int)req->name_len, req->name, (int)req->text_len,
-		           req->text);
-	else
-		return EXIT_OK;
-	chat_parse_line(c->line.data, c->line.len, &l);
-	return print_line(c, &l, c->line.data, c->line.len);
 }
 
 static int run_group(struct udp_chat *c)
 {
 	c->stdin_open = 1;
-	prompt(c, 1);
+	chat_client_prompt(&c->cl, 1);
 	while (!sig_stop_requested() && c->stdin_open) {
 		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN, .revents = 0 },
 			                 { .fd = STDIN_FILENO, .events = POLLIN, .revents = 0 } };
@@ -831,15 +590,8 @@ static int run_group(struct udp_chat *c)
 				continue;
 			return diag_errno("poll");
 		}
-		if (pfd[0].revents) {
-			struct chat_request req;
-			struct dgram_info info;
-			int got = receive_group(c, &req, &info);
-			if (got < 0)
-				return EXIT_FAIL;
-			if (got)
-				rc = group_datagram(c, &req, &info);
-		}
+		if (pfd[0].revents)
+			rc = chat_group_receive(&c->cl);
 		if (rc == EXIT_OK && pfd[1].revents) {
 			rc = read_lines(c, say, &eof);
 			if (eof)
@@ -848,7 +600,7 @@ static int run_group(struct udp_chat *c)
 		if (rc != EXIT_OK)
 			return rc;
 	}
-	return send_request(c, CHAT_QUIT, NULL, 0);
+	return chat_client_send(&c->cl, CHAT_QUIT, NULL, 0);
 }
 
 static int group_main(struct udp_chat *c)
@@ -859,11 +611,11 @@ static int group_main(struct udp_chat *c)
 		return rc;
 	if (sig_catch_stop() < 0)
 		return diag_errno("install signal handlers");
-	c->prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
-	rc = claim_name(c);
+	c->cl.prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
+	rc = chat_group_claim(&c->cl);
 	if (rc == EXIT_OK)
 		rc = run_group(c);
-	prompt(c, 0);
+	chat_client_prompt(&c->cl, 0);
 	return rc;
 }
 
@@ -871,19 +623,22 @@ static int join_main(struct udp_chat *c)
 {
 	int rc;
 
+	c->cl.name = c->name;
+	c->cl.json = c->json;
+	c->cl.datagram = c->datagram;
 	if (c->group)
 		return group_main(c);
 	rc = connect_server(c);
-
+	c->cl.fd = c->fd;
 	if (rc != EXIT_OK)
 		return rc;
 	if (sig_catch_stop() < 0)
 		return diag_errno("install signal handlers");
-	c->prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
-	rc = handshake(c);
+	c->cl.prompt = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !c->json;
+	rc = chat_client_join(&c->cl, c->timeout);
 	if (rc == EXIT_OK)
 		rc = run_client(c);
-	prompt(c, 0);
+	chat_client_prompt(&c->cl, 0);
 	return rc;
 }
 
@@ -895,8 +650,9 @@ static void udp_chat_init(struct udp_chat *c)
 	c->max_size = DEFAULT_MAX_SIZE;
 	c->use_mmsg = 1;
 	c->linger = 2;
-	c->out = (struct buf)BUF_INIT;
-	c->line = (struct buf)BUF_INIT;
+	c->cl.fd = -1;
+	c->cl.out = (struct buf)BUF_INIT;
+	c->cl.line = (struct buf)BUF_INIT;
 	c->input = (struct buf)BUF_INIT;
 	c->host.out = (struct buf)BUF_INIT;
 	c->host.line = (struct buf)BUF_INIT;
@@ -913,8 +669,8 @@ static void udp_chat_free(struct udp_chat *c)
 	if (c->group_ai)
 		addr_free(c->group_ai);
 	free(c->datagram);
-	buf_free(&c->out);
-	buf_free(&c->line);
+	buf_free(&c->cl.out);
+	buf_free(&c->cl.line);
 	buf_free(&c->input);
 }
 
@@ -929,7 +685,7 @@ int udp_chat_main(int argc, char **argv)
 		udp_chat_free(&c);
 		return rc;
 	}
-	c.datagram = malloc(c.command == CMD_SERVE ? c.max_size : MAX_DATAGRAM);
+	c.datagram = malloc(c.command == CMD_SERVE ? c.max_size : CHAT_DATAGRAM_MAX);
 	rc = c.datagram ? EXIT_OK : diag_errno("allocate receive buffer");
 	if (rc == EXIT_OK)
 		rc = c.command == CMD_SERVE ? serve_main(&c) : join_main(&c);
