@@ -17,7 +17,6 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/io.h"
-#include "base/json.h"
 #include "cli/diag.h"
 #include "cli/opt.h"
 #include "cli/parse.h"
@@ -26,6 +25,7 @@
 #include "file/digest.h"
 #include "ftp/ftpc.h"
 #include "ftp/ftpreply.h"
+#include "ftp/ftpreport.h"
 #include "ftp/ftpseg.h"
 #include "ftp/netrc.h"
 #include "http/url.h"
@@ -102,7 +102,6 @@ const struct opt_tool ftp_client_tool = {
 };
 /* clang-format on */
 
-enum { EXIT_REFUSED = 3, EXIT_VERIFY = 4 };
 enum command { CMD_LS, CMD_GET, CMD_PUT, CMD_HASH };
 enum { MAX_MIRRORS = 16 };
 
@@ -309,81 +308,32 @@ static int pick_credentials(struct ftp_client *fc, const struct url_ftp *u)
 
 /* ---- reporting ---- */
 
-/* "ftp://host:port/path", never the password. */
-static char *url_text(const struct url_ftp *u, char *out, size_t size)
-{
-	snprintf(out, size, "ftp://%s%s%s:%u/%s", u->host_is_ipv6 ? "[" : "", u->host,
-	         u->host_is_ipv6 ? "]" : "", u->port, u->path);
-	return out;
-}
-
-/* A session's failure as the exit status, its words on stderr: the server's
- * reply, every line of it, when it refused. */
-static int report(const struct url_ftp *u, int rc, struct ftpc *c)
-{
-	char where[URL_FTP_PATH_MAX + 300];
-
-	url_text(u, where, sizeof where);
-	if (rc == FTPC_REFUSED) {
-		char *save = NULL;
-		for (char *line = strtok_r(c->reply.text, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save))
-			diag_error("%s: refused: %s", where, line);
-		return EXIT_REFUSED;
-	}
-	diag_error("%s: %s", where, c->error);
-	return EXIT_FAIL;
-}
-
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
 /* The line (or --json object) every transfer ends with. */
-static int print_summary(struct ftp_client *fc, const char *what, const struct url_ftp *u)
+static void print_summary(struct ftp_client *fc, const char *what, const struct url_ftp *u)
 {
-	double secs = (double)(fc->end_ns - fc->start_ns) / 1e9;
-	uint64_t first = fc->first_ns ? fc->first_ns : fc->end_ns;
-	uint64_t xfer_start = fc->start_ns + fc->c.connect_ns + fc->c.login_ns;
-	double rate = secs > 0 ? (double)fc->bytes / secs / 1e6 : 0;
-	char where[URL_FTP_PATH_MAX + 300];
+	struct ftpreport_summary s = {
+		.what = what,
+		.url = u,
+		.bytes = fc->bytes,
+		.offset = fc->offset,
+		.start_ns = fc->start_ns,
+		.first_ns = fc->first_ns,
+		.end_ns = fc->end_ns,
+		.connect_ns = fc->c.connect_ns,
+		.login_ns = fc->c.login_ns,
+		.segments = fc->segments,
+		.mirrors = fc->url_count,
+		.sha256 = fc->hex,
+		.verified = fc->verified,
+	};
 
-	url_text(u, where, sizeof where);
-	if (fc->json) {
-		struct buf out = BUF_INIT;
-		struct json j;
+	ftpreport_summary(&s, fc->json);
+}
 
-		json_init(&j, &out);
-		json_begin_object(&j, NULL);
-		json_str(&j, "command", what);
-		json_str(&j, "url", where);
-		json_uint(&j, "bytes", fc->bytes);
-		json_uint(&j, "offset", fc->offset);
-		json_fixed(&j, "seconds", secs, 3);
-		json_fixed(&j, "mb_per_s", rate, 1);
-		json_fixed(&j, "connect_ms", ms(fc->c.connect_ns), 3);
-		json_fixed(&j, "login_ms", ms(fc->c.login_ns), 3);
-		json_fixed(&j, "first_byte_ms", first > xfer_start ? ms(first - xfer_start) : 0, 3);
-		json_fixed(&j, "transfer_ms", fc->end_ns > first ? ms(fc->end_ns - first) : 0, 3);
-		json_uint(&j, "segments", fc->segments ? fc->segments : 1);
-		json_uint(&j, "mirrors", fc->url_count);
-		if (fc->hex[0])
-			json_str(&j, "sha256", fc->hex);
-		json_bool(&j, "verified", fc->verified);
-		json_end(&j);
-		json_newline(&j);
-		fwrite(buf_head(&out), 1, buf_readable(&out), stdout);
-		buf_free(&out);
-		return 0;
-	}
-	diag_info(
-	    "%s %s: %llu bytes in %.3f s, %.1f MB/s (connect %.1f ms, login %.1f ms, first byte %.1f ms, "
-	    "transfer %.1f ms)%s",
-	    what, where, (unsigned long long)fc->bytes, secs, rate, ms(fc->c.connect_ns), ms(fc->c.login_ns),
-	    first > xfer_start ? ms(first - xfer_start) : 0, fc->end_ns > first ? ms(fc->end_ns - first) : 0,
-	    fc->verified ? ", SHA-256 verified" : "");
-	return 0;
+/* --verify needs the server's SHA-256 (get and the mirrors' check alike). */
+static int refuse_no_hash(void)
+{
+	return diag_error("--verify: the server offers no SHA-256 HASH (FEAT); try --sha256");
 }
 
 static void draw_progress(void *arg, uint64_t done)
@@ -395,18 +345,7 @@ static void draw_progress(void *arg, uint64_t done)
 
 static int open_session(struct ftp_client *fc, const struct url_ftp *u)
 {
-	int rc;
-
-	ftpc_init(&fc->c, &fc->cfg);
-	rc = ftpc_connect(&fc->c, u->host, u->port);
-	if (rc == 0)
-		rc = ftpc_login(&fc->c, fc->user, fc->pass);
-	if (rc < 0) {
-		rc = report(u, rc, &fc->c);
-		ftpc_close(&fc->c);
-		return rc;
-	}
-	return 0;
+	return ftpreport_open(&fc->c, &fc->cfg, u, fc->user, fc->pass);
 }
 
 /* ---- ls ---- */
@@ -414,9 +353,7 @@ static int open_session(struct ftp_client *fc, const struct url_ftp *u)
 static int run_ls(struct ftp_client *fc)
 {
 	const struct url_ftp *u = &fc->urls[0];
-	struct ftpc_data d;
 	struct buf raw = BUF_INIT;
-	char chunk[65536];
 	int mlsd, rc;
 
 	if ((rc = open_session(fc, u)) != 0)
@@ -424,25 +361,7 @@ static int run_ls(struct ftp_client *fc)
 	mlsd = fc->c.feat.mlsd;
 	/* MLSD's facts are meant for programs (RFC 3659 7); LIST's text is
 	 * meant for people and parsed by guessing, so it is the fallback */
-	if (u->path[0])
-		rc = ftpc_transfer_start(&fc->c, &d, 0, "%s %s", mlsd ? "MLSD" : "LIST", u->path);
-	else
-		rc = ftpc_transfer_start(&fc->c, &d, 0, "%s", mlsd ? "MLSD" : "LIST");
-	while (rc == 0) {
-		ssize_t n = ftpc_data_read(&fc->c, &d, chunk, sizeof chunk);
-		if (n < 0)
-			rc = FTPC_FAILED;
-		if (n <= 0)
-			break;
-		if (buf_readable(&raw) > (64u << 20) || buf_append(&raw, chunk, (size_t)n) < 0) {
-			snprintf(fc->c.error, sizeof fc->c.error, "listing larger than 64 MiB");
-			rc = FTPC_FAILED;
-		}
-	}
-	if (rc == 0)
-		rc = ftpc_transfer_finish(&fc->c, &d, 0);
-	else
-		ftpc_data_close(&d);
+	rc = ftpc_list(&fc->c, mlsd ? "MLSD" : "LIST", u->path, &raw);
 	if (rc == 0) {
 		struct buf out = BUF_INIT;
 		size_t skipped = ftp_listing_format(buf_head(&raw), buf_readable(&raw), mlsd, fc->json, &out);
@@ -454,7 +373,7 @@ static int run_ls(struct ftp_client *fc)
 	}
 	buf_free(&raw);
 	if (rc < 0) {
-		rc = report(u, rc, &fc->c);
+		rc = ftpreport_failure(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
@@ -474,7 +393,7 @@ static const char *output_name(struct ftp_client *fc)
 	return slash ? slash + 1 : path;
 }
 
-/* --sha256 and --verify on the finished file: 0, or EXIT_VERIFY said aloud. */
+/* --sha256 and --verify on the finished file: 0, or FTP_EXIT_VERIFY said aloud. */
 static int verify_file(struct ftp_client *fc, int fd, const char *name)
 {
 	char expected[DIGEST_HEX_MAX];
@@ -487,15 +406,12 @@ static int verify_file(struct ftp_client *fc, int fd, const char *name)
 		snprintf(expected, sizeof expected, "%s", fc->sha256);
 	} else {
 		char algo[16];
-		/* draft-bryan-ftpext-hash 3: the server's default may be another
-		 * algorithm; OPTS HASH selects the one to compare */
-		ftpc_command(&fc->c, "OPTS HASH SHA-256");
-		int rc = ftpc_command(&fc->c, "HASH %s", fc->urls[0].path);
-		if (rc < 0 || rc != 213)
-			return rc == FTPC_FAILED ? report(&fc->urls[0], rc, &fc->c)
-			                         : report(&fc->urls[0], FTPC_REFUSED, &fc->c);
-		if (ftp_parse_hash(fc->c.reply.text + 4, algo, sizeof algo, expected, sizeof expected) < 0)
-			return diag_error("malformed HASH reply: '%.100s'", fc->c.reply.text);
+		/* OPTS HASH selects the algorithm to compare */
+		int rc = ftpc_hash(&fc->c, fc->urls[0].path, 1, algo, sizeof algo, expected, sizeof expected);
+		if (rc == FTPC_MALFORMED)
+			return diag_error("%s", fc->c.error);
+		if (rc < 0)
+			return ftpreport_failure(&fc->urls[0], rc, &fc->c);
 		if (strcasecmp(algo, "SHA-256") != 0)
 			return diag_error("--verify: the server's HASH is %s, not SHA-256", algo);
 		diag_verbose(1, "verify: the server's %s is %s", algo, expected);
@@ -503,7 +419,7 @@ static int verify_file(struct ftp_client *fc, int fd, const char *name)
 	if (!digest_hex_equal(fc->hex, expected)) {
 		diag_error("%s: SHA-256 mismatch: got %s, expected %s; the file is not kept", name, fc->hex,
 		           expected);
-		return EXIT_VERIFY;
+		return FTP_EXIT_VERIFY;
 	}
 	fc->verified = 1;
 	return 0;
@@ -552,7 +468,7 @@ static int get_one(struct ftp_client *fc, const char *name)
 		return rc;
 	if (fc->verify && !fc->c.feat.hash_sha256) {
 		ftpc_quit(&fc->c);
-		return diag_error("--verify: the server offers no SHA-256 HASH (FEAT); try --sha256");
+		return refuse_no_hash();
 	}
 	has_size = ftpc_size(&fc->c, u->path, &size) == 0;
 	if ((status = open_output(fc, name, &fd)) != 0) {
@@ -586,9 +502,9 @@ static int get_one(struct ftp_client *fc, const char *name)
 		         (unsigned long long)(fc->offset + fc->bytes), (unsigned long long)size);
 		rc = FTPC_FAILED;
 	}
-	status = rc < 0 ? report(u, rc, &fc->c) : verify_file(fc, fd, name);
+	status = rc < 0 ? ftpreport_failure(u, rc, &fc->c) : verify_file(fc, fd, name);
 	if (fd != STDOUT_FILENO && fc->resume) {
-		if (status == EXIT_VERIFY)
+		if (status == FTP_EXIT_VERIFY)
 			unlink(name);
 		if (close(fd) < 0 && status == 0)
 			status = diag_errno("close %s", name);
@@ -606,60 +522,24 @@ static int get_one(struct ftp_client *fc, const char *name)
 	return status;
 }
 
-/* Each mirror's SIZE, before a byte is written: mirrors that fail are
- * left out (said aloud), mirrors that disagree stop the run (exit 4). */
-static int agree_on_size(struct ftp_client *fc, struct ftpseg_mirror *m, size_t *count, uint64_t *size)
-{
-	int first_failure = 0;
-	size_t live = 0;
-
-	for (size_t i = 0; i < fc->url_count; i++) {
-		const struct url_ftp *u = &fc->urls[i];
-		uint64_t s = 0;
-		int rc = open_session(fc, u);
-		if (rc == 0 && fc->verify && i == 0 && !fc->c.feat.hash_sha256) {
-			ftpc_quit(&fc->c);
-			return diag_error("--verify: the server offers no SHA-256 HASH (FEAT); try --sha256");
-		}
-		if (rc == 0 && (rc = ftpc_size(&fc->c, u->path, &s)) < 0)
-			rc = report(u, rc, &fc->c);
-		if (rc == 0 && live > 0 && s != *size) {
-			char a[URL_FTP_PATH_MAX + 300], b[URL_FTP_PATH_MAX + 300];
-			ftpc_quit(&fc->c);
-			diag_error("the mirrors disagree: %s has %llu bytes, %s has %llu; nothing written",
-			           url_text(&fc->urls[0], a, sizeof a), (unsigned long long)*size,
-			           url_text(u, b, sizeof b), (unsigned long long)s);
-			return EXIT_VERIFY;
-		}
-		if (rc == 0) {
-			if (live == 0) {
-				*size = s;
-				fc->start_ns = clock_now_ns() - fc->c.connect_ns - fc->c.login_ns;
-			}
-			m[live++] = (struct ftpseg_mirror){ .host = u->host,
-				                            .port = u->port,
-				                            .path = u->path,
-				                            .user = fc->user,
-				                            .pass = fc->pass };
-			ftpc_quit(&fc->c);
-		} else if (!first_failure) {
-			first_failure = rc;
-		}
-	}
-	*count = live;
-	return live ? 0 : first_failure;
-}
-
 static int get_segmented(struct ftp_client *fc, const char *name)
 {
 	struct ftpseg_mirror mirrors[MAX_MIRRORS];
+	struct ftpseg_probe probe = { .cfg = &fc->cfg,
+		                      .urls = fc->urls,
+		                      .url_count = fc->url_count,
+		                      .user = fc->user,
+		                      .pass = fc->pass,
+		                      .need_hash = fc->verify };
 	struct ftpseg_job job;
 	size_t count = 0;
-	uint64_t size = 0;
+	uint64_t size;
 	int status;
 
-	if ((status = agree_on_size(fc, mirrors, &count, &size)) != 0)
-		return status;
+	if ((status = ftpseg_agree(&probe, &fc->c, mirrors, &count)) != 0)
+		return probe.no_hash ? refuse_no_hash() : status;
+	size = probe.size;
+	fc->start_ns = probe.start_ns;
 	if (!fc->segments)
 		fc->segments = (unsigned)count;
 	if (atomic_open(&fc->out, name, 0) < 0 || ftruncate(fc->out.fd, (off_t)size) < 0) {
@@ -770,7 +650,7 @@ out:
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (rc < 0) {
-		rc = report(u, rc, &fc->c);
+		rc = ftpreport_failure(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
@@ -789,34 +669,18 @@ static int run_hash(struct ftp_client *fc)
 
 	if ((rc = open_session(fc, u)) != 0)
 		return rc;
-	if (fc->c.feat.hash_sha256)
-		ftpc_command(&fc->c, "OPTS HASH SHA-256");
-	rc = ftpc_command(&fc->c, "HASH %s", u->path);
-	if (rc < 0 || rc != 213) {
-		rc = report(u, rc < 0 ? rc : FTPC_REFUSED, &fc->c);
+	rc = ftpc_hash(&fc->c, u->path, fc->c.feat.hash_sha256, algo, sizeof algo, hex, sizeof hex);
+	if (rc == FTPC_MALFORMED) {
+		ftpc_quit(&fc->c);
+		return diag_error("%s", fc->c.error);
+	}
+	if (rc < 0) {
+		rc = ftpreport_failure(u, rc, &fc->c);
 		ftpc_close(&fc->c);
 		return rc;
 	}
-	if (ftp_parse_hash(fc->c.reply.text + 4, algo, sizeof algo, hex, sizeof hex) < 0) {
-		ftpc_quit(&fc->c);
-		return diag_error("malformed HASH reply: '%.100s'", fc->c.reply.text);
-	}
 	ftpc_quit(&fc->c);
-	if (fc->json) {
-		struct buf out = BUF_INIT;
-		struct json j;
-		json_init(&j, &out);
-		json_begin_object(&j, NULL);
-		json_str(&j, "name", u->path);
-		json_str(&j, "algorithm", algo);
-		json_str(&j, "hash", hex);
-		json_end(&j);
-		json_newline(&j);
-		fwrite(buf_head(&out), 1, buf_readable(&out), stdout);
-		buf_free(&out);
-	} else {
-		printf("%s  %s\n", hex, u->path);
-	}
+	ftpreport_hash(u->path, algo, hex, fc->json);
 	return EXIT_OK;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "ftp/ftpc.h"
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/io.h"
 #include "cli/diag.h"
@@ -376,6 +377,23 @@ int ftpc_size(struct ftpc *c, const char *path, uint64_t *size)
 	return 0;
 }
 
+int ftpc_hash(struct ftpc *c, const char *path, int sha256, char *algo, size_t algo_size, char *hex,
+              size_t hex_size)
+{
+	int rc;
+
+	if (sha256)
+		ftpc_command(c, "OPTS HASH SHA-256");
+	rc = ftpc_command(c, "HASH %s", path);
+	if (rc < 0 || rc != 213)
+		return rc == FTPC_FAILED ? FTPC_FAILED : FTPC_REFUSED;
+	if (ftp_parse_hash(c->reply.text + 4, algo, algo_size, hex, hex_size) < 0) {
+		snprintf(c->error, sizeof c->error, "malformed HASH reply: '%.100s'", c->reply.text);
+		return FTPC_MALFORMED;
+	}
+	return 0;
+}
+
 /* Connects to the control peer's address on port (passive mode). */
 static int connect_data(struct ftpc *c, struct ftpc_data *d, unsigned port)
 {
@@ -688,6 +706,34 @@ void ftpc_close(struct ftpc *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+}
+
+int ftpc_list(struct ftpc *c, const char *verb, const char *path, struct buf *raw)
+{
+	struct ftpc_data d;
+	char chunk[65536];
+	int rc;
+
+	if (path[0])
+		rc = ftpc_transfer_start(c, &d, 0, "%s %s", verb, path);
+	else
+		rc = ftpc_transfer_start(c, &d, 0, "%s", verb);
+	while (rc == 0) {
+		ssize_t n = ftpc_data_read(c, &d, chunk, sizeof chunk);
+		if (n < 0)
+			rc = FTPC_FAILED;
+		if (n <= 0)
+			break;
+		if (buf_readable(raw) > (64u << 20) || buf_append(raw, chunk, (size_t)n) < 0) {
+			snprintf(c->error, sizeof c->error, "listing larger than 64 MiB");
+			rc = FTPC_FAILED;
+		}
+	}
+	if (rc == 0)
+		rc = ftpc_transfer_finish(c, &d, 0);
+	else
+		ftpc_data_close(&d);
+	return rc;
 }
 
 void ftpc_quit(struct ftpc *c)

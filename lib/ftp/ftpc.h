@@ -30,7 +30,9 @@
 #include "ftp/ftpreply.h"
 #include "net/tls.h"
 
-enum { FTPC_FAILED = -1, FTPC_REFUSED = -2 };
+struct buf;
+
+enum { FTPC_FAILED = -1, FTPC_REFUSED = -2, FTPC_MALFORMED = -3 };
 
 #define FTPC_ERROR_MAX 512
 
@@ -89,6 +91,14 @@ int ftpc_command(struct ftpc *c, const char *fmt, ...) __attribute__((format(pri
 /* SIZE path: 0 and *size, FTPC_REFUSED, or FTPC_FAILED. */
 int ftpc_size(struct ftpc *c, const char *path, uint64_t *size);
 
+/* HASH path (draft-bryan-ftpext-hash), after OPTS HASH SHA-256 when
+ * sha256 (the server's default may be another algorithm): 0 with its
+ * algorithm and hex; FTPC_REFUSED when the reply is not 213 (c->reply);
+ * FTPC_FAILED; FTPC_MALFORMED when a 213 holds no hash (c->error says so,
+ * quoting the reply). */
+int ftpc_hash(struct ftpc *c, const char *path, int sha256, char *algo, size_t algo_size, char *hex,
+              size_t hex_size);
+
 /*
  * Opens a data connection (EPSV, then PASV; or EPRT/PORT when active),
  * sends the command (with REST offset first when offset > 0) and waits for
@@ -120,6 +130,10 @@ int ftpc_data_from_fd(struct ftpc *c, struct ftpc_data *d, int fd, const char *n
  * had arrived) a 426 or 451 counts as done too.
  */
 int ftpc_transfer_finish(struct ftpc *c, struct ftpc_data *d, int early);
+
+/* A directory's listing read whole into raw: "MLSD" or "LIST", with path
+ * when it is not "", bounded at 64 MiB.  0, FTPC_REFUSED or FTPC_FAILED. */
+int ftpc_list(struct ftpc *c, const char *verb, const char *path, struct buf *raw);
 
 /* Releases a data connection without waiting for any reply. */
 void ftpc_data_close(struct ftpc_data *d);

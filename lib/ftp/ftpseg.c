@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "cli/diag.h"
+#include "ftp/ftpreport.h"
 #include "sig/sig.h"
 
 #include <errno.h>
@@ -301,4 +302,45 @@ int ftpseg_run(struct ftpseg_job *j)
 	pthread_mutex_destroy(&q.lock);
 	pthread_cond_destroy(&q.finished);
 	return ok ? 0 : -1;
+}
+
+int ftpseg_agree(struct ftpseg_probe *p, struct ftpc *c, struct ftpseg_mirror *m, size_t *count)
+{
+	int first_failure = 0;
+	size_t live = 0;
+
+	for (size_t i = 0; i < p->url_count; i++) {
+		const struct url_ftp *u = &p->urls[i];
+		uint64_t s = 0;
+		int rc = ftpreport_open(c, p->cfg, u, p->user, p->pass);
+		if (rc == 0 && p->need_hash && i == 0 && !c->feat.hash_sha256) {
+			ftpc_quit(c);
+			p->no_hash = 1;
+			return EXIT_FAIL;
+		}
+		if (rc == 0 && (rc = ftpc_size(c, u->path, &s)) < 0)
+			rc = ftpreport_failure(u, rc, c);
+		if (rc == 0 && live > 0 && s != p->size) {
+			char a[FTPREPORT_URL_MAX], b[FTPREPORT_URL_MAX];
+			ftpc_quit(c);
+			diag_error("the mirrors disagree: %s has %llu bytes, %s has %llu; nothing written",
+			           ftpreport_url(&p->urls[0], a, sizeof a), (unsigned long long)p->size,
+			           ftpreport_url(u, b, sizeof b), (unsigned long long)s);
+			return FTP_EXIT_VERIFY;
+		}
+		if (rc == 0) {
+			if (live == 0) {
+				p->size = s;
+				p->start_ns = clock_now_ns() - c->connect_ns - c->login_ns;
+			}
+			m[live++] = (struct ftpseg_mirror){
+				.host = u->host, .port = u->port, .path = u->path, .user = p->user, .pass = p->pass
+			};
+			ftpc_quit(c);
+		} else if (!first_failure) {
+			first_failure = rc;
+		}
+	}
+	*count = live;
+	return live ? 0 : first_failure;
 }
