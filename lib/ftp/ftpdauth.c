@@ -54,8 +54,9 @@ int ftpd_users_load(const char *path, struct ftpd_user **users, size_t *count, u
 			return -1;
 		}
 		list = grown;
-		snprintf(list[n].name, sizeof list[n].name, "%s", line);
-		snprintf(list[n].hash, sizeof list[n].hash, "%s", colon + 1);
+		/* both lengths were checked against the fields above */
+		memcpy(list[n].name, line, strlen(line) + 1);
+		memcpy(list[n].hash, colon + 1, strlen(colon + 1) + 1);
 		n++;
 	}
 	fclose(f);
