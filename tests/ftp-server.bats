@@ -297,7 +297,8 @@ EOF
 }
 
 @test "ftp-server delays failed logins and closes with 421 after --max-login-failures; passwords never show in -v" {
-	mkpasswd -m yescrypt -S 'saltsaltsaltsalt' 'right horse' | sed 's/^/alice:/' >"$TMP/passwd"
+	hash=$(mkpasswd -m yescrypt 'right horse')
+	echo "alice:$hash" >"$TMP/passwd"
 	ftpd --passwd "$TMP/passwd" --login-delay 0.2
 	run -0 raw "USER alice" "PASS wrong1" "PASS x" "USER alice" "PASS wrong2" "USER alice" "PASS wrong3" "USER alice" "PASS wrong4" "USER alice" "PASS wrong5"
 	assert_output $'220 sockbox ftp-server ready.\n331 Please specify the password.\n530 Login incorrect.\n503 Login with USER first.\n331 Please specify the password.\n530 Login incorrect.\n331 Please specify the password.\n421 Too many failed logins: closing.\n(closed)'
