@@ -4,7 +4,8 @@
 #   make deps         install every build, test and benchmark dependency (apt-get, as root)
 #   make test         build, then run every bats suite in tests/ (TEST_JOBS at once)
 #   make check-asan   the same suites against an ASan+UBSan build
-#   make check-tsan   the thread models' tests (tcp-echo pool and thread) against a TSan build
+#   make check-tsan   the threaded tools' tests (tcp-echo pool/thread, ftp-server, ftp-client
+#                     segments, ipc-bench --threads) against a TSan build
 #   make format-check fail if clang-format would change lib/, tools/ or tests/fuzz/
 #   make bench        side-by-side benchmarks against the peers (tests/bench/)
 #   make fuzz         every libFuzzer target in tests/fuzz/, FUZZ_SECONDS each
@@ -44,9 +45,11 @@ ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 TSAN_OBJS := $(SRCS:%.c=build/tsan/%.o)
 TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
-# The tests check-tsan runs: those of the models whose threads share memory.
-TSAN_SUITES = tests/tcp-echo.bats
-TSAN_FILTER = --model (thread|pool)
+# The tests check-tsan runs: those of the tools whose threads share memory
+# (tcp-echo's thread and pool models, ftp-server's thread per client,
+# ftp-client's segments, ipc-bench --threads).
+TSAN_SUITES = tests/tcp-echo.bats tests/ftp-server.bats tests/ftp-client.bats tests/ipc-bench.bats
+TSAN_FILTER = --model (thread|pool)|^ftp-server|--segments|mirrors|--threads
 
 BATS        ?= bats
 BATS_FLAGS  ?= --tap

@@ -17,13 +17,22 @@ import sys
 import time
 
 
+def closed():
+    print("(closed)")
+    sys.stdout.flush()
+    sys.exit(0)
+
+
 def read_reply(f):
     lines = []
-    line = f.readline().decode("utf-8", "replace").rstrip("\r\n")
+    try:
+        line = f.readline().decode("utf-8", "replace").rstrip("\r\n")
+    except ConnectionResetError:
+        # The server closed with our next command unread: the kernel
+        # answers that with a reset instead of an end of stream.
+        closed()
     if not line:
-        print("(closed)")
-        sys.stdout.flush()
-        sys.exit(0)
+        closed()
     lines.append(line)
     if len(line) > 3 and line[3] == "-":
         code = line[:3]
@@ -41,7 +50,10 @@ def read_reply(f):
 
 
 def send(s, text):
-    s.sendall(text.encode("utf-8") + b"\r\n")
+    try:
+        s.sendall(text.encode("utf-8") + b"\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        closed()
 
 
 def epsv(s, f, source=None):
