@@ -97,3 +97,14 @@ tour_script() {
 	run -0 grep $'^INTERNET\t' <<<"$output"
 	assert_output $'INTERNET\tsockbox http-probe --expect 2xx --cert-warn-days 21 https://example.com/'
 }
+
+@test "make demo's tour runs every stop to its end and leaves no process behind" {
+	require_root "the demo's chat and broadcast stops make network namespaces"
+	# TMPDIR puts the demo's scratch directory in $TMP, so its processes
+	# can be found by their arguments afterwards.
+	run timeout 300 env TMPDIR="$TMP" bash "$ROOT/tests/demo/run.sh" "$SOCKBOX"
+	[ "$status" -eq 0 ] || fail "status $status; the demo said:"$'\n'"$(tail -n 30 <<<"$output")"
+	assert_line --index -1 "The tour is over: every tool ran. Read sockbox(7) for the concepts behind each stop."
+	run pgrep -f -- "$TMP/sockbox-demo"
+	assert_failure 1
+}

@@ -12,7 +12,7 @@ run_shell "Three clients at once, one thread: each gets its own line back" \
 	"for i in 1 2 3; do printf 'client %s\n' \$i | socat - TCP:127.0.0.1:$epoll_port & done; wait"
 kill -USR1 "$epoll_pid"
 run_shell "What -v said: per epoll_wait, descriptors watched, ready, and what was done" \
-	"sleep 0.2; grep -E 'epoll_wait|accepted [0-9]+, active' '$DEMO/epoll.log' | head -n 8"
+	"sleep 0.2; grep -m 8 -E 'epoll_wait|accepted [0-9]+, active' '$DEMO/epoll.log'"
 kill "$epoll_pid"; wait "$epoll_pid" || true
 
 "$SOCKBOX" epoll-server --root "$DEMO/www" -p 0 --port-file "$DEMO/epoll-http.port" 2>/dev/null &

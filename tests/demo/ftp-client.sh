@@ -7,14 +7,14 @@ mkdir -p "$DEMO/ftp"
 head -c 64M /dev/urandom >"$DEMO/ftp/big.bin"
 printf 'a file with ## and\r\nCRLFs in it\n' >"$DEMO/ftp/notes.txt"
 if sockbox --list | grep -qx ftp-server; then
-	sockbox ftp-server -p 0 --root "$DEMO/ftp" --port-file "$DEMO/ftp.port" 2>"$DEMO/ftp.err" &
+	sockbox ftp-server -p 0 --root "$DEMO/ftp" --port-file "$DEMO/ftp-client.port" 2>"$DEMO/ftp.err" &
 else
 	/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/../ftp/client-pyftpd.py" "$DEMO/ftp" \
-		--port-file "$DEMO/ftp.port" 2>"$DEMO/ftp.err" &
+		--port-file "$DEMO/ftp-client.port" 2>"$DEMO/ftp.err" &
 fi
 ftp_pid=$!
 DEMO_PIDS+=("$ftp_pid")
-ftp_port=$(wait_port "$DEMO/ftp.port")
+ftp_port=$(wait_port "$DEMO/ftp-client.port")
 url=ftp://127.0.0.1:$ftp_port
 
 step "ls: MLSD when the server offers it, LIST otherwise; one line per entry" \

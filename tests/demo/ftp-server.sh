@@ -25,4 +25,4 @@ run_shell "Four connections at once, each REST at its own offset (lftp pget -n 4
 	"lftp -c 'open -p $ftp_port 127.0.0.1; pget -n 4 random.bin -o $DEMO/pget.bin' && cmp '$DEMO/pget.bin' '$DEMO/ftp-root/random.bin' && echo identical"
 
 run_shell "What -v narrated: commands, replies, the passive data connections, sendfile" \
-	"grep -E '<- (EPSV|RETR|STOR)|data: |sendfile' '$DEMO/ftp-server.log' | head -n 10"
+	"grep -m 10 -E '<- (EPSV|RETR|STOR)|data: |sendfile' '$DEMO/ftp-server.log'"

@@ -26,7 +26,7 @@ pic_http_port=$(wait_port "$DEMO/pictures-http.port")
 
 # script(1) gives http-probe a terminal, where it draws its waterfall bars
 run_shell "Where each request's time went: a waterfall bar per request (on a terminal), the later ones on the kept connection" \
-	"script -qec \"sockbox http-probe -n 3 --interval 0.1 --svg '$DEMO/waterfall.svg' http://127.0.0.1:$pic_http_port/\" /dev/null | head -n 8"
+	"script -qec \"sockbox http-probe -n 3 --interval 0.1 --svg '$DEMO/waterfall.svg' http://127.0.0.1:$pic_http_port/\" /dev/null | sed -n 1,8p"
 
 printf '\n\033[1m# %s\033[0m\n' "the three pictures, to open in a browser (the scratch directory goes when the tour ends)"
 for pic in histogram ladder waterfall; do

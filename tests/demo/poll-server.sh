@@ -10,4 +10,4 @@ run_shell "The reply handler: one 'pong' per line, for two clients at once" \
 	"(printf 'ping\nping\n' | socat - TCP:127.0.0.1:$poll_port) & (printf 'ping\n' | socat - TCP:127.0.0.1:$poll_port); wait"
 kill "$poll_pid"; wait "$poll_pid" || true
 run_shell "What -v said: every poll call is handed every descriptor (watched), however few are ready" \
-	"grep -E 'poll:|accepted [0-9]+, active' '$DEMO/poll.log' | head -n 8"
+	"grep -m 8 -E 'poll:|accepted [0-9]+, active' '$DEMO/poll.log'"

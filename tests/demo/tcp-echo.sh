@@ -14,7 +14,7 @@ run_shell "Binary-safe: 1 MiB of random bytes there and back, compared with cmp"
 	"head -c 1M /dev/urandom > '$DEMO/random' && sockbox tcp-echo $te_port < '$DEMO/random' | cmp - '$DEMO/random' && echo 'identical'"
 
 run_shell "What the fork-model server narrated: accept, fork, the client's EOF, close, reaping" \
-	"grep -E 'listening|accept|fork:|EOF|close|reap' '$DEMO/tcp-echo.log' | head -n 12"
+	"grep -m 12 -E 'listening|accept|fork:|EOF|close|reap' '$DEMO/tcp-echo.log'"
 
 "$SOCKBOX" tcp-echo -l -p 0 --frame --port-file "$DEMO/tcp-echo-frame.port" >/dev/null 2>&1 &
 DEMO_PIDS+=($!)
@@ -38,7 +38,7 @@ DEMO_PIDS+=($te_reuseport_pid)
 te_reuseport_port=$(wait_port "$DEMO/reuseport.port")
 
 run_shell "prefork: kill a worker with SIGKILL; the parent reaps it and forks a replacement" \
-	"sleep 0.2; kill -KILL \$(grep -o 'worker 1 is pid [0-9]*' '$DEMO/prefork.log' | head -n 1 | awk '{print \$5}'); sleep 0.3; grep -E 'is pid|died' '$DEMO/prefork.log'"
+	"sleep 0.2; kill -KILL \$(grep -m 1 -o 'worker 1 is pid [0-9]*' '$DEMO/prefork.log' | awk '{print \$5}'); sleep 0.3; grep -E 'is pid|died' '$DEMO/prefork.log'"
 
 run_shell "200 connections to each, then SIGUSR1: one shared accept queue vs a queue per worker (SO_REUSEPORT)" \
 	"sockbox tcp-echo --bench --reconnect --count 200 $te_prefork_port >/dev/null && sockbox tcp-echo --bench --reconnect --count 200 $te_reuseport_port >/dev/null && kill -USR1 $te_prefork_pid $te_reuseport_pid && sleep 0.3 && grep -h 'accepts per worker' '$DEMO/prefork.log' '$DEMO/reuseport.log'"
@@ -48,4 +48,4 @@ DEMO_PIDS+=($!)
 te_coro_port=$(wait_port "$DEMO/coro.port")
 
 run_shell "coroutine: one thread, a coroutine with a guarded 64 KiB stack per client, one epoll loop" \
-	"sockbox tcp-echo --bench --conns 20 --duration 1 $te_coro_port | head -n 2 && grep -m 3 'coroutine' '$DEMO/coro.log'"
+	"sockbox tcp-echo --bench --conns 20 --duration 1 $te_coro_port | sed -n 1,2p && grep -m 3 'coroutine' '$DEMO/coro.log'"

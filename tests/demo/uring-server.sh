@@ -15,6 +15,6 @@ else
 		"for i in 1 2 3; do printf 'client %s\n' \$i | socat - TCP:127.0.0.1:$uring_port & done; wait"
 	kill -USR1 "$uring_pid"
 	run_shell "What -v said: per io_uring_enter, entries submitted, completions reaped, of which kind" \
-		"sleep 0.2; grep -E 'io_uring|accepted [0-9]+, active' '$DEMO/uring.log' | head -n 10"
+		"sleep 0.2; grep -m 10 -E 'io_uring|accepted [0-9]+, active' '$DEMO/uring.log'"
 	kill "$uring_pid"; wait "$uring_pid" || true
 fi
