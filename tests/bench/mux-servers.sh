@@ -56,54 +56,6 @@ chmod 755 "$BENCH_TMP" "$WWW"
 head -c 768 /dev/urandom | base64 -w 0 | head -c 1024 >"$WWW/index.html"
 chmod 644 "$WWW/index.html"
 
-start_nginx() {
-	PORT=$(free_port)
-	cat >"$BENCH_TMP/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $BENCH_TMP/nginx/nginx.pid;
-error_log $BENCH_TMP/nginx/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	open_file_cache max=1000;
-	keepalive_requests 1000000;
-	client_body_temp_path $BENCH_TMP/nginx;
-	proxy_temp_path $BENCH_TMP/nginx;
-	fastcgi_temp_path $BENCH_TMP/nginx;
-	uwsgi_temp_path $BENCH_TMP/nginx;
-	scgi_temp_path $BENCH_TMP/nginx;
-	server { listen 127.0.0.1:$PORT; root $WWW; }
-}
-EOF
-	nginx -c "$BENCH_TMP/nginx/nginx.conf" -p "$BENCH_TMP/nginx" 2>/dev/null &
-	SERVER=$!
-	PIDS+=("$SERVER")
-	wait_listen "$PORT"
-}
-
-# wrk_run CONNS SECS: runs wrk against $PORT; sets RPS and P99_MS (0 on failure).
-wrk_run() {
-	local conns=$1 secs=$2 out threads=2
-	((conns < threads)) && threads=$conns
-	RPS=0 P99_MS=0
-	if ! out=$(timeout $((secs + 30)) wrk -t"$threads" -c"$conns" -d"${secs}s" --latency \
-		"http://127.0.0.1:$PORT/index.html" 2>&1); then
-		echo "  wrk failed or hung: $(tail -n 2 <<<"$out")" >&2
-		return 0
-	fi
-	if grep -q "Non-2xx" <<<"$out"; then
-		echo "  wrk saw errors: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')" >&2
-	fi
-	RPS=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-	P99_MS=$(awk '$1 == "99%" {
-		v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
-		if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000
-		print v }' <<<"$out")
-}
-
 ratio_or_na() { if [ "$(echo "${2:-0} > 0" | bc -l)" = 1 ]; then ratio "$1" "$2"; else echo "n/a"; fi; }
 
 echo "1. HTTP, 1 KiB file: wrk -t2 -c100 -d${WRK_SECONDS}s (issue: -d10s; WRK_SECONDS=10 for that), not pinned"
