@@ -3,6 +3,8 @@
  */
 #include "base/json.h"
 
+#include "base/escape.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,40 +21,6 @@ static void append(struct json *j, const char *s, size_t len)
 {
 	if (buf_append(j->out, s, len) < 0)
 		j->failed = 1;
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not valid. */
-static size_t utf8_sequence(const unsigned char *s, size_t left)
-{
-	size_t need;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 2;
-		cp = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (left < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3fu);
-	}
-	/* reject overlong forms, surrogates and values past U+10FFFF */
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
 }
 
 int json_quote(struct buf *out, const void *data, size_t len, int bytes_only)
@@ -85,7 +53,7 @@ int json_quote(struct buf *out, const void *data, size_t len, int bytes_only)
 			i = run;
 			continue;
 		}
-		seq = (!bytes_only && c >= 0x80) ? utf8_sequence(s + i, len - i) : 0;
+		seq = (!bytes_only && c >= 0x80) ? escape_utf8_next(s + i, len - i, NULL) : 0;
 		if (seq > 0) {
 			if (buf_append(out, s + i, seq) < 0)
 				return -1;

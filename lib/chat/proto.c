@@ -5,6 +5,8 @@
  */
 #include "chat/proto.h"
 
+#include "base/escape.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -19,48 +21,13 @@ static size_t strip_newline(const char *s, size_t len)
 	return len;
 }
 
-/*
- * Length of the UTF-8 sequence starting at s (at most left bytes) and its
- * code point, or 0 when it is not a valid sequence (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF).
- */
-static size_t utf8_next(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	size_t n;
-	uint32_t c = s[0], min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 int chat_utf8_valid(const void *data, size_t len)
 {
 	const unsigned char *s = data;
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_next(s + i, len - i, &cp);
+		size_t n = escape_utf8_next(s + i, len - i, &cp);
 		if (n == 0)
 			return 0;
 		i += n;
@@ -100,7 +67,7 @@ int chat_name_check(const char *name, size_t len)
 	if (len == 0 || len > CHAT_NAME_BYTES)
 		return CHAT_ERR_NAME;
 	for (size_t i = 0; i < len; chars++) {
-		size_t n = utf8_next(s + i, len - i, &cp);
+		size_t n = escape_utf8_next(s + i, len - i, &cp);
 		if (n == 0)
 			return CHAT_ERR_UTF8;
 		if (is_control(cp) || cp == ' ' || cp == ':')
@@ -118,7 +85,7 @@ int chat_text_check(const char *text, size_t len)
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_next(s + i, len - i, &cp);
+		size_t n = escape_utf8_next(s + i, len - i, &cp);
 		if (n == 0)
 			return CHAT_ERR_UTF8;
 		if (is_control(cp) && cp != '\t')

@@ -3,6 +3,7 @@
  */
 #include "draw/svg.h"
 
+#include "base/escape.h"
 #include "base/io.h"
 #include "file/atomic.h"
 
@@ -57,35 +58,14 @@ void svg_end(struct buf *out)
 	buf_append_str(out, "</svg>\n");
 }
 
-/* Length of the valid UTF-8 sequence at s[0..left), or 0 when it is not
- * one (overlong forms, surrogates and code points past U+10FFFF included). */
+/* Length of the UTF-8 sequence at s[0..left) that XML 1.0 can carry, or 0
+ * (invalid UTF-8, and U+FFFE and U+FFFF, which XML excludes). */
 static size_t utf8_length(const unsigned char *s, size_t left)
 {
-	unsigned c = s[0];
-	size_t n;
-	unsigned cp;
+	uint32_t cp = 0;
+	size_t n = escape_utf8_next(s, left, &cp);
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
+	return cp == 0xfffe || cp == 0xffff ? 0 : n;
 }
 
 void svg_escape(struct buf *out, const char *text, size_t len)
