@@ -18,6 +18,7 @@
 #include "file/beneath.h"
 #include "file/digest.h"
 #include "net/addr.h"
+#include "net/sock.h"
 #include "net/tls.h"
 
 #include <arpa/inet.h>
@@ -95,16 +96,7 @@ static int ctrl_send(struct session *s, const char *data, size_t len)
 		uint64_t deadline = clock_now_ns() + clock_seconds_to_ns(s->cfg->idle_timeout);
 		return tls_write_full(s->tls, data, len, &done, deadline);
 	}
-	while (len > 0) {
-		ssize_t n = send(s->ctrl_fd, data, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return sock_send_full(s->ctrl_fd, data, len);
 }
 
 static void narrate_reply(struct session *s, const char *text)
@@ -528,8 +520,8 @@ static int data_write(struct session *s, struct xfer *x, const char *data, size_
 				return XFER_PEER_GONE;
 			n = (ssize_t)len;
 		} else {
-			n = send(x->data_fd, data, len, MSG_NOSIGNAL);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			n = sock_send(x->data_fd, data, len);
+			if (n < 0 && errno == EAGAIN)
 				continue;
 			if (n < 0)
 				return XFER_PEER_GONE;
